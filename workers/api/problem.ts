@@ -1,0 +1,77 @@
+/**
+ * RFC 9457 problem details (`application/problem+json`) with stable, machine-readable codes.
+ * Clients branch on `code`; `title` is fixed per code; `detail` is human-readable and may change.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/** Stable error codes. Never rename one; add new ones instead. */
+export const PROBLEM_CODES = {
+  bad_request: { status: 400, title: "Bad Request" },
+  not_found: { status: 404, title: "Not Found" },
+  method_not_allowed: { status: 405, title: "Method Not Allowed" },
+  internal_error: { status: 500, title: "Internal Server Error" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** Non-resolvable but stable problem type URI per code (RFC 9457 §3.1.1). */
+export function problemType(code: ProblemCode): string {
+  return `urn:platform3:problem:${code}`;
+}
+
+export function problemBody(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): Problem {
+  const { status, title } = PROBLEM_CODES[code];
+  return { type: problemType(code), title, status, detail, code, ...extensions };
+}
+
+/** Builds a problem+json response. */
+export function problemResponse(
+  code: ProblemCode,
+  detail: string,
+  init: { headers?: HeadersInit; extensions?: Record<string, unknown> } = {},
+): Response {
+  const body = problemBody(code, detail, init.extensions);
+  const headers = new Headers(init.headers);
+  headers.set("content-type", PROBLEM_CONTENT_TYPE);
+  return new Response(JSON.stringify(body), { status: body.status, headers });
+}
+
+/** Problem response for a Hono handler; `instance` is the request path. */
+export function problem(
+  c: Context,
+  code: ProblemCode,
+  detail: string,
+  init: { headers?: HeadersInit; extensions?: Record<string, unknown> } = {},
+): Response {
+  return problemResponse(code, detail, {
+    ...init,
+    extensions: { instance: c.req.path, ...init.extensions },
+  });
+}
+
+/**
+ * An `HTTPException` carrying a complete problem response; throw it from any
+ * handler or middleware and the app's error handler returns it unchanged.
+ */
+export function problemException(
+  code: ProblemCode,
+  detail: string,
+  init: { headers?: HeadersInit; extensions?: Record<string, unknown> } = {},
+): HTTPException {
+  const res = problemResponse(code, detail, init);
+  return new HTTPException(PROBLEM_CODES[code].status, { res, message: detail });
+}
