@@ -1,0 +1,621 @@
+import { BookSide } from "./book-side.ts";
+import { ExpiryQueue } from "./expiry-queue.ts";
+import { type Order, OrderStates } from "./order.ts";
+import type { PriceLevel } from "./price-level.ts";
+import { restoreInto, takeSnapshot } from "./snapshot.ts";
+import { StopBook } from "./stop-book.ts";
+import type {
+  AmendOrder,
+  Bbo,
+  CancelAll,
+  CancelOrder,
+  Command,
+  DepthLevel,
+  DoneCause,
+  DoneReason,
+  EngineEvent,
+  EngineOptions,
+  EngineSnapshot,
+  OrderView,
+  PlaceOrder,
+  RejectReason,
+  Side,
+} from "./types.ts";
+import { checkAmend, isId, orderFromPlace } from "./validate.ts";
+
+const DEFAULT_LIMIT = 2 ** 31;
+
+/**
+ * A price-time priority matching engine for one instrument.
+ *
+ * Pure and deterministic: the only inputs are commands and the clock passed to
+ * `execute`, so replaying the same commands (or restoring a snapshot and
+ * continuing) yields the same events. Every command returns its events in
+ * order; a rejected command changes nothing.
+ */
+export class MatchingEngine {
+  /** @internal */ readonly bids = new BookSide("buy");
+  /** @internal */ readonly asks = new BookSide("sell");
+  /** @internal */ readonly buyStops = new StopBook("buy");
+  /** @internal */ readonly sellStops = new StopBook("sell");
+  /** @internal */ readonly expiries = new ExpiryQueue();
+  /** Resting orders and untriggered stops by id. @internal */
+  readonly live = new Map<string, Order>();
+  readonly options: Required<EngineOptions>;
+  /** @internal */ lastPrice = 0;
+  /** @internal */ nextTradeId = 1;
+  /** @internal */ nextPriority = 1;
+  /** @internal */ clock = 0;
+
+  private stamp = 0;
+  private readonly touched: PriceLevel[] = [];
+  /** Stops triggered during the current command, waiting to execute. */
+  private readonly triggered: Order[] = [];
+  private out: EngineEvent[] = [];
+
+  constructor(options: EngineOptions = {}) {
+    const maxPrice = options.maxPrice ?? DEFAULT_LIMIT;
+    const maxQty = options.maxQty ?? DEFAULT_LIMIT;
+    if (!Number.isSafeInteger(maxPrice) || maxPrice <= 0)
+      throw new RangeError("maxPrice must be a positive safe integer");
+    if (!Number.isSafeInteger(maxQty) || maxQty <= 0) throw new RangeError("maxQty must be a positive safe integer");
+    this.options = { maxPrice, maxQty };
+  }
+
+  /** Rebuilds an engine that behaves exactly like the one that took `snapshot`. */
+  static restore(snapshot: EngineSnapshot): MatchingEngine {
+    const engine = new MatchingEngine(snapshot.options);
+    restoreInto(engine, snapshot);
+    return engine;
+  }
+
+  /**
+   * Runs one command at time `now` (epoch ms; a clock that goes backwards is
+   * held at its latest value). GTD orders due by `now` expire first. Events are
+   * appended to `out` when given, so a hot loop can reuse one array.
+   */
+  execute(cmd: Command, now: number, out: EngineEvent[] = []): EngineEvent[] {
+    this.out = out;
+    this.stamp++;
+    if (typeof now === "number" && now > this.clock) this.clock = now;
+    if (this.expiries.size > 0) this.expireDue();
+    if (typeof cmd !== "object" || cmd === null) {
+      this.reject(undefined, "unknown", "invalid_command");
+    } else {
+      switch (cmd.type) {
+        case "place":
+          this.place(cmd);
+          break;
+        case "cancel":
+          this.cancel(cmd);
+          break;
+        case "cancel_all":
+          this.cancelAll(cmd);
+          break;
+        case "amend":
+          this.amend(cmd);
+          break;
+        case "tick":
+          break;
+        default:
+          this.reject(undefined, "unknown", "invalid_command");
+      }
+      if (this.triggered.length > 0) this.runTriggeredStops();
+    }
+    this.flushLevels();
+    return out;
+  }
+
+  // ── queries ────────────────────────────────────────────────────────────
+
+  bbo(): Bbo {
+    const bbo: Bbo = {};
+    const bid = this.bids.best();
+    const ask = this.asks.best();
+    if (bid) bbo.bid = { price: bid.price, qty: bid.total };
+    if (ask) bbo.ask = { price: ask.price, qty: ask.total };
+    return bbo;
+  }
+
+  /** L2: aggregated levels from the touch outwards, at most `levels` per side. */
+  depth(levels = Number.POSITIVE_INFINITY): { bids: DepthLevel[]; asks: DepthLevel[] } {
+    return { bids: this.bids.depth(levels), asks: this.asks.depth(levels) };
+  }
+
+  /** L3: every resting order, best price first, each level in queue order. */
+  l3(): { bids: OrderView[]; asks: OrderView[] } {
+    return { bids: this.bids.orders(), asks: this.asks.orders() };
+  }
+
+  /** A resting order or untriggered stop. Orders that are done are not kept. */
+  order(id: string): OrderView | undefined {
+    return this.live.get(id)?.toView();
+  }
+
+  /** Untriggered stops, buys then sells, each in trigger order. */
+  stops(): OrderView[] {
+    return [...this.buyStops.inTriggerOrder(), ...this.sellStops.inTriggerOrder()].map((o) => o.toView());
+  }
+
+  get lastTradePrice(): number | undefined {
+    return this.lastPrice > 0 ? this.lastPrice : undefined;
+  }
+
+  /** The engine's clock: the latest `now` it has seen. */
+  get now(): number {
+    return this.clock;
+  }
+
+  /** When the next GTD order expires (for scheduling an alarm), if any. */
+  nextExpiry(): number | undefined {
+    return this.expiries.peek(isLive)?.expireAt;
+  }
+
+  snapshot(): EngineSnapshot {
+    return takeSnapshot(this);
+  }
+
+  // ── commands ───────────────────────────────────────────────────────────
+
+  private place(cmd: PlaceOrder): void {
+    const order = orderFromPlace(cmd, this.options, this.clock);
+    if (typeof order === "string") return this.reject(cmd.id, "place", order);
+    if (this.live.has(order.id)) return this.reject(order.id, "place", "duplicate_order_id");
+    const isStop = order.stopPrice > 0;
+    if (isStop) {
+      if (this.lastPrice > 0 && this.stopsOf(order.side).triggers(order.stopPrice, this.lastPrice)) {
+        return this.reject(order.id, "place", "stop_would_trigger");
+      }
+    } else {
+      if (order.postOnly && this.crosses(order.side, order.price)) {
+        return this.reject(order.id, "place", "post_only_would_take");
+      }
+      if (order.tif === "fok" && !this.fillable(order.side, order.price, order.qty, order.account, order.stp)) {
+        return this.reject(order.id, "place", "fok_not_fillable");
+      }
+    }
+    order.priority = this.nextPriority++;
+    this.out.push(acceptedEvent(order));
+    if (isStop) {
+      order.state = OrderStates.stop;
+      this.list(order);
+      this.stopsOf(order.side).add(order);
+      this.scheduleExpiry(order);
+      return;
+    }
+    this.take(order);
+  }
+
+  private cancel(cmd: CancelOrder): void {
+    if (!isId(cmd.id)) return this.reject(undefined, "cancel", "invalid_order_id");
+    const order = this.owned(cmd.id, cmd.account);
+    if (!order) return this.reject(cmd.id, "cancel", "unknown_order");
+    this.removeLive(order, "cancelled", "user");
+  }
+
+  private cancelAll(cmd: CancelAll): void {
+    if (!isId(cmd.account)) return this.reject(undefined, "cancel_all", "invalid_account");
+    if (cmd.side !== undefined && cmd.side !== "buy" && cmd.side !== "sell") {
+      return this.reject(undefined, "cancel_all", "invalid_side");
+    }
+    // Collect first (cancelling mutates `live`), then cancel oldest first so replays and restores agree.
+    const targets: Order[] = [];
+    for (const order of this.live.values()) {
+      if (order.account === cmd.account && (cmd.side === undefined || order.side === cmd.side)) targets.push(order);
+    }
+    targets.sort((a, b) => a.priority - b.priority);
+    for (const order of targets) this.removeLive(order, "cancelled", "cancel_all");
+  }
+
+  private amend(cmd: AmendOrder): void {
+    const bad = checkAmend(cmd, this.options);
+    if (bad) return this.reject(isId(cmd.id) ? cmd.id : undefined, "amend", bad);
+    const order = this.owned(cmd.id, cmd.account);
+    if (!order) return this.reject(cmd.id, "amend", "unknown_order");
+    if (order.state === OrderStates.stop) return this.amendStop(order, cmd);
+    if (cmd.stopPrice !== undefined) return this.reject(order.id, "amend", "not_amendable");
+
+    const price = cmd.price ?? order.price;
+    const qty = cmd.qty ?? order.qty;
+    if (price === order.price && qty === order.qty) return this.reject(order.id, "amend", "nothing_to_amend");
+    if (qty <= order.filled) return this.reject(order.id, "amend", "amend_below_filled");
+    if (!Number.isSafeInteger(price * qty)) return this.reject(order.id, "amend", "notional_overflow");
+    const level = order.level as PriceLevel;
+
+    if (price === order.price && qty < order.qty) {
+      // Size down in place: the order keeps its queue position.
+      const delta = order.qty - qty;
+      order.qty = qty;
+      order.remaining -= delta;
+      level.total -= delta;
+      this.touch(level);
+      this.out.push(amendedEvent(order, true));
+      return;
+    }
+    if (price !== order.price && order.postOnly && this.crosses(order.side, price)) {
+      return this.reject(order.id, "amend", "post_only_would_take");
+    }
+    // A new price or a larger size goes to the back of the queue, and a new price may trade.
+    this.unrest(order);
+    order.qty = qty;
+    order.remaining = qty - order.filled;
+    order.price = price;
+    order.priority = this.nextPriority++;
+    order.state = OrderStates.taking;
+    this.out.push(amendedEvent(order, false));
+    this.take(order);
+  }
+
+  private amendStop(order: Order, cmd: AmendOrder): void {
+    if (cmd.price !== undefined && order.kind !== "stop_limit") return this.reject(order.id, "amend", "not_amendable");
+    if (cmd.qty !== undefined && order.funds > 0) return this.reject(order.id, "amend", "not_amendable");
+    const stopPrice = cmd.stopPrice ?? order.stopPrice;
+    const price = cmd.price ?? order.price;
+    const qty = cmd.qty ?? order.qty;
+    if (stopPrice === order.stopPrice && price === order.price && qty === order.qty) {
+      return this.reject(order.id, "amend", "nothing_to_amend");
+    }
+    if (price > 0 && !Number.isSafeInteger(price * qty)) return this.reject(order.id, "amend", "notional_overflow");
+    const book = this.stopsOf(order.side);
+    if (this.lastPrice > 0 && book.triggers(stopPrice, this.lastPrice)) {
+      return this.reject(order.id, "amend", "stop_would_trigger");
+    }
+    const keepsPriority = stopPrice === order.stopPrice && price === order.price && qty < order.qty;
+    book.remove(order);
+    order.stopPrice = stopPrice;
+    order.price = price;
+    order.qty = qty;
+    order.remaining = qty;
+    if (!keepsPriority) order.priority = this.nextPriority++;
+    book.add(order);
+    this.out.push(amendedEvent(order, keepsPriority));
+  }
+
+  // ── matching ───────────────────────────────────────────────────────────
+
+  /** Matches `taker` against the book, then rests, cancels or completes it. */
+  private take(taker: Order): void {
+    const stoppedBy = this.match(taker);
+    const byFunds = taker.funds > 0;
+    if (byFunds) {
+      if (taker.remainingFunds === 0) this.finish(taker, "filled", "filled");
+      else if (stoppedBy === "funds_exhausted") {
+        // Less than one lot's worth of funds left: done, and "filled" if it bought anything.
+        this.finish(taker, taker.filled > 0 ? "filled" : "cancelled", "funds_exhausted");
+      } else if (stoppedBy !== null) this.finish(taker, "cancelled", stoppedBy);
+      else this.finish(taker, "cancelled", "no_liquidity");
+    } else if (taker.remaining === 0) this.finish(taker, "filled", "filled");
+    else if (stoppedBy !== null) this.finish(taker, "cancelled", stoppedBy);
+    else if (taker.kind === "market" || taker.kind === "stop") this.finish(taker, "cancelled", "no_liquidity");
+    else if (taker.tif === "ioc" || taker.tif === "fok") this.finish(taker, "cancelled", "ioc_remainder");
+    else this.rest(taker);
+  }
+
+  /**
+   * The matching loop. Returns null when the taker is filled or the book no
+   * longer crosses it, or the cause when it must stop early.
+   */
+  private match(taker: Order): DoneCause | null {
+    const isBuy = taker.side === "buy";
+    const book = isBuy ? this.asks : this.bids;
+    const limit = taker.price;
+    const byFunds = taker.funds > 0;
+    const out = this.out;
+    for (;;) {
+      const level = book.best();
+      if (level === undefined) return null;
+      const price = level.price;
+      if (limit > 0 && (isBuy ? price > limit : price < limit)) return null;
+      let maker = level.head;
+      while (maker !== null) {
+        const next = maker.next;
+        const want = byFunds ? Math.floor(taker.remainingFunds / price) : taker.remaining;
+        if (want === 0) return byFunds ? "funds_exhausted" : null;
+        if (maker.account === taker.account) {
+          const cause = this.preventSelfTrade(taker, maker, level, want);
+          if (cause !== null) return cause;
+          maker = next;
+          continue;
+        }
+        const qty = Math.min(want, maker.remaining);
+        maker.remaining -= qty;
+        maker.filled += qty;
+        level.total -= qty;
+        if (byFunds) taker.remainingFunds -= qty * price;
+        else taker.remaining -= qty;
+        taker.filled += qty;
+        this.lastPrice = price;
+        this.touch(level);
+        out.push({
+          type: "trade",
+          tradeId: this.nextTradeId++,
+          price,
+          qty,
+          aggressor: taker.side,
+          makerId: maker.id,
+          makerAccount: maker.account,
+          takerId: taker.id,
+          takerAccount: taker.account,
+          makerRemaining: maker.remaining,
+        });
+        // Stops trigger on every print, not only on the command's last price.
+        if (this.buyStops.size !== 0 || this.sellStops.size !== 0) this.triggerStops(price);
+        if (maker.remaining === 0) {
+          this.unrest(maker);
+          this.finish(maker, "filled", "filled");
+        }
+        if (byFunds ? taker.remainingFunds === 0 : taker.remaining === 0) return null;
+        maker = next;
+      }
+    }
+  }
+
+  /** Applies the taker's STP mode against a resting order of the same account; returns a cause to stop the taker. */
+  private preventSelfTrade(taker: Order, maker: Order, level: PriceLevel, want: number): DoneCause | null {
+    switch (taker.stp) {
+      case "cancel_newest":
+        return "self_trade";
+      case "cancel_oldest":
+        this.removeLive(maker, "cancelled", "self_trade");
+        return null;
+      case "cancel_both":
+        this.removeLive(maker, "cancelled", "self_trade");
+        return "self_trade";
+      case "decrement_and_cancel": {
+        const cut = Math.min(want, maker.remaining);
+        if (cut === maker.remaining) this.removeLive(maker, "cancelled", "self_trade");
+        else {
+          maker.remaining -= cut;
+          maker.qty -= cut;
+          level.total -= cut;
+          this.touch(level);
+          this.out.push(reducedEvent(maker, cut));
+        }
+        // The taker is the smaller (or equal) side: cancel what is left of it.
+        if (cut === want) return "self_trade";
+        if (taker.funds > 0) taker.remainingFunds -= cut * level.price;
+        else {
+          taker.remaining -= cut;
+          taker.qty -= cut;
+        }
+        this.out.push(reducedEvent(taker, cut));
+        return null;
+      }
+    }
+  }
+
+  /** Can a FOK order fill completely right now, without any state change? */
+  private fillable(side: Side, limit: number, qty: number, account: string, stp: Order["stp"]): boolean {
+    const isBuy = side === "buy";
+    let need = qty;
+    for (const level of (isBuy ? this.asks : this.bids).fromBest()) {
+      if (limit > 0 && (isBuy ? level.price > limit : level.price < limit)) return false;
+      for (let maker = level.head; maker !== null; maker = maker.next) {
+        if (maker.account === account) {
+          // Only cancel-oldest lets the taker go on past its own order in full.
+          if (stp === "cancel_oldest") continue;
+          return false;
+        }
+        need -= maker.remaining;
+        if (need <= 0) return true;
+      }
+    }
+    return false;
+  }
+
+  private crosses(side: Side, price: number): boolean {
+    const best = side === "buy" ? this.asks.best() : this.bids.best();
+    return best !== undefined && (side === "buy" ? best.price <= price : best.price >= price);
+  }
+
+  /** Takes every stop the print at `price` triggers off its stop book and queues it to execute. */
+  private triggerStops(price: number): void {
+    for (;;) {
+      const order = this.buyStops.popTriggered(price) ?? this.sellStops.popTriggered(price);
+      if (order === undefined) return;
+      this.out.push({
+        type: "stop_triggered",
+        id: order.id,
+        account: order.account,
+        stopPrice: order.stopPrice,
+        lastPrice: price,
+      });
+      order.state = OrderStates.taking;
+      // A triggered stop joins the queue now, behind orders that rested while it waited.
+      order.priority = this.nextPriority++;
+      this.triggered.push(order);
+    }
+  }
+
+  /**
+   * Executes triggered stops in trigger order, after the order whose trades
+   * triggered them. Their own trades may trigger more, which join the queue.
+   */
+  private runTriggeredStops(): void {
+    const queue = this.triggered;
+    for (let i = 0; i < queue.length; i++) {
+      const order = queue[i] as Order;
+      if (order.kind === "stop_limit" && order.postOnly && this.crosses(order.side, order.price)) {
+        this.finish(order, "cancelled", "post_only");
+      } else if (
+        order.tif === "fok" &&
+        !this.fillable(order.side, order.price, order.remaining, order.account, order.stp)
+      ) {
+        this.finish(order, "cancelled", "fok_not_fillable");
+      } else {
+        this.take(order);
+      }
+    }
+    queue.length = 0;
+  }
+
+  private expireDue(): void {
+    let top = this.expiries.peek(isLive);
+    if (top === undefined || top.expireAt > this.clock) return;
+    const due: Order[] = [];
+    while (top !== undefined && top.expireAt <= this.clock) {
+      this.expiries.pop();
+      due.push(top);
+      top = this.expiries.peek(isLive);
+    }
+    // The heap orders by time only; break ties by priority so replays agree.
+    due.sort((a, b) => a.expireAt - b.expireAt || a.priority - b.priority);
+    for (const order of due) this.removeLive(order, "expired", "gtd");
+  }
+
+  // ── book bookkeeping ───────────────────────────────────────────────────
+
+  private rest(order: Order): void {
+    const level = (order.side === "buy" ? this.bids : this.asks).getOrCreate(order.price);
+    level.append(order);
+    this.touch(level);
+    order.state = OrderStates.resting;
+    this.list(order);
+    this.scheduleExpiry(order);
+  }
+
+  /** Queues a GTD order for expiry once, however often it is re-rested (amend, stop trigger). */
+  scheduleExpiry(order: Order): void {
+    if (order.expireAt > 0 && !order.queued) {
+      order.queued = true;
+      this.expiries.push(order);
+    }
+  }
+
+  /** Takes a resting order off its level (its open quantity leaves the level's total). */
+  private unrest(order: Order): void {
+    const level = order.level as PriceLevel;
+    level.total -= order.remaining;
+    level.unlink(order);
+    if (level.count === 0) (level.side === "buy" ? this.bids : this.asks).remove(level);
+    this.touch(level);
+  }
+
+  /** Removes a resting order or stop from the book for good and reports it done. */
+  private removeLive(order: Order, reason: DoneReason, cause: DoneCause): void {
+    if (order.state === OrderStates.stop) this.stopsOf(order.side).remove(order);
+    else this.unrest(order);
+    this.finish(order, reason, cause);
+  }
+
+  /** Reports an order done; its open quantity (or funds) is what gets cancelled or expired. */
+  private finish(order: Order, reason: DoneReason, cause: DoneCause): void {
+    if (order.listed) {
+      this.live.delete(order.id);
+      order.listed = false;
+    }
+    order.state = OrderStates.done;
+    this.out.push({
+      type: "done",
+      id: order.id,
+      account: order.account,
+      side: order.side,
+      reason,
+      cause,
+      remaining: reason === "filled" ? 0 : order.remaining,
+      remainingFunds: order.remainingFunds,
+    });
+  }
+
+  /** Indexes a resting order or stop by id (once: amended and triggered orders are listed already). */
+  list(order: Order): void {
+    if (!order.listed) {
+      order.listed = true;
+      this.live.set(order.id, order);
+    }
+  }
+
+  private owned(id: string, account: string | undefined): Order | undefined {
+    const order = this.live.get(id);
+    // Another account's order is reported as unknown so ids leak nothing.
+    if (order === undefined || (account !== undefined && order.account !== account)) return undefined;
+    return order;
+  }
+
+  private stopsOf(side: Side): StopBook {
+    return side === "buy" ? this.buyStops : this.sellStops;
+  }
+
+  private touch(level: PriceLevel): void {
+    if (level.touched !== this.stamp) {
+      level.touched = this.stamp;
+      this.touched.push(level);
+    }
+  }
+
+  /** One level event per price the command changed, with the final aggregate. */
+  private flushLevels(): void {
+    const touched = this.touched;
+    for (let i = 0; i < touched.length; i++) {
+      const level = touched[i] as PriceLevel;
+      // A price emptied and re-created in one command reports once, from its last level object.
+      if (level.removed && supersededLater(touched, i)) continue;
+      this.out.push({ type: "level", side: level.side, price: level.price, qty: level.removed ? 0 : level.total });
+    }
+    touched.length = 0;
+  }
+
+  private reject(id: string | undefined, command: Command["type"] | "unknown", reason: RejectReason): void {
+    // Only a well-formed id is echoed: a rejected one may be anything, of any size.
+    this.out.push({ type: "rejected", id: isId(id) ? id : undefined, command, reason });
+  }
+}
+
+/** Does a later entry of `touched` stand for the same side and price as entry `i`? */
+function supersededLater(touched: PriceLevel[], i: number): boolean {
+  const level = touched[i] as PriceLevel;
+  for (let j = i + 1; j < touched.length; j++) {
+    const other = touched[j] as PriceLevel;
+    if (other.price === level.price && other.side === level.side) return true;
+  }
+  return false;
+}
+
+function isLive(order: Order): boolean {
+  return order.state === OrderStates.resting || order.state === OrderStates.stop;
+}
+
+// Events keep one shape per type (absent values as undefined, which JSON drops):
+// adding properties conditionally would give each event its own hidden class.
+function acceptedEvent(order: Order): EngineEvent {
+  return {
+    type: "accepted",
+    id: order.id,
+    account: order.account,
+    side: order.side,
+    kind: order.kind,
+    tif: order.tif,
+    price: order.price > 0 ? order.price : undefined,
+    stopPrice: order.stopPrice > 0 ? order.stopPrice : undefined,
+    qty: order.qty > 0 ? order.qty : undefined,
+    funds: order.funds > 0 ? order.funds : undefined,
+    expireAt: order.expireAt > 0 ? order.expireAt : undefined,
+    postOnly: order.postOnly,
+    stp: order.stp,
+  };
+}
+
+function amendedEvent(order: Order, priorityKept: boolean): EngineEvent {
+  return {
+    type: "amended",
+    id: order.id,
+    account: order.account,
+    qty: order.qty,
+    remaining: order.remaining,
+    price: order.price > 0 ? order.price : undefined,
+    stopPrice: order.stopPrice > 0 ? order.stopPrice : undefined,
+    priorityKept,
+  };
+}
+
+function reducedEvent(order: Order, by: number): EngineEvent {
+  return {
+    type: "reduced",
+    id: order.id,
+    account: order.account,
+    by,
+    remaining: order.remaining,
+    remainingFunds: order.remainingFunds,
+    cause: "self_trade",
+  };
+}

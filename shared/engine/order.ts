@@ -1,0 +1,106 @@
+import type { PriceLevel } from "./price-level.ts";
+import type { OrderKind, OrderView, SelfTradePrevention, Side, TimeInForce } from "./types.ts";
+
+/** Where an order is: resting on the book, waiting as a stop, being matched, or gone. */
+export const OrderStates = { taking: 0, resting: 1, stop: 2, done: 3 } as const;
+export type OrderState = (typeof OrderStates)[keyof typeof OrderStates];
+
+/**
+ * The engine's mutable order record. A class (not object literals) so every
+ * order shares one hidden class: the matching loop touches these fields millions
+ * of times a second. Absent optional values are 0, never undefined.
+ */
+export class Order {
+  id: string;
+  account: string;
+  side: Side;
+  kind: OrderKind;
+  tif: TimeInForce;
+  /** Limit price in ticks; 0 for market orders. */
+  price: number;
+  /** Trigger price in ticks; 0 when not a stop. */
+  stopPrice: number;
+  /** Total quantity in lots; 0 when sized by funds. */
+  qty: number;
+  /** Funds budget; 0 when sized by quantity. */
+  funds: number;
+  filled: number;
+  /** Open quantity (qty-sized orders). */
+  remaining: number;
+  /** Unspent funds (funds-sized orders). */
+  remainingFunds: number;
+  /** Epoch ms; 0 = no expiry. */
+  expireAt: number;
+  postOnly: boolean;
+  stp: SelfTradePrevention;
+  priority: number;
+  state: OrderState;
+  /** In the expiry queue already (GTD orders are queued once). */
+  queued: boolean;
+  /** In the engine's id index (resting or waiting as a stop). */
+  listed: boolean;
+  level: PriceLevel | null;
+  prev: Order | null;
+  next: Order | null;
+
+  constructor(
+    id: string,
+    account: string,
+    side: Side,
+    kind: OrderKind,
+    tif: TimeInForce,
+    price: number,
+    stopPrice: number,
+    qty: number,
+    funds: number,
+    expireAt: number,
+    postOnly: boolean,
+    stp: SelfTradePrevention,
+    priority: number,
+  ) {
+    this.id = id;
+    this.account = account;
+    this.side = side;
+    this.kind = kind;
+    this.tif = tif;
+    this.price = price;
+    this.stopPrice = stopPrice;
+    this.qty = qty;
+    this.funds = funds;
+    this.filled = 0;
+    this.remaining = qty;
+    this.remainingFunds = funds;
+    this.expireAt = expireAt;
+    this.postOnly = postOnly;
+    this.stp = stp;
+    this.priority = priority;
+    this.state = OrderStates.taking;
+    this.queued = false;
+    this.listed = false;
+    this.level = null;
+    this.prev = null;
+    this.next = null;
+  }
+
+  toView(): OrderView {
+    const view: OrderView = {
+      id: this.id,
+      account: this.account,
+      side: this.side,
+      kind: this.kind,
+      tif: this.tif,
+      filled: this.filled,
+      remaining: this.remaining,
+      postOnly: this.postOnly,
+      stp: this.stp,
+      state: this.state === OrderStates.stop ? "stop" : "resting",
+      priority: this.priority,
+    };
+    if (this.price > 0) view.price = this.price;
+    if (this.stopPrice > 0) view.stopPrice = this.stopPrice;
+    if (this.qty > 0) view.qty = this.qty;
+    if (this.funds > 0) view.funds = this.funds;
+    if (this.expireAt > 0) view.expireAt = this.expireAt;
+    return view;
+  }
+}

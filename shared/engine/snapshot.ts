@@ -1,0 +1,61 @@
+import type { MatchingEngine } from "./engine.ts";
+import { Order, OrderStates } from "./order.ts";
+import type { EngineSnapshot, OrderView } from "./types.ts";
+
+/** Captures everything that decides the engine's future behaviour. */
+export function takeSnapshot(engine: MatchingEngine): EngineSnapshot {
+  return {
+    version: 1,
+    lastTradePrice: engine.lastPrice > 0 ? engine.lastPrice : null,
+    nextTradeId: engine.nextTradeId,
+    nextPriority: engine.nextPriority,
+    now: engine.clock,
+    resting: [...engine.bids.orders(), ...engine.asks.orders()],
+    stops: engine.stops(),
+    options: { ...engine.options },
+  };
+}
+
+/** Loads `snapshot` into a fresh engine, preserving queue order and priorities. */
+export function restoreInto(engine: MatchingEngine, snapshot: EngineSnapshot): void {
+  if (snapshot?.version !== 1) throw new TypeError(`unsupported engine snapshot version: ${String(snapshot?.version)}`);
+  engine.lastPrice = snapshot.lastTradePrice ?? 0;
+  engine.nextTradeId = snapshot.nextTradeId;
+  engine.nextPriority = snapshot.nextPriority;
+  engine.clock = snapshot.now;
+  for (const view of snapshot.resting) {
+    const order = fromView(view);
+    order.state = OrderStates.resting;
+    (order.side === "buy" ? engine.bids : engine.asks).getOrCreate(order.price).append(order);
+    engine.list(order);
+    engine.scheduleExpiry(order);
+  }
+  for (const view of snapshot.stops) {
+    const order = fromView(view);
+    order.state = OrderStates.stop;
+    (order.side === "buy" ? engine.buyStops : engine.sellStops).add(order);
+    engine.list(order);
+    engine.scheduleExpiry(order);
+  }
+}
+
+function fromView(view: OrderView): Order {
+  const order = new Order(
+    view.id,
+    view.account,
+    view.side,
+    view.kind,
+    view.tif,
+    view.price ?? 0,
+    view.stopPrice ?? 0,
+    view.qty ?? 0,
+    view.funds ?? 0,
+    view.expireAt ?? 0,
+    view.postOnly,
+    view.stp,
+    view.priority,
+  );
+  order.filled = view.filled;
+  order.remaining = view.remaining;
+  return order;
+}
