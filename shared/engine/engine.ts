@@ -48,7 +48,12 @@ export class MatchingEngine {
   /** @internal */ clock = 0;
 
   private stamp = 0;
+  /**
+   * Levels changed by the current command: the first `touchedCount` entries.
+   * A count rather than `length = 0`, which is a slow runtime call (it also drops the backing store).
+   */
   private readonly touched: PriceLevel[] = [];
+  private touchedCount = 0;
   /** Stops triggered during the current command, waiting to execute. */
   private readonly triggered: Order[] = [];
   private out: EngineEvent[] = [];
@@ -102,7 +107,7 @@ export class MatchingEngine {
       }
       if (this.triggered.length > 0) this.runTriggeredStops();
     }
-    this.flushLevels();
+    if (this.touchedCount > 0) this.flushLevels();
     return out;
   }
 
@@ -153,6 +158,16 @@ export class MatchingEngine {
 
   snapshot(): EngineSnapshot {
     return takeSnapshot(this);
+  }
+
+  /** The scalar part of a snapshot: cheap to read after every command, for incremental persistence. */
+  counters(): Pick<EngineSnapshot, "lastTradePrice" | "nextTradeId" | "nextPriority" | "now"> {
+    return {
+      lastTradePrice: this.lastPrice > 0 ? this.lastPrice : null,
+      nextTradeId: this.nextTradeId,
+      nextPriority: this.nextPriority,
+      now: this.clock,
+    };
   }
 
   // ── commands ───────────────────────────────────────────────────────────
@@ -539,20 +554,23 @@ export class MatchingEngine {
   private touch(level: PriceLevel): void {
     if (level.touched !== this.stamp) {
       level.touched = this.stamp;
-      this.touched.push(level);
+      const index = this.touchedCount++;
+      if (index === this.touched.length) this.touched.push(level);
+      else this.touched[index] = level;
     }
   }
 
   /** One level event per price the command changed, with the final aggregate. */
   private flushLevels(): void {
     const touched = this.touched;
-    for (let i = 0; i < touched.length; i++) {
+    const count = this.touchedCount;
+    for (let i = 0; i < count; i++) {
       const level = touched[i] as PriceLevel;
       // A price emptied and re-created in one command reports once, from its last level object.
-      if (level.removed && supersededLater(touched, i)) continue;
+      if (level.removed && supersededLater(touched, i, count)) continue;
       this.out.push({ type: "level", side: level.side, price: level.price, qty: level.removed ? 0 : level.total });
     }
-    touched.length = 0;
+    this.touchedCount = 0;
   }
 
   private reject(id: string | undefined, command: Command["type"] | "unknown", reason: RejectReason): void {
@@ -562,9 +580,9 @@ export class MatchingEngine {
 }
 
 /** Does a later entry of `touched` stand for the same side and price as entry `i`? */
-function supersededLater(touched: PriceLevel[], i: number): boolean {
+function supersededLater(touched: PriceLevel[], i: number, count: number): boolean {
   const level = touched[i] as PriceLevel;
-  for (let j = i + 1; j < touched.length; j++) {
+  for (let j = i + 1; j < count; j++) {
     const other = touched[j] as PriceLevel;
     if (other.price === level.price && other.side === level.side) return true;
   }
