@@ -1,0 +1,450 @@
+/**
+ * OrderBook: one Durable Object per instrument, addressed by symbol and
+ * created near the instrument's home market. The only writer of its book.
+ *
+ * Lifecycle: the constructor runs schema migrations and rebuilds the engine
+ * from SQLite before any request (blockConcurrencyWhile). Each batch is matched
+ * in memory and written in one `transactionSync`; the reply leaves only once the
+ * write is durable (output gate). If a write fails, the in-memory engine is
+ * rebuilt from storage so memory never runs ahead of disk. The alarm expires GTD
+ * orders on time.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
+import type { EngineEvent, MatchingEngine } from "../../shared/engine/index.ts";
+import type { FeedCandle, FeedMessage, FeedTicker, PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
+import { type Instrument, InstrumentSchema } from "../../shared/instruments/schema.ts";
+import { type Sql, sqlOver } from "../sql.ts";
+import { BookBatchSchema, type BookCommand } from "./commands.ts";
+import { FeedPublisher, type FeedShardRpc, feedTrade } from "./feed-publisher.ts";
+import {
+  type BookView,
+  bookView,
+  type CandleInterval,
+  type CandleView,
+  candles,
+  type TickerView,
+  type TradeView,
+  ticker,
+  tradesPage,
+} from "./market-data.ts";
+import { ORDER_BOOK_MIGRATIONS } from "./schema.ts";
+import { BookStore, type Sequences } from "./store.ts";
+import { InstrumentUnits } from "./units.ts";
+import { type BookReject, ENGINE_REJECT_MESSAGES, toEngineCommand, toWireEvent, type WireEvent } from "./wire.ts";
+
+export interface OrderBookEnv {
+  FEED_SHARD?: DurableObjectNamespace;
+  /** Events kept in the log for resume (default 100 000). */
+  BOOK_EVENT_RETENTION?: string;
+  /** Feed batching tick in ms (default 10). */
+  FEED_TICK_MS?: string;
+}
+
+export interface CommandResult {
+  ok: boolean;
+  /** The command's events on the wire, each with its `seq` (rejections have none). */
+  events: WireEvent[];
+  error?: BookReject;
+}
+
+export interface BatchResult {
+  instrument: string;
+  results: CommandResult[];
+  /** The event-log sequences this batch used, if it changed anything. */
+  first_seq: number | null;
+  last_seq: number | null;
+  /** Set when the batch as a whole was refused (not a list of 1 to 100 valid commands); nothing ran. */
+  error?: { code: "invalid_batch"; message: string };
+}
+
+export class BookNotConfiguredError extends Error {
+  constructor() {
+    super("This order book has no instrument yet: list it through the instrument registry first.");
+    this.name = "BookNotConfiguredError";
+  }
+}
+
+const RECENT_TRADES = 50;
+const RECENT_CANDLES = 60;
+const REPLAY_LIMIT = 10_000;
+
+export class OrderBook extends DurableObject<OrderBookEnv> {
+  private readonly sql: Sql;
+  private readonly store: BookStore;
+  private spec: Instrument | undefined;
+  private units: InstrumentUnits | undefined;
+  private engine!: MatchingEngine;
+  private seqs!: Sequences;
+  private publisher: FeedPublisher | undefined;
+
+  constructor(ctx: DurableObjectState, env: OrderBookEnv) {
+    super(ctx, env);
+    this.sql = sqlOver(ctx.storage.sql);
+    this.store = new BookStore(this.sql);
+    const migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: ORDER_BOOK_MIGRATIONS });
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrations.runAll();
+      this.load();
+    });
+  }
+
+  /** (Re)builds everything in memory from SQLite. */
+  private load(): void {
+    this.spec = this.store.loadInstrument();
+    this.units = this.spec ? new InstrumentUnits(this.spec) : undefined;
+    this.engine = this.store.loadEngine();
+    this.seqs = this.store.loadSequences();
+    this.publisher = this.spec ? this.createPublisher(this.spec.symbol) : undefined;
+  }
+
+  // ── configuration ──────────────────────────────────────────────────────
+
+  /** Sets or updates the instrument (the registry calls this). Tick and lot size are fixed once orders rest. */
+  async configure(input: Instrument): Promise<Instrument> {
+    const spec = InstrumentSchema.parse(input);
+    if (this.spec && this.spec.symbol !== spec.symbol) {
+      throw new Error(`This book trades ${this.spec.symbol}, not ${spec.symbol}.`);
+    }
+    const gridChanged = this.spec && (this.spec.tick_size !== spec.tick_size || this.spec.lot_size !== spec.lot_size);
+    if (gridChanged && this.engine.l3().bids.length + this.engine.l3().asks.length + this.engine.stops().length > 0) {
+      throw new Error("tick_size and lot_size cannot change while orders are open.");
+    }
+    const units = new InstrumentUnits(spec);
+    this.store.saveInstrument(spec, Date.now());
+    this.spec = spec;
+    this.units = units;
+    this.publisher ??= this.createPublisher(spec.symbol);
+    return spec;
+  }
+
+  async instrument(): Promise<Instrument | null> {
+    return this.spec ?? null;
+  }
+
+  // ── commands ───────────────────────────────────────────────────────────
+
+  /**
+   * Runs up to 100 commands in order and commits them in one transaction.
+   * Invalid or refused commands get their own error and change nothing.
+   */
+  async execute(input: unknown): Promise<BatchResult> {
+    const { spec, units } = this.configured();
+    const parsed = BookBatchSchema.safeParse(input);
+    if (!parsed.success) {
+      // Returned, not thrown: bad input is the caller's error, not the object's.
+      const message = parsed.error.issues.map((i) => `${i.path.join(".") || "batch"}: ${i.message}`).join("; ");
+      return {
+        instrument: spec.symbol,
+        results: [],
+        first_seq: null,
+        last_seq: null,
+        error: { code: "invalid_batch", message },
+      };
+    }
+    const now = Date.now();
+    const perCommand: EngineEvent[][] = [];
+    const results: CommandResult[] = [];
+    for (const cmd of parsed.data) {
+      const outcome = this.runOne(cmd, now, units);
+      perCommand.push(outcome.events);
+      results.push(outcome.result);
+    }
+    const all = perCommand.flat();
+    let firstSeq: number | null = null;
+    let lastSeq: number | null = null;
+    if (all.some((e) => e.type !== "rejected")) {
+      const logged = this.commit(all, now);
+      firstSeq = logged[0]?.seq ?? null;
+      lastSeq = logged[logged.length - 1]?.seq ?? null;
+      // Attach each logged event's seq and time to its wire form, in order.
+      let i = 0;
+      for (const [c, events] of perCommand.entries()) {
+        const result = results[c] as CommandResult;
+        for (const [k, event] of events.entries()) {
+          if (event.type === "rejected") continue;
+          const entry = logged[i++];
+          const wire = result.events[k] as WireEvent;
+          if (entry) {
+            wire.seq = entry.seq;
+            wire.time = entry.at;
+          }
+        }
+      }
+      await this.scheduleExpiry();
+    }
+    return { instrument: spec.symbol, results, first_seq: firstSeq, last_seq: lastSeq };
+  }
+
+  private runOne(
+    cmd: BookCommand,
+    now: number,
+    units: InstrumentUnits,
+  ): { events: EngineEvent[]; result: CommandResult } {
+    const command = toEngineCommand(cmd, units, { status: this.status(), referencePrice: this.referencePrice() });
+    if ("code" in command) return { events: [], result: { ok: false, events: [], error: command } };
+    const events = this.engine.execute(command, now);
+    const rejected = events.find((e) => e.type === "rejected");
+    const wire = events.map((e) => toWireEvent(e, units));
+    if (rejected && rejected.type === "rejected") {
+      return {
+        events,
+        result: {
+          ok: false,
+          events: wire,
+          error: { code: rejected.reason, message: ENGINE_REJECT_MESSAGES[rejected.reason] },
+        },
+      };
+    }
+    return { events, result: { ok: true, events: wire } };
+  }
+
+  /** Writes a batch's events durably, or rebuilds memory from disk and rethrows. */
+  private commit(events: readonly EngineEvent[], now: number) {
+    try {
+      const logged = this.ctx.storage.transactionSync(() => {
+        const out = this.store.commit(this.engine, events, now, this.seqs);
+        const keep = Number(this.env.BOOK_EVENT_RETENTION ?? 100_000);
+        if (this.seqs.seq % 1_000 < out.length || keep < 1_000) this.store.prune(this.seqs, keep);
+        return out;
+      });
+      this.publisher?.record(logged);
+      return logged;
+    } catch (err) {
+      this.load();
+      throw err;
+    }
+  }
+
+  /** Keeps the alarm at the next GTD expiry. */
+  private async scheduleExpiry(): Promise<void> {
+    const next = this.engine.nextExpiry();
+    if (next === undefined) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || next < current) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Expires due GTD orders, then re-arms for the next one. */
+  override async alarm(): Promise<void> {
+    if (!this.spec) return;
+    const events = this.engine.execute({ type: "tick" }, Date.now());
+    if (events.length > 0) this.commit(events, Date.now());
+    const next = this.engine.nextExpiry();
+    if (next !== undefined) await this.ctx.storage.setAlarm(next);
+  }
+
+  // ── market data ────────────────────────────────────────────────────────
+
+  async book(level: 1 | 2 | 3, depth: number): Promise<BookView> {
+    const { spec, units } = this.configured();
+    return bookView(this.engine, units, spec.symbol, level, depth, this.seqs.level2, Date.now());
+  }
+
+  async trades(query: { before?: number; after?: number; limit: number }): Promise<{
+    trades: TradeView[];
+    next_before: number | null;
+    next_after: number | null;
+  }> {
+    const { units } = this.configured();
+    return tradesPage(this.sql, units, query);
+  }
+
+  async ticker(): Promise<TickerView> {
+    const { spec, units } = this.configured();
+    return ticker(this.sql, this.engine, units, spec.symbol, Date.now());
+  }
+
+  async candles(interval: CandleInterval, start: number, end: number): Promise<CandleView[]> {
+    const { units } = this.configured();
+    return candles(this.sql, units, interval, start, end);
+  }
+
+  /** Current sequences, for tests and operators. */
+  async sequences(): Promise<Sequences> {
+    return { ...this.seqs };
+  }
+
+  // ── feed ───────────────────────────────────────────────────────────────
+
+  /**
+   * A feed shard subscribes one channel: it is registered for pushes and gets a
+   * snapshot, or the updates after `resumeFrom` while the log still holds them.
+   * Pending updates are flushed first, so nothing reaches the shard twice or out of order.
+   */
+  async feedSubscribe(shard: string, channel: PublicChannel, resumeFrom?: number): Promise<SubscribeReply> {
+    const { spec } = this.configured();
+    this.publisher?.flush();
+    this.sql`INSERT OR IGNORE INTO feed_shards (name, since) VALUES (${shard}, ${Date.now()})`;
+    if (resumeFrom !== undefined && (channel === "level2" || channel === "trades")) {
+      const replay = this.replay(spec.symbol, channel, resumeFrom);
+      if (replay) return { messages: replay, resumed: true };
+      return { messages: [this.snapshot(channel)], resumed: false, reason: "sequence no longer in the event log" };
+    }
+    const reply: SubscribeReply = { messages: [this.snapshot(channel)], resumed: false };
+    if (resumeFrom !== undefined) reply.reason = `${channel} is a state channel: it always resumes with a snapshot`;
+    return reply;
+  }
+
+  async feedUnsubscribe(shard: string): Promise<void> {
+    this.sql`DELETE FROM feed_shards WHERE name = ${shard}`;
+  }
+
+  /** The channel's state now, at its current sequence. */
+  private snapshot(channel: PublicChannel): FeedMessage {
+    const { spec, units } = this.configured();
+    const instrument = spec.symbol;
+    const time = Date.now();
+    switch (channel) {
+      case "level2": {
+        const { bids, asks } = this.engine.depth();
+        const l2 = (l: { price: number; qty: number }): [string, string] => [units.price(l.price), units.size(l.qty)];
+        return {
+          type: "snapshot",
+          channel,
+          instrument,
+          seq: this.seqs.level2,
+          time,
+          bids: bids.map(l2),
+          asks: asks.map(l2),
+        };
+      }
+      case "trades": {
+        const page = tradesPage(this.sql, units, { limit: RECENT_TRADES });
+        const trades = page.trades.map((t) => ({ ...t, side: t.side as "buy" | "sell" }));
+        return { type: "snapshot", channel, instrument, seq: this.seqs.trades, time, trades };
+      }
+      case "ticker":
+        return {
+          type: "snapshot",
+          channel,
+          instrument,
+          first_seq: this.seqs.ticker,
+          seq: this.seqs.ticker,
+          time,
+          ticker: this.feedTicker(),
+        };
+      case "candles":
+        return {
+          type: "snapshot",
+          channel,
+          instrument,
+          first_seq: this.seqs.candles,
+          seq: this.seqs.candles,
+          time,
+          interval: "1m",
+          candles: this.feedCandles(time - RECENT_CANDLES * 60_000),
+        };
+    }
+  }
+
+  /** Updates after `after` rebuilt from the event log, or null when the log no longer reaches back. */
+  private replay(instrument: string, channel: "level2" | "trades", after: number): FeedMessage[] | null {
+    const { units } = this.configured();
+    const logged = this.store.channelEventsAfter(channel, after, REPLAY_LIMIT);
+    if (logged === null) return null;
+    // One update per original commit time keeps messages small and ordered.
+    const messages: FeedMessage[] = [];
+    for (const entry of logged) {
+      const seq = entry.channelSeq as number;
+      const last = messages[messages.length - 1];
+      if (entry.event.type === "level") {
+        const change: ["buy" | "sell", string, string] = [
+          entry.event.side,
+          units.price(entry.event.price),
+          units.size(entry.event.qty),
+        ];
+        if (last?.type === "update" && last.channel === "level2" && last.time === entry.at) {
+          last.changes.push(change);
+          last.seq = seq;
+        } else {
+          messages.push({
+            type: "update",
+            channel: "level2",
+            instrument,
+            first_seq: seq,
+            seq,
+            time: entry.at,
+            changes: [change],
+          });
+        }
+      } else if (entry.event.type === "trade") {
+        const trade = feedTrade(entry.event, entry.at, units);
+        if (last?.type === "update" && last.channel === "trades" && last.time === entry.at) {
+          last.trades.push(trade);
+          last.seq = seq;
+        } else {
+          messages.push({
+            type: "update",
+            channel: "trades",
+            instrument,
+            first_seq: seq,
+            seq,
+            time: entry.at,
+            trades: [trade],
+          });
+        }
+      }
+    }
+    return messages;
+  }
+
+  private feedTicker(): FeedTicker {
+    const { spec, units } = this.configured();
+    const t = ticker(this.sql, this.engine, units, spec.symbol, Date.now());
+    return {
+      best_bid: t.best_bid,
+      best_ask: t.best_ask,
+      last: t.last,
+      open_24h: t.open_24h,
+      high_24h: t.high_24h,
+      low_24h: t.low_24h,
+      volume_24h: t.volume_24h,
+    };
+  }
+
+  private feedCandles(since: number): FeedCandle[] {
+    const { units } = this.configured();
+    const start = Math.floor(since / 60_000) * 60_000;
+    return candles(this.sql, units, "1m", start, Number.MAX_SAFE_INTEGER).map(({ trades: _t, ...c }) => c);
+  }
+
+  private createPublisher(instrument: string): FeedPublisher {
+    return new FeedPublisher({
+      instrument,
+      units: () => this.configured().units,
+      sequences: this.seqs,
+      shards: () => this.sql<{ name: string }>`SELECT name FROM feed_shards`.map((r) => r.name),
+      shard: (name) => {
+        const ns = this.env.FEED_SHARD;
+        if (!ns) throw new Error("FEED_SHARD binding is missing");
+        return ns.get(ns.idFromName(name)) as unknown as FeedShardRpc;
+      },
+      ticker: () => this.feedTicker(),
+      currentCandles: (since) => this.feedCandles(since),
+      saveSequences: () => this.store.saveFeedSequences(this.seqs),
+      dropShard: (name) => {
+        this.sql`DELETE FROM feed_shards WHERE name = ${name}`;
+      },
+      tickMs: Number(this.env.FEED_TICK_MS ?? 10),
+    });
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────
+
+  private configured(): { spec: Instrument; units: InstrumentUnits } {
+    if (!this.spec || !this.units) throw new BookNotConfiguredError();
+    return { spec: this.spec, units: this.units };
+  }
+
+  private status() {
+    return this.spec?.status ?? "closed";
+  }
+
+  /** Last trade price, else the mid, else none: the price band's anchor. */
+  private referencePrice(): number | undefined {
+    const last = this.engine.lastTradePrice;
+    if (last !== undefined) return last;
+    const { bid, ask } = this.engine.bbo();
+    return bid && ask ? Math.floor((bid.price + ask.price) / 2) : undefined;
+  }
+}

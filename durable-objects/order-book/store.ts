@@ -1,0 +1,194 @@
+/**
+ * The book's SQLite: what a committed batch writes (event log, trades, candles,
+ * the live-order mirror, counters) and how the engine is rebuilt on start.
+ * `commit` must run inside `ctx.storage.transactionSync`.
+ */
+import { type EngineEvent, type EngineSnapshot, MatchingEngine, type OrderView } from "../../shared/engine/index.ts";
+import type { Instrument } from "../../shared/instruments/schema.ts";
+import type { Sql } from "../sql.ts";
+
+/** Per-instrument sequences: `seq` over all logged events, the others per public channel. */
+export interface Sequences {
+  seq: number;
+  level2: number;
+  trades: number;
+  ticker: number;
+  candles: number;
+}
+
+/** One logged event with its place in the sequences. */
+export interface LoggedEvent {
+  seq: number;
+  at: number;
+  event: EngineEvent;
+  channel: "level2" | "trades" | null;
+  channelSeq: number | null;
+}
+
+const MINUTE = 60_000;
+
+/** The instrument's own limits are checked in wire.ts; the engine only guards integer safety. */
+export const ENGINE_OPTIONS = { maxPrice: Number.MAX_SAFE_INTEGER, maxQty: Number.MAX_SAFE_INTEGER };
+
+export class BookStore {
+  private readonly sql: Sql;
+
+  constructor(sql: Sql) {
+    this.sql = sql;
+  }
+
+  loadInstrument(): Instrument | undefined {
+    const row = this.sql.one<{ spec: string }>`SELECT spec FROM instrument WHERE id = 1`;
+    return row ? (JSON.parse(row.spec) as Instrument) : undefined;
+  }
+
+  saveInstrument(spec: Instrument, now: number): void {
+    const json = JSON.stringify(spec);
+    this.sql`INSERT INTO instrument (id, spec, updated_at) VALUES (1, ${json}, ${now})
+             ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at`;
+  }
+
+  loadSequences(): Sequences {
+    const row = this.sql.one<{
+      seq: number;
+      level2_seq: number;
+      trades_seq: number;
+      ticker_seq: number;
+      candles_seq: number;
+    }>`
+      SELECT seq, level2_seq, trades_seq, ticker_seq, candles_seq FROM book_state WHERE id = 1`;
+    if (!row) throw new Error("book_state row missing: migrations did not run");
+    return {
+      seq: row.seq,
+      level2: row.level2_seq,
+      trades: row.trades_seq,
+      ticker: row.ticker_seq,
+      candles: row.candles_seq,
+    };
+  }
+
+  /** Rebuilds the engine from the live-order mirror and the stored counters. */
+  loadEngine(): MatchingEngine {
+    const state = this.sql.one<{
+      last_price: number | null;
+      next_trade_id: number;
+      next_priority: number;
+      clock: number;
+    }>`
+      SELECT last_price, next_trade_id, next_priority, clock FROM book_state WHERE id = 1`;
+    if (!state) throw new Error("book_state row missing: migrations did not run");
+    // Queue order: best price first, then time priority; stops are re-sorted by the engine.
+    const bids = this
+      .views`SELECT view FROM live_orders WHERE state = 'resting' AND side = 'buy' ORDER BY price DESC, priority`;
+    const asks = this
+      .views`SELECT view FROM live_orders WHERE state = 'resting' AND side = 'sell' ORDER BY price ASC, priority`;
+    const stops = this.views`SELECT view FROM live_orders WHERE state = 'stop' ORDER BY priority`;
+    const snapshot: EngineSnapshot = {
+      version: 1,
+      lastTradePrice: state.last_price,
+      nextTradeId: state.next_trade_id,
+      nextPriority: state.next_priority,
+      now: state.clock,
+      resting: [...bids, ...asks],
+      stops,
+      options: ENGINE_OPTIONS,
+    };
+    return MatchingEngine.restore(snapshot);
+  }
+
+  private views(strings: TemplateStringsArray): OrderView[] {
+    return this.sql<{ view: string }>(strings).map((r) => JSON.parse(r.view) as OrderView);
+  }
+
+  /**
+   * Writes the events of one batch: the log (with channel sequences), trades,
+   * one-minute candles, the mirror of every order the events touched, and the
+   * engine's counters. Returns the logged events.
+   */
+  commit(engine: MatchingEngine, events: readonly EngineEvent[], at: number, seqs: Sequences): LoggedEvent[] {
+    const logged: LoggedEvent[] = [];
+    const touched = new Set<string>();
+    for (const event of events) {
+      if (event.type === "rejected") continue;
+      const seq = ++seqs.seq;
+      let channel: LoggedEvent["channel"] = null;
+      let channelSeq: number | null = null;
+      if (event.type === "level") {
+        channel = "level2";
+        channelSeq = ++seqs.level2;
+      } else if (event.type === "trade") {
+        channel = "trades";
+        channelSeq = ++seqs.trades;
+        this.recordTrade(event, at, seq);
+        touched.add(event.makerId);
+        touched.add(event.takerId);
+      } else {
+        touched.add(event.id);
+      }
+      this.sql`INSERT INTO events (seq, at, type, channel, channel_seq, body)
+               VALUES (${seq}, ${at}, ${event.type}, ${channel}, ${channelSeq}, ${JSON.stringify(event)})`;
+      logged.push({ seq, at, event, channel, channelSeq });
+    }
+    for (const id of touched) this.mirror(engine, id);
+    const c = engine.counters();
+    this.sql`UPDATE book_state SET last_price = ${c.lastTradePrice}, next_trade_id = ${c.nextTradeId},
+             next_priority = ${c.nextPriority}, clock = ${c.now}, seq = ${seqs.seq}, level2_seq = ${seqs.level2},
+             trades_seq = ${seqs.trades} WHERE id = 1`;
+    return logged;
+  }
+
+  /** Persists the ticker and candles channel sequences (advanced when the feed publishes). */
+  saveFeedSequences(seqs: Sequences): void {
+    this.sql`UPDATE book_state SET ticker_seq = ${seqs.ticker}, candles_seq = ${seqs.candles} WHERE id = 1`;
+  }
+
+  private recordTrade(e: Extract<EngineEvent, { type: "trade" }>, at: number, seq: number): void {
+    this.sql`INSERT INTO trades (trade_id, at, price, qty, aggressor, maker_order_id, taker_order_id, seq)
+             VALUES (${e.tradeId}, ${at}, ${e.price}, ${e.qty}, ${e.aggressor}, ${e.makerId}, ${e.takerId}, ${seq})`;
+    const start = Math.floor(at / MINUTE) * MINUTE;
+    this.sql`INSERT INTO candles_1m (start, open, high, low, close, volume, trades)
+             VALUES (${start}, ${e.price}, ${e.price}, ${e.price}, ${e.price}, ${e.qty}, 1)
+             ON CONFLICT (start) DO UPDATE SET high = max(high, excluded.high), low = min(low, excluded.low),
+               close = excluded.close, volume = volume + excluded.volume, trades = trades + 1`;
+  }
+
+  /** Keeps `live_orders` equal to the engine's view of one order. */
+  private mirror(engine: MatchingEngine, id: string): void {
+    const view = engine.order(id);
+    if (!view) {
+      this.sql`DELETE FROM live_orders WHERE order_id = ${id}`;
+      return;
+    }
+    this.sql`INSERT INTO live_orders (order_id, side, state, price, stop_price, priority, view)
+             VALUES (${id}, ${view.side}, ${view.state}, ${view.price ?? null}, ${view.stopPrice ?? null},
+                     ${view.priority}, ${JSON.stringify(view)})
+             ON CONFLICT (order_id) DO UPDATE SET side = excluded.side, state = excluded.state, price = excluded.price,
+               stop_price = excluded.stop_price, priority = excluded.priority, view = excluded.view`;
+  }
+
+  /** Drops logged events older than the newest `keep`, so the log stays bounded. */
+  prune(seqs: Sequences, keep: number): void {
+    this.sql`DELETE FROM events WHERE seq <= ${seqs.seq - keep}`;
+  }
+
+  /** Logged events of one channel after `afterChannelSeq`, if the log still holds the next one. */
+  channelEventsAfter(channel: "level2" | "trades", afterChannelSeq: number, limit: number): LoggedEvent[] | null {
+    const first = this.sql.one<{ first: number | null }>`
+      SELECT min(channel_seq) AS first FROM events WHERE channel = ${channel}`;
+    const oldest = first?.first ?? null;
+    const current = this.sql.one<{ last: number | null }>`
+      SELECT max(channel_seq) AS last FROM events WHERE channel = ${channel}`;
+    const newest = current?.last ?? 0;
+    if (afterChannelSeq === newest) return [];
+    if (oldest === null || afterChannelSeq + 1 < oldest || afterChannelSeq > newest) return null;
+    return this.sql<{ seq: number; at: number; channel_seq: number; body: string }>`
+      SELECT seq, at, channel_seq, body FROM events WHERE channel = ${channel} AND channel_seq > ${afterChannelSeq}
+      ORDER BY channel_seq LIMIT ${limit}`.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      event: JSON.parse(r.body) as EngineEvent,
+      channel,
+      channelSeq: r.channel_seq,
+    }));
+  }
+}
