@@ -145,7 +145,16 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     const now = Date.now();
     const perCommand: EngineEvent[][] = [];
     const results: CommandResult[] = [];
+    const newIds = new Set<string>();
     for (const cmd of parsed.data) {
+      if (cmd.type === "place" && (newIds.has(cmd.order_id) || this.store.knowsOrderId(cmd.order_id))) {
+        // Order ids are unique for ever, not only among open orders.
+        const error: BookReject = { code: "duplicate_order_id", message: ENGINE_REJECT_MESSAGES.duplicate_order_id };
+        perCommand.push([]);
+        results.push({ ok: false, events: [], error });
+        continue;
+      }
+      if (cmd.type === "place") newIds.add(cmd.order_id);
       const outcome = this.runOne(cmd, now, units);
       perCommand.push(outcome.events);
       results.push(outcome.result);

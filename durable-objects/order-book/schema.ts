@@ -77,4 +77,10 @@ export const ORDER_BOOK_MIGRATIONS: SQLSchemaMigration[] = [
       CREATE TABLE feed_shards (name TEXT PRIMARY KEY, since INTEGER NOT NULL);
     `,
   },
+  {
+    idMonotonicInc: 2,
+    description: "every order id ever accepted, so ids stay unique after orders are done",
+    sql: `CREATE TABLE IF NOT EXISTS order_ids (order_id TEXT PRIMARY KEY, accepted_at INTEGER NOT NULL);
+          INSERT OR IGNORE INTO order_ids (order_id, accepted_at) SELECT order_id, 0 FROM live_orders;`,
+  },
 ];

@@ -124,6 +124,8 @@ export class BookStore {
         touched.add(event.takerId);
       } else {
         touched.add(event.id);
+        if (event.type === "accepted")
+          this.sql`INSERT INTO order_ids (order_id, accepted_at) VALUES (${event.id}, ${at})`;
       }
       this.sql`INSERT INTO events (seq, at, type, channel, channel_seq, body)
                VALUES (${seq}, ${at}, ${event.type}, ${channel}, ${channelSeq}, ${JSON.stringify(event)})`;
@@ -135,6 +137,11 @@ export class BookStore {
              next_priority = ${c.nextPriority}, clock = ${c.now}, seq = ${seqs.seq}, level2_seq = ${seqs.level2},
              trades_seq = ${seqs.trades} WHERE id = 1`;
     return logged;
+  }
+
+  /** Has this book ever accepted an order with this id? */
+  knowsOrderId(id: string): boolean {
+    return this.sql.one`SELECT 1 AS known FROM order_ids WHERE order_id = ${id}` !== undefined;
   }
 
   /** Persists the ticker and candles channel sequences (advanced when the feed publishes). */

@@ -30,7 +30,7 @@ export const ENGINE_REJECT_MESSAGES: Record<RejectReason, string> = {
   invalid_stop_price: "stop_price is required for stop and stop_limit orders only",
   invalid_expiry: "expire_time is required with gtd and only with gtd",
   notional_overflow: "price × size is too large",
-  duplicate_order_id: "an open order already has this order_id",
+  duplicate_order_id: "this book has already accepted an order with this order_id",
   unknown_order: "no open order has this order_id",
   post_only_would_take: "a post-only order would have taken liquidity",
   fok_not_fillable: "a fill-or-kill order could not be filled in full at once",
