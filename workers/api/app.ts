@@ -3,7 +3,10 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env.ts";
 import { PROBLEM_CODES, type ProblemCode, problem } from "./problem.ts";
+import { admin } from "./routes/admin.ts";
+import { instruments } from "./routes/instruments.ts";
 import { system } from "./routes/system.ts";
+import { ws } from "./routes/ws.ts";
 
 function codeForStatus(status: number): ProblemCode | undefined {
   for (const [code, meta] of Object.entries(PROBLEM_CODES)) {
@@ -17,6 +20,9 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.route("/v1", system);
+  app.route("/v1", instruments);
+  app.route("/v1", admin);
+  app.route("/v1", ws);
 
   app.notFound((c) => problem(c, "not_found", `No route for ${c.req.method} ${c.req.path}.`));
 

@@ -11,9 +11,19 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 /** Stable error codes. Never rename one; add new ones instead. */
 export const PROBLEM_CODES = {
   bad_request: { status: 400, title: "Bad Request" },
+  invalid_request: { status: 400, title: "Invalid Request" },
+  unauthorized: { status: 401, title: "Unauthorized" },
   not_found: { status: 404, title: "Not Found" },
+  instrument_not_found: { status: 404, title: "Instrument Not Found" },
   method_not_allowed: { status: 405, title: "Method Not Allowed" },
+  instrument_exists: { status: 409, title: "Instrument Already Listed" },
+  instrument_conflict: { status: 409, title: "Instrument Change Refused" },
+  payload_too_large: { status: 413, title: "Payload Too Large" },
+  unsupported_media_type: { status: 415, title: "Unsupported Media Type" },
+  upgrade_required: { status: 426, title: "Upgrade Required" },
   internal_error: { status: 500, title: "Internal Server Error" },
+  operator_disabled: { status: 503, title: "Operator Routes Disabled" },
+  feed_capacity: { status: 503, title: "Feed At Capacity" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

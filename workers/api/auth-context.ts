@@ -1,0 +1,21 @@
+/**
+ * What authentication leaves on the request (`c.get("auth")`), shared by the
+ * auth middleware, the rate limiter (per key) and every route (ownership).
+ */
+export const SCOPES = ["read", "trade", "transfer", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface AuthContext {
+  /** The authenticated account id. */
+  account: string;
+  scopes: readonly Scope[];
+  /** How the caller proved who it is. */
+  via: "access_token" | "oidc" | "signature" | "operator_token";
+  /** The API key behind the credential, when there is one (rate limits are per key). */
+  keyId?: string;
+  /** Refresh-token family of an access token (revocation). */
+  family?: string;
+}
+
+/** Route classes weigh differently in rate limiting. */
+export type RouteClass = "order_entry" | "cancel" | "market_data" | "auth" | "account" | "admin" | "system";
