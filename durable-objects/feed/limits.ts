@@ -1,0 +1,98 @@
+/**
+ * A feed shard's limits, read once from the environment and checked eagerly,
+ * and the per-connection counters that enforce them.
+ */
+
+/** Environment variables of the feed shard (all optional, decimal integers). */
+export interface FeedLimitsEnv {
+  /** Most sockets one shard holds; the Worker tries the next shard past it (default 1000). */
+  FEED_MAX_SOCKETS_PER_SHARD?: string;
+  /** Heartbeat interval, ms (default 5000). */
+  FEED_HEARTBEAT_MS?: string;
+  /** Most streams one socket may subscribe (default 100). */
+  FEED_MAX_SUBSCRIPTIONS?: string;
+  /** Messages sent without any frame from the client before level2 deltas pause (default 2000). */
+  FEED_SLOW_SOFT_LIMIT?: string;
+  /** Messages sent without any frame from the client before the socket is closed (default 10000). */
+  FEED_SLOW_HARD_LIMIT?: string;
+}
+
+export interface FeedLimits {
+  maxSockets: number;
+  heartbeatMs: number;
+  maxSubscriptions: number;
+  /** Requests one socket may send per second. */
+  messagesPerSecond: number;
+  /** Limit violations (rate, subscriptions) a socket may commit before it is closed. */
+  maxViolations: number;
+  /** Largest request frame, bytes. */
+  maxFrameBytes: number;
+  /** Streams the upgrade URL may name: they become tags, and a socket has at most 10. */
+  maxUrlStreams: number;
+  slowSoft: number;
+  slowHard: number;
+  /** A stream without pushes for this long is checked against its book (a lost push would otherwise go unnoticed). */
+  probeQuietMs: number;
+}
+
+const DEFAULTS = {
+  FEED_MAX_SOCKETS_PER_SHARD: 1000,
+  FEED_HEARTBEAT_MS: 5000,
+  FEED_MAX_SUBSCRIPTIONS: 100,
+  FEED_SLOW_SOFT_LIMIT: 2000,
+  FEED_SLOW_HARD_LIMIT: 10_000,
+} as const;
+
+function positive(env: FeedLimitsEnv, name: keyof typeof DEFAULTS): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return DEFAULTS[name];
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new Error(
+      `${name}="${raw}" is not a positive integer: fix it in wrangler.toml [vars] (default ${DEFAULTS[name]}).`,
+    );
+  }
+  return n;
+}
+
+/** Reads and validates the limits; throws naming the variable at fault. */
+export function feedLimits(env: FeedLimitsEnv): FeedLimits {
+  const slowSoft = positive(env, "FEED_SLOW_SOFT_LIMIT");
+  const slowHard = positive(env, "FEED_SLOW_HARD_LIMIT");
+  if (slowHard <= slowSoft) {
+    throw new Error(`FEED_SLOW_HARD_LIMIT (${slowHard}) must exceed FEED_SLOW_SOFT_LIMIT (${slowSoft}).`);
+  }
+  return {
+    maxSockets: positive(env, "FEED_MAX_SOCKETS_PER_SHARD"),
+    heartbeatMs: positive(env, "FEED_HEARTBEAT_MS"),
+    maxSubscriptions: positive(env, "FEED_MAX_SUBSCRIPTIONS"),
+    messagesPerSecond: 50,
+    maxViolations: 5,
+    maxFrameBytes: 16 * 1024,
+    maxUrlStreams: 10,
+    slowSoft,
+    slowHard,
+    probeQuietMs: 30_000,
+  };
+}
+
+/** Fixed one-second window of inbound requests. */
+export class RateWindow {
+  private readonly perSecond: number;
+  private windowStart = 0;
+  private count = 0;
+
+  constructor(perSecond: number) {
+    this.perSecond = perSecond;
+  }
+
+  /** Counts one request; false when it is over the limit. */
+  allow(now: number): boolean {
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.count = 0;
+    }
+    this.count++;
+    return this.count <= this.perSecond;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Feed capacity: the test config runs 2 shards of 5 sockets each (vitest.config.ts).
+ * Its own file, so no other test's sockets count.
+ */
+import { env, exports } from "cloudflare:workers";
+import { afterAll, expect, it } from "vitest";
+import { closeAll, FeedClient, sleep } from "./feed-client.ts";
+
+afterAll(closeAll);
+
+it("fills every shard, then answers 503 feed_capacity; a freed slot is reused", async () => {
+  const clients: FeedClient[] = [];
+  for (let i = 0; i < 10; i++) clients.push(await FeedClient.connect());
+  const shards = await Promise.all(clients.map(async (c) => (await c.next((m) => m.type === "welcome")).shard));
+  // A full shard sends the Worker on to the next one, so both fill up.
+  expect(shards.filter((s) => s === "feed-0")).toHaveLength(5);
+  expect(shards.filter((s) => s === "feed-1")).toHaveLength(5);
+
+  const full = await env.FEED_SHARD.get(env.FEED_SHARD.idFromName("feed-0")).fetch("http://feed.test/v1/ws", {
+    headers: { Upgrade: "websocket", "x-feed-shard": "feed-0" },
+  });
+  expect(full.status).toBe(503);
+
+  const res = await exports.default.fetch("http://feed.test/v1/ws", { headers: { Upgrade: "websocket" } });
+  expect(res.status).toBe(503);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  expect(res.headers.get("retry-after")).toBe("5");
+  expect(await res.json()).toMatchObject({ code: "feed_capacity", status: 503 });
+
+  const leaving = clients[shards.indexOf("feed-1")] as FeedClient;
+  await leaving.close();
+  await sleep(20);
+  const again = await FeedClient.connect();
+  expect((await again.next((m) => m.type === "welcome")).shard).toBe("feed-1");
+});
