@@ -146,8 +146,9 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     const perCommand: EngineEvent[][] = [];
     const results: CommandResult[] = [];
     const newIds = new Set<string>();
+    const known = this.store.knownOrderIds(parsed.data.flatMap((c) => (c.type === "place" ? [c.order_id] : [])));
     for (const cmd of parsed.data) {
-      if (cmd.type === "place" && (newIds.has(cmd.order_id) || this.store.knowsOrderId(cmd.order_id))) {
+      if (cmd.type === "place" && (newIds.has(cmd.order_id) || known.has(cmd.order_id))) {
         // Order ids are unique for ever, not only among open orders.
         const error: BookReject = { code: "duplicate_order_id", message: ENGINE_REJECT_MESSAGES.duplicate_order_id };
         perCommand.push([]);
