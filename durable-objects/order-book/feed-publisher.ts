@@ -18,14 +18,16 @@ export interface PublisherDeps {
   instrument: string;
   units: () => InstrumentUnits;
   sequences: Sequences;
-  shards: () => string[];
+  /** Registered shards with their registration generation. */
+  shards: () => Array<{ name: string; generation: number }>;
   shard: (name: string) => FeedShardRpc;
   /** Ticker and current candles, computed when a tick had trades. */
   ticker: () => FeedTicker;
   currentCandles: (since: number) => FeedCandle[];
   /** Persists the ticker/candles sequences advanced by a flush. */
   saveSequences: () => void;
-  dropShard: (name: string) => void;
+  /** Forgets a shard, unless it registered again after `generation` (a newer subscription wins). */
+  dropShard: (name: string, generation: number) => void;
   tickMs: number;
 }
 
@@ -77,7 +79,7 @@ export class FeedPublisher {
     if (this.changes.length === 0 && this.trades.length === 0) return;
     const messages = this.build();
     const shards = this.deps.shards();
-    for (const name of shards) this.send(name, messages);
+    for (const { name, generation } of shards) this.send(name, generation, messages);
   }
 
   private build(): FeedMessage[] {
@@ -133,12 +135,12 @@ export class FeedPublisher {
     return messages;
   }
 
-  private send(name: string, messages: FeedMessage[]): void {
+  private send(name: string, generation: number, messages: FeedMessage[]): void {
     const previous = this.chains.get(name) ?? Promise.resolve();
     const next = previous
       .then(() => this.deps.shard(name).publish(this.deps.instrument, messages))
       .then((reply) => {
-        if (!reply.subscribed) this.deps.dropShard(name);
+        if (!reply.subscribed) this.deps.dropShard(name, generation);
       })
       .catch((err: unknown) => {
         // A shard that cannot be reached resubscribes its sockets when it comes back.

@@ -284,7 +284,10 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   async feedSubscribe(shard: string, channel: PublicChannel, resumeFrom?: number): Promise<SubscribeReply> {
     const { spec } = this.configured();
     this.publisher?.flush();
-    this.sql`INSERT OR IGNORE INTO feed_shards (name, since) VALUES (${shard}, ${Date.now()})`;
+    // Each registration gets a newer generation, so a stale "not subscribed" reply cannot drop it.
+    const generation = this.nextShardGeneration();
+    this.sql`INSERT INTO feed_shards (name, since) VALUES (${shard}, ${generation})
+             ON CONFLICT (name) DO UPDATE SET since = excluded.since`;
     if (resumeFrom !== undefined && (channel === "level2" || channel === "trades")) {
       const replay = this.replay(spec.symbol, channel, resumeFrom);
       if (replay) return { messages: replay, resumed: true };
@@ -293,6 +296,11 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     const reply: SubscribeReply = { messages: [this.snapshot(channel)], resumed: false };
     if (resumeFrom !== undefined) reply.reason = `${channel} is a state channel: it always resumes with a snapshot`;
     return reply;
+  }
+
+  private nextShardGeneration(): number {
+    const row = this.sql.one<{ top: number | null }>`SELECT max(since) AS top FROM feed_shards`;
+    return Math.max(row?.top ?? 0, Date.now()) + 1;
   }
 
   async feedUnsubscribe(shard: string): Promise<void> {
@@ -423,7 +431,11 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       instrument,
       units: () => this.configured().units,
       sequences: this.seqs,
-      shards: () => this.sql<{ name: string }>`SELECT name FROM feed_shards`.map((r) => r.name),
+      shards: () =>
+        this.sql<{ name: string; since: number }>`SELECT name, since FROM feed_shards`.map((r) => ({
+          name: r.name,
+          generation: r.since,
+        })),
       shard: (name) => {
         const ns = this.env.FEED_SHARD;
         if (!ns) throw new Error("FEED_SHARD binding is missing");
@@ -432,8 +444,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       ticker: () => this.feedTicker(),
       currentCandles: (since) => this.feedCandles(since),
       saveSequences: () => this.store.saveFeedSequences(this.seqs),
-      dropShard: (name) => {
-        this.sql`DELETE FROM feed_shards WHERE name = ${name}`;
+      dropShard: (name, generation) => {
+        this.sql`DELETE FROM feed_shards WHERE name = ${name} AND since <= ${generation}`;
       },
       tickMs: Number(this.env.FEED_TICK_MS ?? 10),
     });
