@@ -16,6 +16,19 @@ function run(engine: MatchingEngine, steps: Step[], start = 1_000): EngineEvent[
   });
 }
 
+/** Calls `check` after each step with the command, its events and the clock. */
+function walk(
+  engine: MatchingEngine,
+  steps: Step[],
+  check: (cmd: Step["cmd"], events: EngineEvent[], now: number) => void,
+): void {
+  let now = 1_000;
+  for (const { dt, cmd } of steps) {
+    now += dt;
+    check(cmd, engine.execute(cmd, now), now);
+  }
+}
+
 function clockOf(steps: Step[], start = 1_000): number {
   return steps.reduce((t, s) => t + s.dt, start);
 }
@@ -56,15 +69,11 @@ describe("engine invariants over random command streams", () => {
     fc.assert(
       fc.property(commandStream(), (steps) => {
         const engine = new MatchingEngine();
-        let now = 1_000;
-        for (const { dt, cmd } of steps) {
-          now += dt;
-          const events = engine.execute(cmd, now);
-          if (cmd.type !== "place" || events.some((e) => e.type === "rejected")) continue;
+        walk(engine, steps, (cmd, events) => {
+          if (cmd.type !== "place" || events.some((e) => e.type === "rejected")) return;
+          if (cmd.kind === "stop" || cmd.kind === "stop_limit") return;
           const own = events.filter((e) => "id" in e && e.id === cmd.id && e.type !== "accepted");
           const trades = events.filter((e) => e.type === "trade" && e.takerId === cmd.id);
-          const isStop = cmd.kind === "stop" || cmd.kind === "stop_limit";
-          if (isStop) continue;
           if (cmd.tif === "fok")
             expect(own).toContainEqual(expect.objectContaining({ type: "done", reason: "filled" }));
           if (cmd.tif === "ioc" || cmd.tif === "fok" || cmd.kind === "market")
@@ -75,7 +84,7 @@ describe("engine invariants over random command streams", () => {
             if (cmd.side === "buy") expect(t.price).toBeLessThanOrEqual(cmd.price);
             else expect(t.price).toBeGreaterThanOrEqual(cmd.price);
           }
-        }
+        });
       }),
       { numRuns: RUNS },
     );
@@ -86,12 +95,10 @@ describe("engine invariants over random command streams", () => {
       fc.property(commandStream(), (steps) => {
         const engine = new MatchingEngine();
         const audit = new QuantityAudit();
-        let now = 1_000;
-        for (const { dt, cmd } of steps) {
-          now += dt;
-          audit.apply(engine.execute(cmd, now));
+        walk(engine, steps, (_cmd, events) => {
+          audit.apply(events);
           audit.check(engine);
-        }
+        });
       }),
       { numRuns: RUNS },
     );
@@ -102,12 +109,10 @@ describe("engine invariants over random command streams", () => {
       fc.property(commandStream(), (steps) => {
         const engine = new MatchingEngine();
         const mirror = new LevelMirror();
-        let now = 1_000;
-        for (const { dt, cmd } of steps) {
-          now += dt;
-          mirror.apply(engine.execute(cmd, now));
+        walk(engine, steps, (_cmd, events) => {
+          mirror.apply(events);
           mirror.check(engine);
-        }
+        });
       }),
       { numRuns: RUNS },
     );
