@@ -16,7 +16,7 @@ import type { FeedCandle, FeedMessage, FeedTicker, PublicChannel, SubscribeReply
 import { type Instrument, InstrumentSchema } from "../../shared/instruments/schema.ts";
 import { type Sql, sqlOver } from "../sql.ts";
 import { BookBatchSchema, type BookCommand } from "./commands.ts";
-import { FeedPublisher, type FeedShardRpc, feedTrade } from "./feed-publisher.ts";
+import { FeedPublisher, type FeedShardRpc } from "./feed-publisher.ts";
 import {
   type BookView,
   bookView,
@@ -28,6 +28,7 @@ import {
   ticker,
   tradesPage,
 } from "./market-data.ts";
+import { replayUpdates } from "./replay.ts";
 import { ORDER_BOOK_MIGRATIONS } from "./schema.ts";
 import { BookStore, type Sequences } from "./store.ts";
 import { InstrumentUnits } from "./units.ts";
@@ -357,53 +358,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
 
   /** Updates after `after` rebuilt from the event log, or null when the log no longer reaches back. */
   private replay(instrument: string, channel: "level2" | "trades", after: number): FeedMessage[] | null {
-    const { units } = this.configured();
     const logged = this.store.channelEventsAfter(channel, after, REPLAY_LIMIT);
-    if (logged === null) return null;
-    // One update per original commit time keeps messages small and ordered.
-    const messages: FeedMessage[] = [];
-    for (const entry of logged) {
-      const seq = entry.channelSeq as number;
-      const last = messages[messages.length - 1];
-      if (entry.event.type === "level") {
-        const change: ["buy" | "sell", string, string] = [
-          entry.event.side,
-          units.price(entry.event.price),
-          units.size(entry.event.qty),
-        ];
-        if (last?.type === "update" && last.channel === "level2" && last.time === entry.at) {
-          last.changes.push(change);
-          last.seq = seq;
-        } else {
-          messages.push({
-            type: "update",
-            channel: "level2",
-            instrument,
-            first_seq: seq,
-            seq,
-            time: entry.at,
-            changes: [change],
-          });
-        }
-      } else if (entry.event.type === "trade") {
-        const trade = feedTrade(entry.event, entry.at, units);
-        if (last?.type === "update" && last.channel === "trades" && last.time === entry.at) {
-          last.trades.push(trade);
-          last.seq = seq;
-        } else {
-          messages.push({
-            type: "update",
-            channel: "trades",
-            instrument,
-            first_seq: seq,
-            seq,
-            time: entry.at,
-            trades: [trade],
-          });
-        }
-      }
-    }
-    return messages;
+    return logged === null ? null : replayUpdates(instrument, channel, logged, this.configured().units);
   }
 
   private feedTicker(): FeedTicker {
