@@ -80,6 +80,7 @@ export type BookRejectCode =
   | "instrument_cancel_only"
   | "instrument_post_only"
   | "instrument_closed"
+  | "market_closed"
   | "price_off_tick"
   | "stop_price_off_tick"
   | "size_off_lot"

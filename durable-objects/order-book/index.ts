@@ -192,7 +192,12 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     now: number,
     units: InstrumentUnits,
   ): { events: EngineEvent[]; result: CommandResult } {
-    const command = toEngineCommand(cmd, units, { status: this.status(), referencePrice: this.referencePrice() });
+    const command = toEngineCommand(cmd, units, {
+      status: this.status(),
+      referencePrice: this.referencePrice(),
+      now,
+      calendar: this.spec?.calendar,
+    });
     if ("code" in command) return { events: [], result: { ok: false, events: [], error: command } };
     const events = this.engine.execute(command, now);
     const rejected = events.find((e) => e.type === "rejected");

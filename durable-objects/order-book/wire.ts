@@ -1,9 +1,11 @@
 /**
  * Translation between the wire (snake_case, decimal strings) and the engine
  * (camelCase, integer units), plus the instrument checks the engine does not
- * know about: grid, size limits, minimum notional, price band and status.
+ * know about: grid, size limits, minimum notional, price band, status and the
+ * trading calendar (places and amends only while the market is open).
  */
 import type { Command, EngineEvent, RejectReason } from "../../shared/engine/index.ts";
+import { type Calendar, isOpen, nextOpen } from "../../shared/instruments/calendar.ts";
 import { type InstrumentStatus, statusAllows } from "../../shared/instruments/schema.ts";
 import type { BookCommand, BookRejectCode, PlaceCommand } from "./commands.ts";
 import type { InstrumentUnits, UnitResult } from "./units.ts";
@@ -46,6 +48,10 @@ export interface BookContext {
   status: InstrumentStatus;
   /** Last trade price or mid in ticks, for the price band; undefined before any. */
   referencePrice: number | undefined;
+  /** The instant the command runs at (epoch ms), for the trading calendar. */
+  now: number;
+  /** The instrument's trading calendar: places and amends only while it is open. Undefined: always open. */
+  calendar?: Calendar;
 }
 
 const STATUS_REJECT: Record<InstrumentStatus, BookRejectCode> = {
@@ -66,6 +72,8 @@ export function toEngineCommand(cmd: BookCommand, units: InstrumentUnits, ctx: B
       return { type: "cancel_all", account: cmd.account, side: cmd.side };
     case "amend": {
       if (!statusAllows(ctx.status, "place")) return statusReject(ctx.status);
+      const closed = calendarReject(ctx);
+      if (closed) return closed;
       const out: Command = { type: "amend", id: cmd.order_id, account: cmd.account };
       if (cmd.size !== undefined) {
         const lots = convert(units.lots(cmd.size), "size", "size_off_lot", cmd.size, units.lot);
@@ -102,6 +110,8 @@ export function toEngineCommand(cmd: BookCommand, units: InstrumentUnits, ctx: B
 function toPlace(cmd: PlaceCommand, units: InstrumentUnits, ctx: BookContext): Command | BookReject {
   const action = cmd.post_only ? "place_post_only" : "place";
   if (!statusAllows(ctx.status, action)) return statusReject(ctx.status);
+  const closed = calendarReject(ctx);
+  if (closed) return closed;
   const out: Command = {
     type: "place",
     id: cmd.order_id,
@@ -183,6 +193,24 @@ function checkBand(ticks: number, units: InstrumentUnits, ctx: BookContext): Boo
 function statusReject(status: InstrumentStatus): BookReject {
   const verb = status === "post_only" ? "accepts only post-only orders" : "accepts cancels only";
   return reject(STATUS_REJECT[status], `the instrument is ${status} and ${verb}`);
+}
+
+/** The last calendar verdict: every command of a batch runs at the same instant. */
+let lastVerdict: { calendar: Calendar; now: number; reject: BookReject | null } | undefined;
+
+/** `market_closed` outside the calendar's sessions, naming the next opening (RFC 3339). */
+function calendarReject(ctx: BookContext): BookReject | null {
+  const { calendar, now } = ctx;
+  if (calendar === undefined || calendar.kind === "24x7") return null;
+  if (lastVerdict?.calendar === calendar && lastVerdict.now === now) return lastVerdict.reject;
+  let verdict: BookReject | null = null;
+  if (!isOpen(calendar, now)) {
+    const next = nextOpen(calendar, now);
+    const when = next === null ? "no opening is scheduled" : `it next opens at ${new Date(next).toISOString()}`;
+    verdict = reject("market_closed", `the market is closed by the instrument's trading calendar; ${when}`);
+  }
+  lastVerdict = { calendar, now, reject: verdict };
+  return verdict;
 }
 
 function reject(code: BookRejectCode, message: string): BookReject {

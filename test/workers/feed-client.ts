@@ -143,9 +143,15 @@ export async function closeAll(): Promise<void> {
   await new Promise((r) => setTimeout(r, 20));
 }
 
-/** Lists the seed instruments (and configures their books). */
+/**
+ * Lists the seed instruments (and configures their books). The tests trade on
+ * the seed books at any hour, so books with exchange hours get an always-open
+ * calendar (their books refuse orders outside it; the registry keeps the real one).
+ */
 export async function seedInstruments(): Promise<void> {
-  await registryStub(env.INSTRUMENTS).list();
+  const listed = await registryStub(env.INSTRUMENTS).list();
+  const timed = listed.filter((i) => i.symbol in HOME && i.calendar.kind !== "24x7");
+  await Promise.all(timed.map((i) => book(i.symbol).configure({ ...i, calendar: { kind: "24x7" } })));
 }
 
 const HOME: Record<string, string> = { "BTC-USD": "enam", "EUR-USD": "weur", "AAPL-USD": "enam", "BHP-AUD": "apac" };

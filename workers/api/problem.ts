@@ -8,6 +8,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
+/** Headers in any form `new Headers()` takes (`HeadersInit`, spelled so that Node's types have it too). */
+type HeadersLike = ConstructorParameters<typeof Headers>[0];
+
 /** Stable error codes. Never rename one; add new ones instead. */
 export const PROBLEM_CODES = {
   bad_request: { status: 400, title: "Bad Request" },
@@ -21,6 +24,7 @@ export const PROBLEM_CODES = {
   payload_too_large: { status: 413, title: "Payload Too Large" },
   unsupported_media_type: { status: 415, title: "Unsupported Media Type" },
   upgrade_required: { status: 426, title: "Upgrade Required" },
+  rate_limited: { status: 429, title: "Too Many Requests" },
   internal_error: { status: 500, title: "Internal Server Error" },
   operator_disabled: { status: 503, title: "Operator Routes Disabled" },
   feed_capacity: { status: 503, title: "Feed At Capacity" },
@@ -52,7 +56,7 @@ export function problemBody(code: ProblemCode, detail: string, extensions: Recor
 export function problemResponse(
   code: ProblemCode,
   detail: string,
-  init: { headers?: HeadersInit; extensions?: Record<string, unknown> } = {},
+  init: { headers?: HeadersLike; extensions?: Record<string, unknown> } = {},
 ): Response {
   const body = problemBody(code, detail, init.extensions);
   const headers = new Headers(init.headers);
@@ -65,7 +69,7 @@ export function problem(
   c: Context,
   code: ProblemCode,
   detail: string,
-  init: { headers?: HeadersInit; extensions?: Record<string, unknown> } = {},
+  init: { headers?: HeadersLike; extensions?: Record<string, unknown> } = {},
 ): Response {
   return problemResponse(code, detail, {
     ...init,
@@ -80,7 +84,7 @@ export function problem(
 export function problemException(
   code: ProblemCode,
   detail: string,
-  init: { headers?: HeadersInit; extensions?: Record<string, unknown> } = {},
+  init: { headers?: HeadersLike; extensions?: Record<string, unknown> } = {},
 ): HTTPException {
   const res = problemResponse(code, detail, init);
   return new HTTPException(PROBLEM_CODES[code].status, { res, message: detail });

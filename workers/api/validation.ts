@@ -3,34 +3,72 @@
  * names each bad field and what it accepts. Never a 500, never a state change.
  */
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
-import { problemException } from "./problem.ts";
+import { problemException, problemResponse } from "./problem.ts";
 
-/** Largest JSON body accepted by the routes that read one. */
+/** Default largest body (256 KiB); `MAX_BODY_BYTES` in the environment overrides it (see `maxBodyBytes`). */
 export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * The body limit from `env.MAX_BODY_BYTES` (bytes), else {@link MAX_BODY_BYTES}.
+ *
+ * @throws Error naming the variable when it is set but not a positive integer.
+ */
+export function maxBodyBytes(env: { MAX_BODY_BYTES?: string }): number {
+  const text = env.MAX_BODY_BYTES;
+  if (text === undefined || text.trim() === "") return MAX_BODY_BYTES;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new Error(`MAX_BODY_BYTES="${text}" is not a positive integer: fix it in wrangler.toml [vars].`);
+  }
+  return n;
+}
+
+/** One bad field of a request: where it is (`depth`, `commands.0.price`) and what it accepts. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Where a validation target sits in the request, as problem details name it. */
+const PLACES: Record<string, string> = { json: "body", form: "body", query: "query", param: "path", header: "headers" };
+
+/**
+ * The 400 `invalid_request` problem for a failed zod parse of `where` (`body`,
+ * `query`, `path`, or a validation target such as `json`): the detail names
+ * each bad field and what it accepts, `errors` lists them.
+ */
+export function invalidRequest(error: z.ZodError, where: string, instance?: string): Response {
+  const place = PLACES[where] ?? where;
+  const errors: FieldError[] = error.issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.join(".") : place,
+    message: issue.message,
+  }));
+  const detail = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+  const extensions = instance === undefined ? { errors } : { instance, errors };
+  return problemResponse("invalid_request", `Invalid ${place}: ${detail}`, { extensions });
+}
 
 /** Parses `input` or throws a 400 `invalid_request` naming the fields. */
 export function parseOr400<S extends z.ZodType>(schema: S, input: unknown, where: string): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.join(".") : where;
-    return { field: path, message: issue.message };
-  });
-  const detail = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
-  throw problemException("invalid_request", `Invalid ${where}: ${detail}`, { extensions: { errors: issues } });
+  const res = invalidRequest(result.error, where);
+  throw new HTTPException(400, { res, message: "invalid request" });
 }
 
-/** Reads a JSON body: 415 unless JSON, 413 when too large, 400 when malformed. */
+/** Reads a JSON body: 415 unless JSON, 413 when larger than the body limit, 400 when malformed. */
 export async function readJson(c: Context): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
     throw problemException("unsupported_media_type", "Send the body as application/json.");
   }
+  const limit = maxBodyBytes(c.env ?? {});
   const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (declared > limit) throw tooLarge(limit);
   const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) throw tooLarge();
+  if (new TextEncoder().encode(text).byteLength > limit) throw tooLarge(limit);
   try {
     return JSON.parse(text);
   } catch {
@@ -38,6 +76,7 @@ export async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-function tooLarge() {
-  return problemException("payload_too_large", `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+/** 413 `payload_too_large` naming the limit. */
+export function tooLarge(limit: number): HTTPException {
+  return problemException("payload_too_large", `The body is larger than the limit of ${limit} bytes.`);
 }

@@ -1,29 +1,18 @@
 /** System routes: clock and health. No auth, no bindings beyond vars. */
-import { Hono } from "hono";
-import type { AppEnv } from "../env.ts";
-import { methodNotAllowed } from "../routing.ts";
+import type { z } from "@hono/zod-openapi";
+import { getHealth, getTime, type HealthSchema, type TimeSchema } from "../openapi/contracts/system.ts";
+import { createRouter } from "../openapi/router.ts";
 
-export interface TimeResponse {
-  /** RFC 3339 UTC timestamp, millisecond precision. */
-  iso: string;
-  epoch_ms: number;
-}
+export type TimeResponse = z.infer<typeof TimeSchema>;
+export type HealthResponse = z.infer<typeof HealthSchema>;
 
-export interface HealthResponse {
-  status: "ok";
-  version: string;
-  environment: string;
-}
+export const system = createRouter();
 
-export const system = new Hono<AppEnv>();
-
-system.get("/time", (c) => {
+system.openapi(getTime, (c) => {
   const now = Date.now();
-  return c.json<TimeResponse>({ iso: new Date(now).toISOString(), epoch_ms: now });
+  return c.json({ iso: new Date(now).toISOString(), epoch_ms: now }, 200);
 });
-system.all("/time", methodNotAllowed(["GET"]));
 
-system.get("/health", (c) =>
-  c.json<HealthResponse>({ status: "ok", version: c.env.API_VERSION, environment: c.env.ENVIRONMENT }),
+system.openapi(getHealth, (c) =>
+  c.json({ status: "ok" as const, version: c.env.API_VERSION, environment: c.env.ENVIRONMENT }, 200),
 );
-system.all("/health", methodNotAllowed(["GET"]));

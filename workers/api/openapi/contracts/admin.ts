@@ -1,0 +1,99 @@
+/**
+ * Contracts of the operator routes: list an instrument, change its status, and
+ * send commands straight to a book. All need the `admin` scope.
+ */
+import { z } from "@hono/zod-openapi";
+import { BookBatchSchema, MAX_BATCH } from "../../../../durable-objects/order-book/commands.ts";
+import { INSTRUMENT_STATUSES, NewInstrumentSchema } from "../../../../shared/instruments/schema.ts";
+import { defineRoute } from "../define.ts";
+import { json, problems, SymbolParams } from "../schemas.ts";
+import { InstrumentSchema } from "./market-data.ts";
+
+export const StatusChange = z
+  .object({
+    status: z.enum(INSTRUMENT_STATUSES, { message: `status must be one of ${INSTRUMENT_STATUSES.join(", ")}` }),
+  })
+  .strict()
+  .openapi("StatusChange");
+
+export const CommandsBody = z
+  .object({ commands: BookBatchSchema.describe(`1 to ${MAX_BATCH} book commands`) })
+  .strict()
+  .openapi("BookCommands");
+
+const WireEventSchema = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).optional())
+  .openapi("BookEvent", {
+    description: "An event on the wire (snake_case, decimal strings), with its `seq` and `time`.",
+  });
+
+export const BatchResultSchema = z
+  .object({
+    instrument: z.string(),
+    results: z.array(
+      z.object({
+        ok: z.boolean(),
+        events: z.array(WireEventSchema),
+        error: z
+          .object({
+            code: z.string().openapi({
+              description: "Why the book refused the command: market_closed, instrument_halted, price_off_tick, …",
+              example: "market_closed",
+            }),
+            message: z.string(),
+          })
+          .optional(),
+      }),
+    ),
+    first_seq: z.number().int().nullable(),
+    last_seq: z.number().int().nullable(),
+    error: z.object({ code: z.literal("invalid_batch"), message: z.string() }).optional(),
+  })
+  .openapi("BatchResult");
+
+const tags = ["operator"];
+const body = <S extends z.ZodType>(schema: S) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const createInstrument = defineRoute({
+  method: "post",
+  path: "/admin/instruments",
+  operationId: "createInstrument",
+  tags,
+  summary: "List an instrument",
+  description: "Status `pre_open` unless given. The instrument's book is configured before the reply.",
+  scope: "admin",
+  routeClass: "admin",
+  request: { body: body(NewInstrumentSchema.clone().openapi("NewInstrument")) },
+  responses: { 201: json(InstrumentSchema, "Listed."), ...problems(400, 401, 403, 409, 413, 415) },
+});
+
+export const changeInstrumentStatus = defineRoute({
+  method: "patch",
+  path: "/admin/instruments/{symbol}",
+  operationId: "changeInstrumentStatus",
+  tags,
+  summary: "Change an instrument's status",
+  description: "The book applies the new status before the reply.",
+  scope: "admin",
+  routeClass: "admin",
+  request: { params: SymbolParams, body: body(StatusChange) },
+  responses: { 200: json(InstrumentSchema, "Changed."), ...problems(400, 401, 403, 404, 413, 415) },
+});
+
+export const runBookCommands = defineRoute({
+  method: "post",
+  path: "/admin/books/{symbol}/commands",
+  operationId: "runBookCommands",
+  tags,
+  summary: `Run 1 to ${MAX_BATCH} commands on a book in one transaction`,
+  description:
+    "Each command gets its own result. Places and amends outside the instrument's trading calendar are refused " +
+    "with `market_closed` and the next opening time; cancels are always accepted.",
+  scope: "admin",
+  routeClass: "admin",
+  request: { params: SymbolParams, body: body(CommandsBody) },
+  responses: { 200: json(BatchResultSchema, "One result per command."), ...problems(400, 401, 403, 404, 413, 415) },
+});

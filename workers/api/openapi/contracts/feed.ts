@@ -1,0 +1,33 @@
+/**
+ * Documentation of `GET /v1/ws`, the market-data WebSocket. The route itself
+ * is a plain Hono route (`routes/ws.ts`); this contract only describes it.
+ */
+import { z } from "@hono/zod-openapi";
+import { defineRoute } from "../define.ts";
+import { COMMON_HEADERS, problems } from "../schemas.ts";
+
+export const openFeed = defineRoute({
+  method: "get",
+  path: "/ws",
+  operationId: "openMarketDataFeed",
+  tags: ["market data"],
+  summary: "Market-data WebSocket",
+  description:
+    "Upgrade with `Upgrade: websocket`. Requests are `{id, method, params}` (subscribe, unsubscribe, list); " +
+    "snapshots arrive in-stream on subscribe, then sequenced updates; heartbeats; `resume_from=<seq>`. " +
+    "See durable-objects/feed/protocol.ts.",
+  scope: "public",
+  routeClass: "market_data",
+  request: {
+    query: z.object({
+      subscribe: z.string().optional().openapi({
+        description: "Streams to subscribe at once, comma-separated.",
+        example: "level2:BTC-USD,trades:BTC-USD",
+      }),
+    }),
+  },
+  responses: {
+    101: { description: "Switching protocols: the socket is open.", headers: COMMON_HEADERS },
+    ...problems(400, 404, 426, 503),
+  },
+});
