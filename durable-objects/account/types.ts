@@ -1,0 +1,95 @@
+/** What the Account object takes and answers over RPC (auth part). */
+import type { Scope } from "../../workers/api/auth-context.ts";
+import type { Ed25519PublicJwk } from "./crypto.ts";
+
+export type KeyKind = "secret" | "ed25519";
+
+/** An API key as listed: never its secret or verification material. */
+export interface ApiKeyView {
+  id: string;
+  name: string | null;
+  kind: KeyKind;
+  scopes: Scope[];
+  ip_allowlist: string[] | null;
+  /** RFC 3339, or null for a key that does not expire. */
+  expires_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  status: "active" | "expired";
+}
+
+/** A key just created: the only time its secret is seen (secret keys only). */
+export interface CreatedKey extends ApiKeyView {
+  secret?: string;
+}
+
+export interface NewKey {
+  name?: string | undefined;
+  scopes: Scope[];
+  ip_allowlist?: string[] | undefined;
+  /** Epoch ms. */
+  expires_at?: number | undefined;
+  /** Makes an Ed25519 key (no secret); already validated. */
+  public_key?: Ed25519PublicJwk | undefined;
+}
+
+/** Why a credential was refused; the edge turns each into a 401 (or 400 `invalid_grant`). */
+export type RefusalReason =
+  | "invalid_credentials"
+  | "api_key_revoked"
+  | "api_key_expired"
+  | "ip_not_allowed"
+  | "wrong_key_kind"
+  | "invalid_signature"
+  | "replayed_nonce"
+  | "invalid_assertion"
+  | "refresh_token_unknown"
+  | "refresh_token_expired"
+  | "refresh_token_reused"
+  | "family_revoked";
+
+export interface Refusal {
+  ok: false;
+  reason: RefusalReason;
+  message: string;
+  /** Set when the refusal revoked a refresh family (reuse), so the edge can forget it at once. */
+  revoked_family?: string;
+}
+
+/** A refresh grant: the edge signs an access token for it. */
+export interface Grant {
+  ok: true;
+  account: string;
+  key_id: string;
+  scopes: Scope[];
+  family: string;
+  refresh_token: string;
+  /** Epoch ms. */
+  refresh_expires_at: number;
+  /** Epoch ms: access tokens never outlive their key. */
+  key_expires_at: number | null;
+  ip_allowlist: string[] | null;
+}
+
+export interface TokenLifetimes {
+  /** Refresh-token lifetime, ms. */
+  refresh_ms: number;
+}
+
+/** The parts of a signed request the object checks (the edge checked the timestamp window). */
+export interface SignedRequestCheck {
+  key_id: string;
+  ip: string | undefined;
+  nonce: string;
+  /** The exact string that was signed. */
+  payload: string;
+  signature: string;
+  /** When the nonce may be forgotten, epoch ms. */
+  nonce_expires_at: number;
+}
+
+export interface SignedRequestOk {
+  ok: true;
+  key_id: string;
+  scopes: Scope[];
+}

@@ -1,0 +1,39 @@
+/** Gateway auth settings from the environment, with defaults and bounds. */
+import type { Env } from "../env.ts";
+
+export interface AuthConfig {
+  /** `iss` of our access tokens. */
+  issuer: string;
+  /** `aud` of our access tokens. */
+  audience: string;
+  /** Access-token lifetime, seconds (300–900). */
+  accessTtlS: number;
+  /** Refresh-token lifetime, ms. */
+  refreshTtlMs: number;
+  /** Accepted clock difference of signed requests, ms (1–60 000, default 5 000). */
+  signatureWindowMs: number;
+  /** How long an isolate trusts that a refresh family is not revoked, ms. */
+  revocationCacheMs: number;
+}
+
+export const DEFAULT_ISSUER = "urn:platform3:edge";
+export const ACCESS_TOKEN_AUDIENCE = "urn:platform3:api";
+
+/** Reads the settings; a malformed value falls back to its default, an out-of-range one is clamped. */
+export function authConfig(env: Partial<Env>): AuthConfig {
+  return {
+    issuer: env.JWT_ISSUER || DEFAULT_ISSUER,
+    audience: ACCESS_TOKEN_AUDIENCE,
+    accessTtlS: bounded(env.ACCESS_TOKEN_TTL_SECONDS, 600, 300, 900),
+    refreshTtlMs: bounded(env.REFRESH_TOKEN_TTL_SECONDS, 30 * 86_400, 60, 365 * 86_400) * 1000,
+    signatureWindowMs: bounded(env.SIGNATURE_WINDOW_MS, 5_000, 1, 60_000),
+    revocationCacheMs: bounded(env.AUTH_REVOCATION_CACHE_MS, 5_000, 0, 60_000),
+  };
+}
+
+function bounded(text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined || text.trim() === "") return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n)) return fallback;
+  return Math.min(max, Math.max(min, Math.floor(n)));
+}
