@@ -1,12 +1,34 @@
-/** Builds the edge API: routers, 404/405/500 as problem+json. */
-import { Hono } from "hono";
+/**
+ * Builds the edge API: observability and hygiene middleware, the routers
+ * (OpenAPI contracts are their validation), the generated document and docs,
+ * and problem+json for every error (404/405 from the declared routes, 500
+ * without internals).
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env.ts";
+import { authorizeRoute } from "./middleware/auth/index.ts";
+import { bodyLimit } from "./middleware/body-limit/index.ts";
+import { corsAllowlist } from "./middleware/cors/index.ts";
+import { requestLogger } from "./middleware/logger/index.ts";
+import { rateLimit } from "./middleware/rate-limit/index.ts";
+import { requestId } from "./middleware/request-id/index.ts";
+import { secure } from "./middleware/secure/index.ts";
+import { traceContext } from "./middleware/trace/index.ts";
+import { tradingSession } from "./middleware/trading-session/index.ts";
+import { writableHeaders } from "./middleware/writable-headers/index.ts";
+import { openFeed } from "./openapi/contracts/feed.ts";
+import { API_PREFIX, mountDocs } from "./openapi/index.ts";
+import { validationHook } from "./openapi/router.ts";
 import { PROBLEM_CODES, type ProblemCode, problem } from "./problem.ts";
+import { accounts, adminAccounts } from "./routes/accounts.ts";
 import { admin } from "./routes/admin.ts";
+import { auth, wellKnown } from "./routes/auth.ts";
 import { instruments } from "./routes/instruments.ts";
+import { sessions } from "./routes/sessions.ts";
 import { system } from "./routes/system.ts";
 import { ws } from "./routes/ws.ts";
+import { declaredRoutes, notFoundOrMethodNotAllowed, RouteTable } from "./routing.ts";
 
 function codeForStatus(status: number): ProblemCode | undefined {
   for (const [code, meta] of Object.entries(PROBLEM_CODES)) {
@@ -15,28 +37,83 @@ function codeForStatus(status: number): ProblemCode | undefined {
   return undefined;
 }
 
+/** Details for exceptions raised by libraries (validators) that only say their status. */
+const LIBRARY_DETAIL: Partial<Record<ProblemCode, string>> = {
+  bad_request: "The body is not valid JSON.",
+  unsupported_media_type: "Send the body as application/json.",
+};
+
 /** A fresh app with all routes; the Worker entry uses one, tests may build their own. */
-export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  let table: RouteTable | undefined;
+  const routes = () => {
+    table ??= RouteTable.fromDefinitions(app.openAPIRegistry.definitions);
+    return table;
+  };
 
-  app.route("/v1", system);
-  app.route("/v1", instruments);
-  app.route("/v1", admin);
-  app.route("/v1", ws);
+  // Outermost first: every response, errors included, gets an id, a trace, a log line and these headers.
+  app.use("*", requestId());
+  app.use("*", traceContext());
+  app.use("*", requestLogger());
+  app.use("*", secure());
+  app.use("*", corsAllowlist());
+  app.use("*", tradingSession());
+  app.use("*", declaredRoutes(routes));
+  app.use("*", bodyLimit());
+  // Rate limits run twice with one instance: per IP before authentication (failed credentials
+  // count too), per API key after it; each limit is checked once per request.
+  const limits = rateLimit();
+  app.use("*", limits);
+  // Credentials, then the scope the matched route declares (c.get("route")); 401/403 problems.
+  app.use("*", authorizeRoute({ operatorToken: true }));
+  app.use("*", limits);
+  // Keep writableHeaders() last, so every middleware above may decorate forwarded responses.
+  app.use("*", writableHeaders());
 
-  app.notFound((c) => problem(c, "not_found", `No route for ${c.req.method} ${c.req.path}.`));
+  app.route("/", wellKnown);
+  app.route(API_PREFIX, system);
+  app.route(API_PREFIX, auth);
+  app.route(API_PREFIX, accounts);
+  // Before `admin`: both live under /admin.
+  app.route(API_PREFIX, adminAccounts);
+  app.route(API_PREFIX, sessions);
+  app.route(API_PREFIX, instruments);
+  app.route(API_PREFIX, admin);
+  app.route(API_PREFIX, ws);
+  app.openAPIRegistry.registerPath({ ...openFeed, path: `${API_PREFIX}${openFeed.path}` });
+  mountDocs(app);
+
+  app.notFound(notFoundOrMethodNotAllowed(routes));
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
       if (err.res) return err.getResponse();
       const code = codeForStatus(err.status);
       if (code !== undefined && code !== "internal_error") {
-        return problem(c, code, err.message || PROBLEM_CODES[code].title);
+        const libraryMessage = !err.message || err.message === PROBLEM_CODES[code].title || code === "bad_request";
+        return problem(c, code, (libraryMessage && LIBRARY_DETAIL[code]) || err.message || PROBLEM_CODES[code].title);
       }
     }
+    const requestId = c.get("requestId");
     // Log for observability; never leak internals to the client.
-    console.error(JSON.stringify({ level: "error", msg: "unhandled error", path: c.req.path, error: String(err) }));
-    return problem(c, "internal_error", "An unexpected error occurred.");
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "unhandled error",
+        method: c.req.method,
+        path: c.req.path,
+        route: c.get("route")?.path ?? null,
+        request_id: requestId ?? null,
+        trace_id: c.get("trace")?.traceId ?? null,
+        error: String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      }),
+    );
+    const detail = requestId
+      ? `An unexpected error occurred; quote request id ${requestId} to support.`
+      : "An unexpected error occurred.";
+    return problem(c, "internal_error", detail, requestId ? { extensions: { request_id: requestId } } : {});
   });
 
   return app;

@@ -4,6 +4,8 @@ import type { InstrumentRegistry } from "../../durable-objects/instrument-regist
 import type { OrderBook } from "../../durable-objects/order-book/index.ts";
 import type { RateLimiter } from "../../durable-objects/rate-limiter/index.ts";
 import type { AuthContext } from "./auth-context.ts";
+import type { TraceContext } from "./middleware/trace/index.ts";
+import type { DeclaredRoute } from "./routing.ts";
 
 /**
  * Bindings of the edge Worker (see wrangler.toml). Durable Object namespaces,
@@ -41,6 +43,44 @@ export interface Env {
   FEED_TICK_MS?: string;
   /** How long public market data is cached at the edge, ms (0 disables). */
   MARKET_DATA_CACHE_MS?: string;
+  // ── gateway hygiene (workers/api/middleware, README "Errors" / "Observability") ──
+  /** Largest request body, bytes (default 262144 = 256 KiB); larger bodies get 413. */
+  MAX_BODY_BYTES?: string;
+  /** Origins allowed to call the API from browsers, comma-separated (empty: no CORS headers). */
+  CORS_ORIGINS?: string;
+  // ── gateway auth (workers/api/auth, README "Authentication and authorization") ──
+  /** JSON array of private JWKs (Ed25519 or P-256) with `kid`: the first signs access tokens, all verify. A secret outside development. */
+  JWT_SIGNING_KEYS?: string;
+  /** `iss` of access tokens (default "urn:platform3:edge"). */
+  JWT_ISSUER?: string;
+  /** Access-token lifetime, seconds (300–900, default 600). */
+  ACCESS_TOKEN_TTL_SECONDS?: string;
+  /** Refresh-token lifetime, seconds (default 30 days). */
+  REFRESH_TOKEN_TTL_SECONDS?: string;
+  /** Accepted clock difference of signed requests, ms (up to 60 000, default 5 000). */
+  SIGNATURE_WINDOW_MS?: string;
+  /** How long an isolate trusts that a refresh family is not revoked, ms (default 5 000). */
+  AUTH_REVOCATION_CACHE_MS?: string;
+  /** External OIDC issuer whose access tokens are accepted (unset: OIDC off). */
+  OIDC_ISSUER?: string;
+  /** Required `aud` of OIDC tokens. */
+  OIDC_AUDIENCE?: string;
+  /** Accepted OIDC signing algorithms, comma-separated (default "RS256"). */
+  OIDC_ALGORITHMS?: string;
+  /** The issuer's JWKS URL (fetched and cached). */
+  OIDC_JWKS_URL?: string;
+  /** Inline JWK set JSON instead of a URL (tests, air-gapped issuers). */
+  OIDC_JWKS?: string;
+  /** Claim holding the account id (default "sub"). */
+  OIDC_ACCOUNT_CLAIM?: string;
+  /** Prefix of our scopes in the `scope`/`scp` claims (e.g. "platform3:"; default none). */
+  OIDC_SCOPE_PREFIX?: string;
+  /** Upstash Redis REST endpoint (a secret): rate limits shared by every location. Unset: the RateLimiter Durable Object. */
+  UPSTASH_REDIS_REST_URL?: string;
+  /** Bearer token of `UPSTASH_REDIS_REST_URL` (a secret). */
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  /** Longest wait for Redis on a rate-limit check before falling back to the Durable Object, ms (default 1000). */
+  RATE_LIMIT_REDIS_TIMEOUT_MS?: string;
 }
 
 /** Hono generics for every router of the API. */
@@ -51,6 +91,10 @@ export interface AppEnv {
     auth?: AuthContext;
     /** Set first thing on every request (honours a valid incoming X-Request-Id). */
     requestId?: string;
+    /** W3C trace context of this request's span (middleware/trace); `traceHeaders(c)` continues it. */
+    trace?: TraceContext;
+    /** The declared route the request matched: scope, route class, path template (routing.ts). */
+    route?: DeclaredRoute;
   };
 }
 
