@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Request logs and warnings print only for tests that fail.
+    silent: "passed-only",
     projects: [
       {
         // Pure TypeScript (matching engine, tools) in plain Node.
