@@ -42,6 +42,12 @@ export interface OrderBookEnv {
   FEED_TICK_MS?: string;
 }
 
+/** Who is calling: continues the caller's W3C trace in the book's logs. */
+export interface CallContext {
+  traceparent?: string;
+  request_id?: string;
+}
+
 export interface CommandResult {
   ok: boolean;
   /** The command's events on the wire, each with its `seq` (rejections have none). */
@@ -129,7 +135,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
    * Runs up to 100 commands in order and commits them in one transaction.
    * Invalid or refused commands get their own error and change nothing.
    */
-  async execute(input: unknown): Promise<BatchResult> {
+  async execute(input: unknown, context: CallContext = {}): Promise<BatchResult> {
     const { spec, units } = this.configured();
     const parsed = BookBatchSchema.safeParse(input);
     if (!parsed.success) {
@@ -183,6 +189,22 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
         }
       }
       await this.scheduleExpiry();
+    }
+    if (context.traceparent || context.request_id) {
+      // One line per batch, under the caller's trace id, so a request can be followed into its book.
+      console.log(
+        JSON.stringify({
+          level: "info",
+          msg: "book batch",
+          instrument: spec.symbol,
+          commands: results.length,
+          refused: results.filter((r) => !r.ok).length,
+          first_seq: firstSeq,
+          last_seq: lastSeq,
+          trace_id: context.traceparent?.split("-")[1] ?? null,
+          request_id: context.request_id ?? null,
+        }),
+      );
     }
     return { instrument: spec.symbol, results, first_seq: firstSeq, last_seq: lastSeq };
   }

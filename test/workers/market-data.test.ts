@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { SEED_INSTRUMENTS } from "../../shared/instruments/seed.ts";
 import { listInstrument, place, testInstrument } from "./book-helpers.ts";
 
@@ -203,6 +203,38 @@ describe("trades, ticker, candles", () => {
 });
 
 describe("operator batch entry", () => {
+  it("continues the caller's trace into the book: its batch log line carries the same trace id", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const lines: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+      lines.push(String(line));
+    });
+    try {
+      const res = await post(
+        `/admin/books/${SYMBOL}/commands`,
+        { commands: [place("trace-1", "dave", "buy", "90.00", "1")] },
+        {
+          ...OPERATOR,
+          traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+          "x-request-id": "req-trace-test-1",
+        },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-`));
+    } finally {
+      log.mockRestore();
+    }
+    const parsed = lines.flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+    const batch = parsed.find((l) => l.msg === "book batch");
+    expect(batch).toMatchObject({ instrument: SYMBOL, commands: 1, trace_id: traceId, request_id: "req-trace-test-1" });
+  });
+
   it("rejects malformed bodies with 4xx problems and changes nothing", async () => {
     const path = `/admin/books/${SYMBOL}/commands`;
     const l3 = async () => {

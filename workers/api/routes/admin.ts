@@ -6,6 +6,7 @@
  */
 import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
 import { bookFor, forgetInstruments, instrumentOr404 } from "../instruments.ts";
+import { traceHeaders } from "../middleware/trace/index.ts";
 import { changeInstrumentStatus, createInstrument, runBookCommands } from "../openapi/contracts/admin.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
@@ -34,7 +35,8 @@ admin.openapi(changeInstrumentStatus, async (c) => {
 admin.openapi(runBookCommands, async (c) => {
   const { commands } = c.req.valid("json");
   const instrument = await instrumentOr404(c.env, c.req.valid("param").symbol);
-  const result = await bookFor(c.env, instrument).execute(commands);
+  const context = { traceparent: traceHeaders(c).traceparent, request_id: c.get("requestId") };
+  const result = await bookFor(c.env, instrument).execute(commands, context);
   if (result.error) throw problemException("invalid_request", result.error.message);
   return c.json(result, 200);
 });
