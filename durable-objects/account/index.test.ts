@@ -47,9 +47,15 @@ describe("Account object", () => {
     expect((await tables(account)).sort()).toEqual([
       "account",
       "api_keys",
+      "ledger_balances",
+      "ledger_entries",
+      "ledger_fills",
+      "ledger_holds",
+      "ledger_transactions",
       "nonces",
       "refresh_families",
       "refresh_tokens",
+      "transfers",
     ]);
     // The secret itself is stored nowhere.
     const stored = await runInDurableObject(stub, async (_obj, state) =>

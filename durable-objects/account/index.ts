@@ -1,7 +1,9 @@
 /**
  * Account: one Durable Object per account, addressed by account id. Holds the
  * account's API keys, refresh-token families and signed-request nonces
- * (gateway auth); balances, holds and the ledger arrive with order entry.
+ * (gateway auth), and its money: balances, holds and the ledger journal
+ * (`funds.ts`; this object is their only writer) and the trading kill switch.
+ * Open orders and pre-trade risk arrive with order entry.
  *
  * Credentials are checked here, so no secret or verification key ever leaves
  * the object: the edge sends what it was given and gets back a grant (to sign
@@ -13,6 +15,7 @@ import { importJWK, jwtVerify } from "jose";
 import type { Scope } from "../../workers/api/auth-context.ts";
 import { type Sql, sqlOver } from "../sql.ts";
 import { decodeSignature, sameDigest, secretVerifier, verifyEd25519, verifyHmac } from "./crypto.ts";
+import { type BalanceView, Funds, type LedgerEntriesPage, type TransferInput, type TransferResult } from "./funds.ts";
 import {
   createKey,
   findKey,
@@ -24,6 +27,7 @@ import {
   touch,
   unusable,
 } from "./keys.ts";
+import type { EntryQuery } from "./ledger-store.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
 import { familyRevoked, openFamily, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
 import type {
@@ -37,6 +41,8 @@ import type {
   TokenLifetimes,
 } from "./types.ts";
 
+export type * from "./funds.ts";
+export type { EntryQuery } from "./ledger-store.ts";
 export type * from "./types.ts";
 
 export interface AccountInfo {
@@ -55,6 +61,29 @@ export type RevokeKeyResult =
   | { ok: false; code: "api_key_not_found"; message: string }
   | { ok: false; code: "missing_scope"; scope: Scope; message: string };
 
+/** Answered for an account that was never created (no storage is written). */
+export interface AccountNotFound {
+  ok: false;
+  code: "account_not_found";
+  message: string;
+}
+
+export interface AccountBalances {
+  ok: true;
+  account_id: string;
+  trading_enabled: boolean;
+  balances: BalanceView[];
+}
+
+export interface TradingSwitch {
+  ok: true;
+  account_id: string;
+  trading_enabled: boolean;
+  /** RFC 3339 and epoch ms of the last change, null if never changed. */
+  changed_at: string | null;
+  changed_at_ms: number | null;
+}
+
 export interface AssertionCheck {
   key_id: string;
   assertion: string;
@@ -72,6 +101,8 @@ interface AccountRow extends Record<string, string | number | null> {
   account_id: string;
   name: string | null;
   created_at: number;
+  trading_enabled: number;
+  trading_changed_at: number | null;
 }
 
 export class Account extends DurableObject {
@@ -81,6 +112,8 @@ export class Account extends DurableObject {
   private migrated = false;
   private migrating: Promise<void> | undefined;
   private self: AccountRow | undefined;
+  /** Balances and ledger, loaded with the schema. */
+  private funds: Funds | undefined;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -262,6 +295,63 @@ export class Account extends DurableObject {
     return { ok: true, key_id: row.key_id, scopes: parseScopes(row) };
   }
 
+  // ── balances and ledger ────────────────────────────────────────────────
+
+  /** Credits `amount` of `asset` once per `reference` (operator). */
+  async deposit(account: string, input: TransferInput): Promise<TransferResult> {
+    this.check(account);
+    const funds = this.fundsOf(account);
+    return "ok" in funds ? funds : funds.transfer(account, "deposit", input);
+  }
+
+  /** Debits available `asset` once per `reference` (operator); never below zero available. */
+  async withdraw(account: string, input: TransferInput): Promise<TransferResult> {
+    this.check(account);
+    const funds = this.fundsOf(account);
+    return "ok" in funds ? funds : funds.transfer(account, "withdrawal", input);
+  }
+
+  /** Per asset total, hold and available (decimal strings), and the kill switch. */
+  async balances(account: string): Promise<AccountBalances | AccountNotFound> {
+    this.check(account);
+    const funds = this.fundsOf(account);
+    if ("ok" in funds) return funds;
+    const self = this.self as AccountRow;
+    return { ok: true, account_id: account, trading_enabled: self.trading_enabled === 1, balances: funds.balances() };
+  }
+
+  /** Journal entries, newest first. */
+  async ledgerEntries(
+    account: string,
+    query: EntryQuery,
+  ): Promise<({ ok: true } & LedgerEntriesPage) | AccountNotFound> {
+    this.check(account);
+    const funds = this.fundsOf(account);
+    return "ok" in funds ? funds : { ok: true, ...funds.entries(query) };
+  }
+
+  /** The kill switch: order entry refuses new orders while `trading_enabled` is false. */
+  async setTradingEnabled(account: string, enabled: boolean): Promise<TradingSwitch | AccountNotFound> {
+    this.check(account);
+    const funds = this.fundsOf(account);
+    if ("ok" in funds) return funds;
+    const self = this.self as AccountRow;
+    if ((self.trading_enabled === 1) !== enabled) {
+      const now = Date.now();
+      this.sql`UPDATE account SET trading_enabled = ${enabled ? 1 : 0}, trading_changed_at = ${now} WHERE id = 1`;
+      self.trading_enabled = enabled ? 1 : 0;
+      self.trading_changed_at = now;
+    }
+    const at = self.trading_changed_at;
+    return {
+      ok: true,
+      account_id: account,
+      trading_enabled: self.trading_enabled === 1,
+      changed_at: at === null ? null : new Date(at).toISOString(),
+      changed_at_ms: at,
+    };
+  }
+
   // ── internals ──────────────────────────────────────────────────────────
 
   /** Creates or upgrades the schema once, with other events held back meanwhile. */
@@ -277,8 +367,18 @@ export class Account extends DurableObject {
 
   private async runMigrations(): Promise<void> {
     await this.migrations.runAll();
-    this.self = this.sql.one<AccountRow>`SELECT account_id, name, created_at FROM account WHERE id = 1`;
+    this.self = this.sql.one<AccountRow>`
+      SELECT account_id, name, created_at, trading_enabled, trading_changed_at FROM account WHERE id = 1`;
+    this.funds = new Funds(this.sql, this.ctx.storage);
     this.migrated = true;
+  }
+
+  /** The account's funds, or not found for an account never created (without writing storage). */
+  private fundsOf(account: string): Funds | AccountNotFound {
+    if (!this.self || !this.funds) {
+      return { ok: false, code: "account_not_found", message: `No account ${account}.` };
+    }
+    return this.funds;
   }
 
   /** Records a nonce; false if it was already there. Forgets expired ones. */
@@ -294,7 +394,7 @@ export class Account extends DurableObject {
   private ensure(account: string, name: string | null, now: number): void {
     if (this.self) return this.check(account);
     this.sql`INSERT INTO account (id, account_id, name, created_at) VALUES (1, ${account}, ${name}, ${now})`;
-    this.self = { account_id: account, name, created_at: now };
+    this.self = { account_id: account, name, created_at: now, trading_enabled: 1, trading_changed_at: null };
   }
 
   private check(account: string): void {

@@ -1,6 +1,7 @@
 /**
  * SQLite schema of an Account object, as ordered migrations (durable-utils
- * records which ran). Balances, holds and the ledger arrive with order entry.
+ * records which ran). Migration 2 adds balances, the ledger journal (append-only),
+ * order holds, applied fills, idempotent transfers and the trading kill switch.
  */
 import type { SQLSchemaMigration } from "durable-utils/sql-migrations";
 
@@ -63,6 +64,69 @@ export const ACCOUNT_MIGRATIONS: SQLSchemaMigration[] = [
         PRIMARY KEY (key_id, nonce)
       );
       CREATE INDEX nonces_by_expiry ON nonces (expires_at);
+    `,
+  },
+  {
+    idMonotonicInc: 2,
+    description: "balances, ledger journal and transactions, holds, fills, transfers, kill switch",
+    sql: `
+      ALTER TABLE account ADD COLUMN trading_enabled INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE account ADD COLUMN trading_changed_at INTEGER;
+
+      -- Per asset, in minor units (decimal integer text: bigint-exact). Rewritten only for assets a change touches.
+      CREATE TABLE ledger_balances (
+        asset TEXT PRIMARY KEY,
+        total TEXT NOT NULL,
+        hold TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      -- Append-only: every double-entry transaction with all its legs (JSON, amounts as integer strings).
+      CREATE TABLE ledger_transactions (
+        tx_id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        order_ref TEXT,
+        legs TEXT NOT NULL
+      );
+
+      -- Append-only: the account's own legs with running balances after each (the journal).
+      CREATE TABLE ledger_entries (
+        entry_id INTEGER PRIMARY KEY,
+        tx_id INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        asset TEXT NOT NULL,
+        ledger_account TEXT NOT NULL CHECK (ledger_account IN ('available', 'hold')),
+        amount TEXT NOT NULL,
+        total_after TEXT NOT NULL,
+        hold_after TEXT NOT NULL,
+        ref TEXT NOT NULL
+      );
+      CREATE INDEX ledger_entries_by_asset ON ledger_entries (asset, entry_id);
+      CREATE INDEX ledger_entries_by_time ON ledger_entries (at);
+
+      -- What each open order still has on hold; fills applied (exactly once, by fill id).
+      CREATE TABLE ledger_holds (
+        order_ref TEXT PRIMARY KEY,
+        asset TEXT NOT NULL,
+        amount TEXT NOT NULL
+      );
+      CREATE TABLE ledger_fills (
+        fill_id TEXT PRIMARY KEY
+      );
+
+      -- Deposits and withdrawals by reference (idempotency): the first outcome, returned to every retry.
+      CREATE TABLE transfers (
+        reference TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('deposit', 'withdrawal')),
+        asset TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        tx_id INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
     `,
   },
 ];

@@ -15,6 +15,7 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 25);
 
 let token = "";
 let keyId = "";
+let account = "";
 
 /** Everything a refused request must leave as it was. */
 async function state(): Promise<unknown> {
@@ -30,6 +31,7 @@ async function state(): Promise<unknown> {
     book: await read("/v1/instruments/BTC-USD/book?level=3&depth=1000"),
     trades: await read("/v1/instruments/BTC-USD/trades"),
     keys: await read("/v1/accounts/me/api-keys", bearer(token)),
+    balances: await read("/v1/accounts/me/balances", bearer(token)),
   };
 }
 
@@ -87,13 +89,14 @@ const hostileQuery = fc
   .filter((q) => q.length > 0);
 
 beforeAll(async () => {
-  const account = await createAccount(["read", "trade", "transfer"]);
-  keyId = account.keyId;
-  token = (await tokenFor(account.keyId, account.secret)).access_token;
+  const created = await createAccount(["read", "trade", "transfer"]);
+  keyId = created.keyId;
+  account = created.account;
+  token = (await tokenFor(created.keyId, created.secret)).access_token;
 });
 
 function pathOf(template: string): string {
-  return `/v1${template.replace("{symbol}", "BTC-USD").replace("{id}", keyId)}`;
+  return `/v1${template.replace("{symbol}", "BTC-USD").replace("{id}", keyId).replace("{account}", account)}`;
 }
 
 async function expectRefusal(res: Response, what: string): Promise<void> {

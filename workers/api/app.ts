@@ -24,6 +24,7 @@ import { PROBLEM_CODES, type ProblemCode, problem } from "./problem.ts";
 import { accounts, adminAccounts } from "./routes/accounts.ts";
 import { admin } from "./routes/admin.ts";
 import { auth, wellKnown } from "./routes/auth.ts";
+import { balances } from "./routes/balances.ts";
 import { instruments } from "./routes/instruments.ts";
 import { sessions } from "./routes/sessions.ts";
 import { system } from "./routes/system.ts";
@@ -77,6 +78,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, accounts);
   // Before `admin`: both live under /admin.
   app.route(API_PREFIX, adminAccounts);
+  app.route(API_PREFIX, balances);
   app.route(API_PREFIX, sessions);
   app.route(API_PREFIX, instruments);
   app.route(API_PREFIX, admin);

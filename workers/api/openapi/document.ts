@@ -6,6 +6,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { AUTH_CONTRACTS } from "../auth/contracts.ts";
+import { BALANCE_CONTRACTS } from "./contracts/accounts-balances.ts";
 import { changeInstrumentStatus, createInstrument, runBookCommands } from "./contracts/admin.ts";
 import { openFeed } from "./contracts/feed.ts";
 import { getBook, getCandles, getInstrument, getTicker, getTrades, listInstruments } from "./contracts/market-data.ts";
@@ -33,6 +34,7 @@ export const API_CONTRACTS = [
   changeInstrumentStatus,
   runBookCommands,
   ...AUTH_CONTRACTS,
+  ...BALANCE_CONTRACTS,
 ] as const;
 
 export interface DocumentOptions {
@@ -49,9 +51,15 @@ export interface DocumentOptions {
 const TAGS = [
   { name: "system", description: "Clock, health, trading sessions and this document." },
   { name: "market data", description: "Instruments, books, trades, tickers and candles; public and edge-cached." },
-  { name: "operator", description: "Listing, status changes and direct book commands (admin scope)." },
+  {
+    name: "operator",
+    description: "Listing, status changes, direct book commands, accounts, funds and kill switches (admin scope).",
+  },
   { name: "auth", description: "Access and refresh tokens, revocation, signing keys (JWKS)." },
-  { name: "accounts", description: "The caller's account and its API keys; operator account creation." },
+  {
+    name: "accounts",
+    description: "The caller's account, API keys, balances and ledger; operator account creation.",
+  },
 ];
 
 type Document = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;

@@ -1,0 +1,210 @@
+/**
+ * An account's money inside its Account object, the only writer of its balances:
+ * the in-memory `AccountLedger` (rebuilt from SQLite on start) plus its storage.
+ * Every change runs the ledger first, then persists exactly what it added in one
+ * `transactionSync`; if that write fails, the ledger is rebuilt from storage so
+ * memory never runs ahead of disk.
+ *
+ * Deposits and withdrawals carry a `reference` (idempotency): the first outcome is
+ * stored with it and every retry gets that outcome back, never a second credit.
+ */
+import {
+  type AccountLedger,
+  type BalanceView,
+  type EntryType,
+  formatAmount,
+  isAssetCode,
+  type LedgerTransaction,
+  parseAmount,
+} from "../../shared/ledger/index.ts";
+import type { Sql } from "../sql.ts";
+import { appendTransaction, type EntryQuery, type EntryRow, loadLedger, queryEntries } from "./ledger-store.ts";
+
+export type { BalanceView };
+
+export type TransferKind = "deposit" | "withdrawal";
+
+export interface TransferInput {
+  asset: string;
+  /** Decimal string, positive, on the asset's grid. */
+  amount: string;
+  /** Idempotency: the same reference always answers the first outcome. */
+  reference: string;
+}
+
+/** A done deposit or withdrawal, as first answered (and answered again to every retry). */
+export interface TransferOutcome {
+  account_id: string;
+  reference: string;
+  type: TransferKind;
+  asset: string;
+  amount: string;
+  tx_id: number;
+  /** RFC 3339. */
+  time: string;
+  time_ms: number;
+  /** The asset's balances right after this transfer. */
+  balance: BalanceView;
+}
+
+export type TransferResult =
+  | { ok: true; replayed: boolean; outcome: TransferOutcome }
+  | { ok: false; code: "account_not_found"; message: string }
+  | { ok: false; code: "invalid_amount"; message: string }
+  | { ok: false; code: "insufficient_available"; message: string; asset: string; available: string; requested: string }
+  | { ok: false; code: "reference_conflict"; message: string; original: TransferOutcome };
+
+/** One journal entry on the wire: signed amount and the asset's total and hold after it. */
+export interface LedgerEntryView {
+  entry_id: number;
+  tx_id: number;
+  time: string;
+  time_ms: number;
+  type: EntryType;
+  asset: string;
+  amount: string;
+  balance: string;
+  hold: string;
+  reference: string;
+}
+
+export interface LedgerEntriesPage {
+  entries: LedgerEntryView[];
+  /** The entry id to continue before, or null on the last page. */
+  next_before: number | null;
+}
+
+interface TransferRow extends Record<string, string | number> {
+  kind: string;
+  asset: string;
+  amount: string;
+  outcome: string;
+}
+
+export class Funds {
+  private readonly sql: Sql;
+  private readonly storage: DurableObjectStorage;
+  private ledger: AccountLedger;
+
+  /** Loads the ledger from storage (the schema must exist). */
+  constructor(sql: Sql, storage: DurableObjectStorage) {
+    this.sql = sql;
+    this.storage = storage;
+    this.ledger = loadLedger(sql);
+  }
+
+  balances(): BalanceView[] {
+    return this.ledger.balances();
+  }
+
+  /** Credits (deposit) or debits available (withdrawal), once per reference. */
+  transfer(account: string, kind: TransferKind, input: TransferInput): TransferResult {
+    const { asset, reference } = input;
+    if (!isAssetCode(asset)) return { ok: false, code: "invalid_amount", message: `not an asset code: ${asset}` };
+    const parsed = parseAmount(input.amount, asset);
+    if (!parsed.ok || parsed.amount <= 0n) {
+      const message = parsed.ok ? "amount must be positive" : parsed.message;
+      return { ok: false, code: "invalid_amount", message };
+    }
+    const amount = parsed.amount;
+    const seen = this.sql
+      .one<TransferRow>`SELECT kind, asset, amount, outcome FROM transfers WHERE reference = ${reference}`;
+    if (seen) {
+      const original = JSON.parse(seen.outcome) as TransferOutcome;
+      if (seen.kind === kind && seen.asset === asset && seen.amount === `${amount}`) {
+        return { ok: true, replayed: true, outcome: original };
+      }
+      return {
+        ok: false,
+        code: "reference_conflict",
+        message: `Reference ${reference} was already used for a ${seen.kind} of ${original.amount} ${seen.asset}.`,
+        original,
+      };
+    }
+    const result =
+      kind === "deposit"
+        ? this.ledger.deposit(asset, amount, reference)
+        : this.ledger.withdraw(asset, amount, reference);
+    if (!result.ok) {
+      if (result.code === "insufficient_available") {
+        const available = formatAmount(result.available, asset);
+        const requested = formatAmount(result.requested, asset);
+        return {
+          ok: false,
+          code: "insufficient_available",
+          message: `Available ${asset} is ${available}, less than the ${requested} requested.`,
+          asset,
+          available,
+          requested,
+        };
+      }
+      return { ok: false, code: "invalid_amount", message: result.message };
+    }
+    const tx = result.transaction as LedgerTransaction;
+    const outcome = this.outcome(account, kind, asset, amount, reference, tx);
+    this.commit(tx, (now) => {
+      this.sql`INSERT INTO transfers (reference, kind, asset, amount, tx_id, outcome, created_at)
+               VALUES (${reference}, ${kind}, ${asset}, ${`${amount}`}, ${tx.tx_id}, ${JSON.stringify(outcome)}, ${now})`;
+    });
+    return { ok: true, replayed: false, outcome };
+  }
+
+  /** Journal entries matching `query`, newest first. */
+  entries(query: EntryQuery): LedgerEntriesPage {
+    const { rows, more } = queryEntries(this.sql, query);
+    const last = rows.at(-1);
+    return { entries: rows.map(entryView), next_before: more && last ? last.entry_id : null };
+  }
+
+  /** Persists `tx` (and whatever `extra` writes) in one transaction; on failure, memory is reloaded from disk. */
+  private commit(tx: LedgerTransaction, extra: (now: number) => void): void {
+    const now = Date.now();
+    try {
+      this.storage.transactionSync(() => {
+        appendTransaction(this.sql, this.ledger, tx, now);
+        extra(now);
+      });
+    } catch (err) {
+      this.ledger = loadLedger(this.sql);
+      throw err;
+    }
+  }
+
+  private outcome(
+    account: string,
+    kind: TransferKind,
+    asset: string,
+    amount: bigint,
+    reference: string,
+    tx: LedgerTransaction,
+  ): TransferOutcome {
+    const balance = this.ledger.balances().find((b) => b.asset === asset) as BalanceView;
+    return {
+      account_id: account,
+      reference,
+      type: kind,
+      asset,
+      amount: formatAmount(amount, asset),
+      tx_id: tx.tx_id,
+      time: new Date(tx.at).toISOString(),
+      time_ms: tx.at,
+      balance,
+    };
+  }
+}
+
+function entryView(row: EntryRow): LedgerEntryView {
+  const fmt = (text: string) => formatAmount(BigInt(text), row.asset);
+  return {
+    entry_id: row.entry_id,
+    tx_id: row.tx_id,
+    time: new Date(row.at).toISOString(),
+    time_ms: row.at,
+    type: row.type as EntryType,
+    asset: row.asset,
+    amount: fmt(row.amount),
+    balance: fmt(row.total_after),
+    hold: fmt(row.hold_after),
+    reference: row.ref,
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Balances and the ledger (mount at /v1, before `admin`: both live under /admin).
+ *
+ * The caller's own (`read`): `GET /accounts/me/balances`, `GET /accounts/me/ledger`.
+ * Only the caller's account is ever addressed, so another account's data is
+ * unreachable by construction.
+ *
+ * The operator's (`admin`, or the operator token): `POST /admin/accounts/{account}/deposits`
+ * and `/withdrawals` (idempotent by `reference`), `PATCH /admin/accounts/{account}`
+ * (kill switch) and `GET /admin/accounts/{account}/balances`. Scopes are enforced
+ * app-wide from the contracts (`authorizeRoute`); every change happens inside the
+ * account's object, its balances' only writer.
+ */
+import type { Context } from "hono";
+import { accountStub } from "../../../durable-objects/account/ids.ts";
+import type { TransferInput, TransferResult } from "../../../durable-objects/account/index.ts";
+import type { AppEnv } from "../env.ts";
+import { callerOf } from "../middleware/auth/index.ts";
+import {
+  changeAccount,
+  DEFAULT_LEDGER_PAGE,
+  depositFunds,
+  getAccountBalances,
+  getMyBalances,
+  getMyLedger,
+  withdrawFunds,
+} from "../openapi/contracts/accounts-balances.ts";
+import { createRouter } from "../openapi/router.ts";
+import { problemException } from "../problem.ts";
+
+export const balances = createRouter();
+
+balances.openapi(getMyBalances, async (c) => {
+  const { account } = callerOf(c);
+  const result = await accountStub(c.env.ACCOUNT, account).balances(account);
+  // A principal whose account was never created (OIDC without keys) simply has nothing.
+  return c.json({ balances: result.ok ? result.balances : [] }, 200);
+});
+
+balances.openapi(getMyLedger, async (c) => {
+  const { account } = callerOf(c);
+  const q = c.req.valid("query");
+  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const result = await accountStub(c.env.ACCOUNT, account).ledgerEntries(account, {
+    asset: q.asset,
+    start: q.start,
+    end: q.end,
+    before,
+    limit: q.limit ?? DEFAULT_LEDGER_PAGE,
+  });
+  if (!result.ok) return c.json({ entries: [], next_cursor: null }, 200);
+  const next = result.next_before === null ? null : encodeCursor(result.next_before);
+  return c.json({ entries: result.entries, next_cursor: next }, 200);
+});
+
+balances.openapi(getAccountBalances, async (c) => {
+  const { account } = c.req.valid("param");
+  const result = await accountStub(c.env.ACCOUNT, account).balances(account);
+  if (!result.ok) throw problemException("account_not_found", result.message);
+  const { ok: _ok, ...view } = result;
+  return c.json(view, 200);
+});
+
+balances.openapi(depositFunds, async (c) => {
+  const { account } = c.req.valid("param");
+  const input = c.req.valid("json");
+  return transferReply(c, await accountStub(c.env.ACCOUNT, account).deposit(account, input satisfies TransferInput));
+});
+
+balances.openapi(withdrawFunds, async (c) => {
+  const { account } = c.req.valid("param");
+  const input = c.req.valid("json");
+  return transferReply(c, await accountStub(c.env.ACCOUNT, account).withdraw(account, input satisfies TransferInput));
+});
+
+balances.openapi(changeAccount, async (c) => {
+  const { account } = c.req.valid("param");
+  const { trading_enabled } = c.req.valid("json");
+  const result = await accountStub(c.env.ACCOUNT, account).setTradingEnabled(account, trading_enabled);
+  if (!result.ok) throw problemException("account_not_found", result.message);
+  const { ok: _ok, ...view } = result;
+  return c.json(view, 200);
+});
+
+/** 201 for a new transfer, 200 for a replay of its reference, else the problem. */
+function transferReply(c: Context<AppEnv>, result: TransferResult) {
+  c.header("cache-control", "no-store");
+  if (result.ok) {
+    const status = result.replayed ? 200 : 201;
+    return c.json({ ...result.outcome, replayed: result.replayed }, status);
+  }
+  switch (result.code) {
+    case "account_not_found":
+      throw problemException("account_not_found", result.message);
+    case "insufficient_available":
+      throw problemException("insufficient_available", result.message, {
+        extensions: {
+          instance: c.req.path,
+          asset: result.asset,
+          available: result.available,
+          requested: result.requested,
+        },
+      });
+    case "reference_conflict":
+      throw problemException("reference_conflict", result.message, {
+        extensions: { instance: c.req.path, original: result.original },
+      });
+    default:
+      throw problemException("invalid_request", result.message, { extensions: { instance: c.req.path } });
+  }
+}
+
+/** The opaque cursor: base64url of the last entry id of the page. */
+function encodeCursor(entryId: number): string {
+  return btoa(String(entryId)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The entry id in a cursor, or a 400 naming the field. */
+function decodeCursor(cursor: string): number {
+  let text = "";
+  try {
+    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+  } catch {
+    // falls through to the refusal
+  }
+  if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw problemException(
+      "invalid_request",
+      "Invalid query: cursor: cursor must be a next_cursor from a previous page",
+      {
+        extensions: { errors: [{ field: "cursor", message: "cursor must be a next_cursor from a previous page" }] },
+      },
+    );
+  }
+  return Number(text);
+}
