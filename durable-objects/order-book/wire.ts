@@ -74,33 +74,9 @@ export function toEngineCommand(cmd: BookCommand, units: InstrumentUnits, ctx: B
       if (!statusAllows(ctx.status, "place")) return statusReject(ctx.status);
       const closed = calendarReject(ctx);
       if (closed) return closed;
-      const out: Command = { type: "amend", id: cmd.order_id, account: cmd.account };
-      if (cmd.size !== undefined) {
-        const lots = convert(units.lots(cmd.size), "size", "size_off_lot", cmd.size, units.lot);
-        if (typeof lots !== "number") return lots;
-        const bad = checkSize(lots, units);
-        if (bad) return bad;
-        out.qty = lots;
-      }
-      if (cmd.price !== undefined) {
-        const ticks = convert(units.ticks(cmd.price), "price", "price_off_tick", cmd.price, units.tick);
-        if (typeof ticks !== "number") return ticks;
-        const bad = checkBand(ticks, units, ctx);
-        if (bad) return bad;
-        out.price = ticks;
-      }
-      if (cmd.stop_price !== undefined) {
-        const ticks = convert(
-          units.ticks(cmd.stop_price),
-          "stop_price",
-          "stop_price_off_tick",
-          cmd.stop_price,
-          units.tick,
-        );
-        if (typeof ticks !== "number") return ticks;
-        out.stopPrice = ticks;
-      }
-      return out;
+      const fields = priceAndSize(cmd, units, ctx);
+      if ("code" in fields) return fields;
+      return { type: "amend", id: cmd.order_id, account: cmd.account, ...fields };
     }
     case "place":
       return toPlace(cmd, units, ctx);
@@ -112,6 +88,15 @@ function toPlace(cmd: PlaceCommand, units: InstrumentUnits, ctx: BookContext): C
   if (!statusAllows(ctx.status, action)) return statusReject(ctx.status);
   const closed = calendarReject(ctx);
   if (closed) return closed;
+  const fields = priceAndSize(cmd, units, ctx);
+  if ("code" in fields) return fields;
+  const { price, qty } = fields;
+  if (price !== undefined && qty !== undefined && price * qty < units.minNotional) {
+    return reject(
+      "notional_below_minimum",
+      `price × size is ${units.notional(price * qty)}; the minimum notional is ${units.notional(units.minNotional)}`,
+    );
+  }
   const out: Command = {
     type: "place",
     id: cmd.order_id,
@@ -122,7 +107,26 @@ function toPlace(cmd: PlaceCommand, units: InstrumentUnits, ctx: BookContext): C
     expireAt: cmd.expire_time,
     postOnly: cmd.post_only,
     stp: cmd.stp,
+    ...fields,
   };
+  if (cmd.funds !== undefined) {
+    const funds = convert(units.funds(cmd.funds), "funds", "funds_off_grid", cmd.funds, units.fundsUnit);
+    if (typeof funds !== "number") return funds;
+    if (funds < units.minNotional) {
+      return reject("notional_below_minimum", `funds must be at least ${units.notional(units.minNotional)}`);
+    }
+    out.funds = funds;
+  }
+  return out;
+}
+
+/** `price` (in the band), `stop_price` and `size` (within limits) in engine units, as present. */
+function priceAndSize(
+  cmd: { price?: string | undefined; stop_price?: string | undefined; size?: string | undefined },
+  units: InstrumentUnits,
+  ctx: BookContext,
+): { price?: number; stopPrice?: number; qty?: number } | BookReject {
+  const out: { price?: number; stopPrice?: number; qty?: number } = {};
   if (cmd.price !== undefined) {
     const ticks = convert(units.ticks(cmd.price), "price", "price_off_tick", cmd.price, units.tick);
     if (typeof ticks !== "number") return ticks;
@@ -141,20 +145,6 @@ function toPlace(cmd: PlaceCommand, units: InstrumentUnits, ctx: BookContext): C
     const bad = checkSize(lots, units);
     if (bad) return bad;
     out.qty = lots;
-    if (out.price !== undefined && out.price * lots < units.minNotional) {
-      return reject(
-        "notional_below_minimum",
-        `price × size is ${units.notional(out.price * lots)}; the minimum notional is ${units.notional(units.minNotional)}`,
-      );
-    }
-  }
-  if (cmd.funds !== undefined) {
-    const funds = convert(units.funds(cmd.funds), "funds", "funds_off_grid", cmd.funds, units.fundsUnit);
-    if (typeof funds !== "number") return funds;
-    if (funds < units.minNotional) {
-      return reject("notional_below_minimum", `funds must be at least ${units.notional(units.minNotional)}`);
-    }
-    out.funds = funds;
   }
   return out;
 }
