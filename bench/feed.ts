@@ -1,11 +1,13 @@
 /**
  * Market-data fan-out benchmark, end to end on this machine.
  *
- *   npm run bench:feed -- [--subscribers 1000] [--seconds 10] [--rate 20]
+ *   npm run bench:feed -- [--runtime miniflare|miniflare-entry|wrangler-dev]
+ *                         [--subscribers 1000] [--seconds 10] [--rate 20]
  *                         [--single-seconds 3] [--batch-seconds 5] [--load-seconds 5]
  *                         [--json] [--check]
  *
- * Starts `wrangler dev` on a free loopback port with fresh state, waits for
+ * Runs the Worker and its Durable Objects in workerd on loopback with fresh
+ * state (`--runtime`, see "the server" below; default `miniflare`), waits for
  * /v1/health, then:
  *  1. book throughput without subscribers: single commands per request, then
  *     batches of 100, through `POST /v1/admin/books/BTC-USD/commands`;
@@ -20,7 +22,7 @@
  * BENCH_CHECK=1) exits 1 when a target is missed. Progress goes to stderr.
  * Everything it started is killed (process group) on exit, error or signal.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     "batch-seconds": { type: "string", default: "5" },
     "load-seconds": { type: "string", default: "5" },
     "max-minutes": { type: "string", default: "5" },
+    runtime: { type: "string", default: "miniflare" },
     json: { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
     check: { type: "boolean", default: process.env.BENCH_CHECK === "1" },
@@ -48,6 +51,12 @@ const num = (name: keyof typeof args): number => {
   return x;
 };
 const SUBSCRIBERS = num("subscribers");
+const RUNTIMES = ["miniflare", "miniflare-entry", "wrangler-dev"] as const;
+const RUNTIME = args.runtime as (typeof RUNTIMES)[number];
+if (!RUNTIMES.includes(RUNTIME)) throw new Error(`--runtime is one of ${RUNTIMES.join(", ")}, got ${args.runtime}`);
+const DIRECT = RUNTIME === "miniflare";
+/** What Cloudflare's edge (and Miniflare's entry worker) tells the Worker about the client; rate limits key on it. */
+const CLIENT_HEADERS = { "cf-connecting-ip": "127.0.0.1" };
 const TARGET_P99_MS = 50;
 const TARGET_BATCH_CMDS = 20_000;
 const SYMBOL = "BTC-USD";
@@ -56,9 +65,27 @@ const log = (msg: string) => process.stderr.write(`[bench:feed] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ── the server ───────────────────────────────────────────────────────────
+//
+// Three ways to run the same Worker and objects in workerd on this machine:
+//  - `miniflare` (default): bundle with `wrangler deploy --dry-run` and load the
+//    bundle into Miniflare with the bindings wrangler derives from wrangler.toml
+//    (unstable_getMiniflareWorkerOptions, as the vitest pool does), SQLite
+//    Durable Objects persisted in a temp dir. One workerd, no inspector, and the
+//    Worker listens on its own socket (Miniflare's `unsafeDirectSockets`), as
+//    behind Cloudflare's edge; the client sends the `cf-connecting-ip` the edge
+//    would add.
+//  - `miniflare-entry`: the same, reached through Miniflare's entry worker (a
+//    JavaScript hop in front of the Worker that every request and every
+//    WebSocket frame passes through).
+//  - `wrangler-dev`: `wrangler dev` as a developer runs it: in front of the
+//    entry worker, wrangler's ProxyWorker in a second workerd (one more
+//    loopback hop each way, for requests and frames), the V8 inspector on, and
+//    the file watcher restarting the Worker (closing every socket) whenever a
+//    source file changes.
 
 let server: ChildProcess | undefined;
 let stateDir: string | undefined;
+let miniflare: { dispose(): Promise<void> } | undefined;
 
 function stopServer(): void {
   if (server?.pid !== undefined && server.exitCode === null) {
@@ -77,6 +104,9 @@ function stopServer(): void {
     }, 2000).unref();
   }
   server = undefined;
+  // Miniflare kills its workerd on exit; dispose() when we get the chance.
+  void miniflare?.dispose().catch(() => {});
+  miniflare = undefined;
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   stateDir = undefined;
 }
@@ -100,20 +130,58 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServer(): Promise<string> {
-  const [port, inspector] = [await freePort(), await freePort()];
+const ROOT = join(import.meta.dirname, "..");
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+function startServer(): Promise<string> {
   stateDir = mkdtempSync(join(tmpdir(), "bench-feed-"));
-  const wrangler = join(import.meta.dirname, "..", "node_modules", "wrangler", "bin", "wrangler.js");
-  const argv = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
-  argv.push(
-    "--persist-to",
-    stateDir,
-    "--show-interactive-dev-session=false",
-    "--log-level",
-    args.verbose ? "log" : "warn",
-  );
+  return RUNTIME === "wrangler-dev" ? startWranglerDev(stateDir) : startMiniflare(stateDir);
+}
+
+async function startMiniflare(dir: string): Promise<string> {
+  const outdir = join(dir, "bundle");
+  const build = spawnSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", outdir], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+    encoding: "utf8",
+  });
+  if (build.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${build.stderr || build.stdout}`);
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import("miniflare");
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  // The bundle is one ES module: no module rules; module names are relative to its directory.
+  const { modulesRules: _rules, ...worker } = workerOptions as Record<string, unknown>;
+  const options = {
+    ...worker,
+    rootPath: outdir,
+    name: "platform3-edge",
+    modules: true,
+    scriptPath: join(outdir, "index.js"),
+    host: "127.0.0.1",
+    port: 0,
+    resourcePersistencePath: join(dir, "state"),
+    cf: false, // no request.cf download
+    ...(DIRECT ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
+    logRequests: false,
+    log: new Log(args.verbose ? LogLevel.INFO : LogLevel.WARN),
+    // The Worker's access and batch log lines: dropped unless --verbose.
+    handleStructuredLogs: args.verbose ? (l: { message: string }) => process.stderr.write(`${l.message}\n`) : () => {},
+  };
+  const mf = new Miniflare(convertV4MiniflareOptions(options as Parameters<typeof convertV4MiniflareOptions>[0]));
+  miniflare = mf;
+  const entry = await mf.ready;
+  const url = DIRECT ? await mf.unsafeGetDirectURL("platform3-edge") : entry;
+  const base = url.origin.replace("localhost", "127.0.0.1");
+  await waitHealthy(base, () => undefined);
+  return base;
+}
+
+async function startWranglerDev(dir: string): Promise<string> {
+  const [port, inspector] = [await freePort(), await freePort()];
+  const argv = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
+  argv.push("--persist-to", dir, "--show-interactive-dev-session=false", "--log-level", args.verbose ? "log" : "warn");
   server = spawn(process.execPath, argv, {
-    cwd: join(import.meta.dirname, ".."),
+    cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
     detached: true, // its own process group, so one kill stops wrangler and workerd
     // --verbose: wrangler's and the Worker's logs go to stderr.
@@ -125,18 +193,26 @@ async function startServer(): Promise<string> {
     if (args.verbose) process.stderr.write(d);
   });
   const base = `http://127.0.0.1:${port}`;
+  await waitHealthy(base, () =>
+    server?.exitCode !== null ? `wrangler dev exited (${server?.exitCode}): ${stderr}` : undefined,
+  );
+  return base;
+}
+
+async function waitHealthy(base: string, died: () => string | undefined): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (server?.exitCode !== null) throw new Error(`wrangler dev exited (${server?.exitCode}): ${stderr}`);
+    const why = died();
+    if (why) throw new Error(why);
     try {
       const res = await fetch(`${base}/v1/health`);
-      if (res.ok) return base;
+      if (res.ok) return;
     } catch {
       // not up yet
     }
     await sleep(250);
   }
-  throw new Error(`wrangler dev did not answer /v1/health within 90 s: ${stderr}`);
+  throw new Error(`${RUNTIME} did not answer ${base}/v1/health within 90 s`);
 }
 
 // ── driving the book ─────────────────────────────────────────────────────
@@ -158,8 +234,9 @@ function orders(n: number): unknown[] {
 async function send(base: string, commands: unknown[]): Promise<void> {
   const res = await fetch(`${base}/v1/admin/books/${SYMBOL}/commands`, {
     method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ commands }),
+    headers: { ...CLIENT_HEADERS, authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    // Only the outcome: the event lists would make the reply ~60 kB per batch of 100.
+    body: JSON.stringify({ commands, reply: "summary" }),
   });
   if (!res.ok) throw new Error(`commands refused: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { results: Array<{ ok: boolean; error?: unknown }> };
@@ -185,6 +262,9 @@ async function throughput(base: string, size: number, lanes: number, seconds: nu
 
 // ── subscribers ──────────────────────────────────────────────────────────
 
+// biome-ignore lint/suspicious/noExplicitAny: feed messages are inspected loosely.
+type Msg = any;
+
 interface StreamState {
   last: number | undefined;
   gaps: number;
@@ -202,7 +282,9 @@ class Subscriber {
   readonly ready: Promise<void>;
 
   constructor(base: string, sink: Sink) {
-    this.ws = new WebSocket(`${base.replace("http", "ws")}/v1/ws?subscribe=level2:${SYMBOL},trades:${SYMBOL}`);
+    const url = `${base.replace("http", "ws")}/v1/ws?subscribe=level2:${SYMBOL},trades:${SYMBOL}`;
+    // Node's WebSocket (undici) takes headers as an extension of the standard constructor.
+    this.ws = new WebSocket(url, { headers: CLIENT_HEADERS } as unknown as string[]);
     let readyResolve: () => void = () => {};
     let readyReject: (e: Error) => void = () => {};
     this.ready = new Promise((res, rej) => {
@@ -217,30 +299,36 @@ class Subscriber {
     this.ws.addEventListener("message", (e) => {
       const at = Date.now();
       if (typeof e.data !== "string" || e.data === "pong") return;
-      const m = JSON.parse(e.data);
-      // Acknowledge now and then, as a client that keeps up should (the runtime answers "ping").
-      if (++this.sinceAck >= 200) {
-        this.sinceAck = 0;
-        this.ws.send("ping");
-      }
-      if (m.type === "heartbeat") {
-        this.ws.send("ping");
-        return;
-      }
-      if (m.type === "resync") this.resyncs++;
-      const s =
-        m.channel === "level2" || m.channel === "trades" ? this.streams[m.channel as "level2" | "trades"] : undefined;
-      if (!s) return;
-      if (m.type === "snapshot") {
-        s.last = m.seq;
-        if (this.streams.level2.last !== undefined && this.streams.trades.last !== undefined) readyResolve();
-        return;
-      }
-      if (m.type !== "update") return;
-      if (s.last === undefined || m.first_seq !== s.last + 1) s.gaps++;
-      s.last = m.seq;
-      sink.record(at - m.time);
+      const frame = JSON.parse(e.data);
+      // Several messages of one commit come in one `batch` frame.
+      if (frame.type === "batch") for (const m of frame.messages) this.receive(m, at, sink, readyResolve);
+      else this.receive(frame, at, sink, readyResolve);
     });
+  }
+
+  private receive(m: Msg, at: number, sink: Sink, readyResolve: () => void): void {
+    // Acknowledge now and then, as a client that keeps up should (the runtime answers "ping").
+    if (++this.sinceAck >= 200) {
+      this.sinceAck = 0;
+      this.ws.send("ping");
+    }
+    if (m.type === "heartbeat") {
+      this.ws.send("ping");
+      return;
+    }
+    if (m.type === "resync") this.resyncs++;
+    const s =
+      m.channel === "level2" || m.channel === "trades" ? this.streams[m.channel as "level2" | "trades"] : undefined;
+    if (!s) return;
+    if (m.type === "snapshot") {
+      s.last = m.seq;
+      if (this.streams.level2.last !== undefined && this.streams.trades.last !== undefined) readyResolve();
+      return;
+    }
+    if (m.type !== "update") return;
+    if (s.last === undefined || m.first_seq !== s.last + 1) s.gaps++;
+    s.last = m.seq;
+    sink.record(at - m.time);
   }
 }
 
@@ -289,7 +377,7 @@ async function main(): Promise<void> {
   }, num("max-minutes") * 60_000);
   budget.unref();
 
-  log("starting wrangler dev …");
+  log(`starting ${RUNTIME} …`);
   const base = await startServer();
   log(`up at ${base}`);
   const listed = await fetch(`${base}/v1/instruments`);
@@ -347,6 +435,7 @@ async function main(): Promise<void> {
   for (const s of subs) s.ws.close(1000);
 
   const result = {
+    runtime: RUNTIME,
     subscribers: SUBSCRIBERS,
     p50_ms: percentile(latencies, 50),
     p99_ms: percentile(latencies, 99),
@@ -356,7 +445,7 @@ async function main(): Promise<void> {
     batch_cmds_per_s: Math.round(batch),
   };
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  out(`feed fan-out, ${SUBSCRIBERS} subscribers of level2+trades ${SYMBOL} (wrangler dev, loopback)`);
+  out(`feed fan-out, ${SUBSCRIBERS} subscribers of level2+trades ${SYMBOL} (${RUNTIME}, loopback)`);
   out(
     `  latency commit→receipt  p50 ${fmtNum(result.p50_ms, 1)} ms  p99 ${fmtNum(result.p99_ms, 1)} ms  max ${fmtNum(result.max_ms, 1)} ms  (${fmtInt(latencies.length)} deliveries; ${fmtNum(trades / seconds, 1)} trades/s sent, ${fmtInt(pacedRate)} msgs/s delivered)`,
   );
@@ -367,7 +456,7 @@ async function main(): Promise<void> {
     `  book, no subscribers    one command per request ${fmtInt(result.single_cmds_per_s)} cmds/s  batches of 100 ${fmtInt(result.batch_cmds_per_s)} cmds/s`,
   );
   out(
-    `  sequences               ${gaps === 0 ? "gap-free" : `${gaps} GAPS`} on every subscriber; ${resyncs} resyncs; ${settled ? "all at the same last seq" : "NOT all caught up"}; ${closedEarly.length} closed early`,
+    `  sequences               ${gaps === 0 ? "gap-free" : `${gaps} GAPS`} on every subscriber; ${resyncs} resyncs; ${settled ? "all at the same last seq" : "NOT all caught up"}; ${closedEarly.length} closed early${closeReasons.size > 0 ? ` (${[...closeReasons].map(([r, n]) => `${n}× ${r}`).join(", ")})` : ""}`,
   );
   const failures: string[] = [];
   if (gaps > 0 || !settled || closedEarly.length > 0) failures.push("delivery was not gap-free and complete");

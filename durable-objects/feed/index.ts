@@ -306,14 +306,34 @@ export class FeedShard extends DurableObject<FeedEnv> {
   // ── book → shard ─────────────────────────────────────────────────────
 
   /**
-   * Fans a book's batch out to the subscribed sockets. `subscribed: false`
+   * Fans a book's batch out to the subscribed sockets, one frame per socket
+   * (a `batch` frame when a socket gets several messages). `subscribed: false`
    * tells the book that no socket here wants the instrument any more.
    */
   async publish(instrument: string, messages: FeedMessage[]): Promise<{ subscribed: boolean }> {
-    let wanted = false;
-    for (const channel of PUBLIC_CHANNELS) if (this.streams.has(streamKey(channel, instrument))) wanted = true;
-    if (!wanted) return { subscribed: false };
-    for (const message of messages) this.streams.get(streamKey(message.channel, instrument))?.deliver(message);
+    const streams: Stream[] = [];
+    for (const channel of PUBLIC_CHANNELS) {
+      const stream = this.streams.get(streamKey(channel, instrument));
+      if (stream) streams.push(stream);
+    }
+    if (streams.length === 0) return { subscribed: false };
+    // One frame per socket for the whole batch (level2 and trades of a commit travel together).
+    const held = streams.length > 1 && messages.length > 1 ? new Set<FeedSocket>() : undefined;
+    if (held) {
+      for (const stream of streams) {
+        for (const client of stream.cursors.keys()) {
+          const socket = client as FeedSocket;
+          if (held.has(socket)) continue;
+          held.add(socket);
+          socket.hold();
+        }
+      }
+    }
+    try {
+      for (const message of messages) this.streams.get(streamKey(message.channel, instrument))?.deliver(message);
+    } finally {
+      if (held) for (const socket of held) socket.release();
+    }
     return { subscribed: true };
   }
 

@@ -14,6 +14,7 @@
  * counters are in memory only: after a wake each cursor is unknown and the
  * stream resyncs the socket with a fresh snapshot at its next update.
  */
+import { batchFrame } from "../../shared/feed/messages.ts";
 import type { FeedLimits } from "./limits.ts";
 import { RateWindow } from "./limits.ts";
 import { CLOSE_CODES, parseStreamKey, type StreamKey } from "./protocol.ts";
@@ -50,6 +51,8 @@ export class FeedSocket implements Client {
   private closed = false;
   /** Messages sent since the client last sent anything. */
   private unacked = 0;
+  /** Messages held by `hold` until `release` sends them as one frame. */
+  private held: string[] | undefined;
   private ackedAt: number;
 
   private constructor(
@@ -129,19 +132,40 @@ export class FeedSocket implements Client {
 
   send(text: string): void {
     if (this.closed) return;
-    try {
-      this.ws.send(text);
-    } catch {
-      // The peer is gone; its close event cleans up.
-      this.closed = true;
-      return;
-    }
+    if (this.held) this.held.push(text);
+    else if (!this.write(text)) return;
     this.unacked++;
     if (this.unacked > this.limits.slowHard && !this.refreshAck()) {
       this.close(
         CLOSE_CODES.slowConsumer,
         `slow consumer: ${this.unacked} messages without a frame from you; read faster and answer heartbeats with "ping"`,
       );
+    }
+  }
+
+  /**
+   * Holds what is sent until `release`, which sends it as one frame: the
+   * message alone, or a `batch` of several (see `shared/feed/messages.ts`).
+   * Each message still counts towards the slow-consumer limits.
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held && held.length > 0 && !this.closed) this.write(batchFrame(held));
+  }
+
+  private write(frame: string): boolean {
+    try {
+      this.ws.send(frame);
+      return true;
+    } catch {
+      // The peer is gone; its close event cleans up.
+      this.closed = true;
+      return false;
     }
   }
 

@@ -7,6 +7,14 @@
  * sequences `first_seq..seq`; a client that sees `first_seq` other than its
  * last `seq` + 1 has missed something and should resubscribe (with
  * `resume_from`). A snapshot carries the `seq` it is at.
+ *
+ * Framing: one WebSocket text frame carries one message, except when one
+ * commit yields several messages for the same socket (say `level2` and
+ * `trades` of one instrument): then they arrive together in one
+ * `{"type":"batch","messages":[...]}` frame (`BatchFrame`), in the order they
+ * would have been sent one by one. A socket that gets one message per commit
+ * (one channel) only ever sees plain messages. Unpack a batch and handle its
+ * messages in order; sequences and gap detection are per message as always.
  */
 
 export const PUBLIC_CHANNELS = ["level2", "trades", "ticker", "candles"] as const;
@@ -106,4 +114,15 @@ export interface SubscribeReply {
   resumed: boolean;
   /** Why a resume fell back to a snapshot. */
   reason?: string;
+}
+
+/** Several messages for one socket from one commit, in one frame (see the framing note above). */
+export interface BatchFrame {
+  type: "batch";
+  messages: FeedMessage[];
+}
+
+/** Joins already serialized messages into one frame: the message itself if alone, else a `BatchFrame`. */
+export function batchFrame(texts: readonly string[]): string {
+  return texts.length === 1 ? (texts[0] as string) : `{"type":"batch","messages":[${texts.join(",")}]}`;
 }

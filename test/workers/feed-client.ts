@@ -15,8 +15,10 @@ const open = new Set<FeedClient>();
 
 export class FeedClient {
   readonly ws: WebSocket;
-  /** Every message received, parsed (non-JSON frames such as "pong" as strings). */
+  /** Every message received, parsed (non-JSON frames such as "pong" as strings); `batch` frames unpacked. */
   readonly received: Msg[] = [];
+  /** The messages of each `batch` frame received, as they came. */
+  readonly batches: Msg[][] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private consumed = new Set<number>();
   private waiters: Array<() => void> = [];
@@ -34,7 +36,13 @@ export class FeedClient {
       } catch {
         value = text;
       }
-      this.received.push(value);
+      // A `batch` frame carries several messages of one commit: record them one by one, in order.
+      if (value?.type === "batch" && Array.isArray(value.messages)) {
+        this.batches.push(value.messages);
+        this.received.push(...value.messages);
+      } else {
+        this.received.push(value);
+      }
       this.wake();
     });
     this.closed = new Promise((resolve) => {

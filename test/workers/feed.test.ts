@@ -125,6 +125,18 @@ describe("market data", () => {
     const t = await c.next((m) => m.type === "update" && m.channel === "trades");
     expect(t.first_seq).toBe(trades.seq + 1);
     expect(t.trades[0]).toMatchObject({ price: "100.00", size: "0.40000", side: "buy" });
+    // Both came in one `batch` frame, level2 first.
+    expect(c.batches.find((b) => b.includes(l2))?.map((m: Msg) => m.channel)).toEqual(["level2", "trades"]);
+  });
+
+  it("sends plain messages, not batches, to a socket of one channel", async () => {
+    const c = await FeedClient.connect("?subscribe=trades:BTC-USD");
+    const snap = await c.next((m) => m.type === "snapshot" && m.channel === "trades");
+    await place("BTC-USD", "sell", "100.00", "0.5");
+    await place("BTC-USD", "buy", "100.00", "0.5");
+    const t = await c.next((m) => m.type === "update" && m.channel === "trades");
+    expect(t.first_seq).toBe(snap.seq + 1);
+    expect(c.batches).toEqual([]);
   });
 
   it("keeps seqs gap-free across many batches, also for a socket that joins mid-flow", async () => {
