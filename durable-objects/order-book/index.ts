@@ -55,6 +55,15 @@ export interface CommandResult {
   error?: BookReject;
 }
 
+/** A command's outcome without its events (`reply: "summary"`). */
+export interface CommandSummary {
+  ok: boolean;
+  error?: BookReject;
+  /** The event-log sequences of the command's events, if it logged any. */
+  first_seq?: number;
+  last_seq?: number;
+}
+
 export interface BatchResult {
   instrument: string;
   results: CommandResult[];
@@ -63,6 +72,11 @@ export interface BatchResult {
   last_seq: number | null;
   /** Set when the batch as a whole was refused (not a list of 1 to 100 valid commands); nothing ran. */
   error?: { code: "invalid_batch"; message: string };
+}
+
+/** `executeSummary`'s reply: the batch result with per-command summaries instead of event lists. */
+export interface BatchSummary extends Omit<BatchResult, "results"> {
+  results: CommandSummary[];
 }
 
 export class BookNotConfiguredError extends Error {
@@ -75,6 +89,21 @@ export class BookNotConfiguredError extends Error {
 const RECENT_TRADES = 50;
 const RECENT_CANDLES = 60;
 const REPLAY_LIMIT = 10_000;
+
+function summarize(result: CommandResult): CommandSummary {
+  const out: CommandSummary = { ok: result.ok };
+  if (result.error) out.error = result.error;
+  let first: number | undefined;
+  let last: number | undefined;
+  for (const event of result.events) {
+    if (typeof event.seq !== "number") continue;
+    first ??= event.seq;
+    last = event.seq;
+  }
+  if (first !== undefined) out.first_seq = first;
+  if (last !== undefined) out.last_seq = last;
+  return out;
+}
 
 export class OrderBook extends DurableObject<OrderBookEnv> {
   private readonly sql: Sql;
@@ -207,6 +236,16 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       );
     }
     return { instrument: spec.symbol, results, first_seq: firstSeq, last_seq: lastSeq };
+  }
+
+  /**
+   * `execute`, answering each command with `{ok, error?, first_seq?, last_seq?}`
+   * instead of its events: a much smaller reply for callers that only need the
+   * outcome (load runs, bulk operations).
+   */
+  async executeSummary(input: unknown, context: CallContext = {}): Promise<BatchSummary> {
+    const full = await this.execute(input, context);
+    return { ...full, results: full.results.map(summarize) };
   }
 
   private runOne(

@@ -93,6 +93,48 @@ describe("instruments", () => {
   });
 });
 
+describe("operator batches", () => {
+  it('answers reply: "summary" with ok, error and each command\'s seqs, without the events', async () => {
+    await listInstrument(testInstrument("SUM-USD"));
+    const res = await post("/admin/books/SUM-USD/commands", {
+      reply: "summary",
+      commands: [
+        place("m1", "alice", "sell", "100.00", "1"),
+        place("m1", "alice", "sell", "100.00", "1"),
+        place("m2", "bob", "buy", "100.00", "1"),
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json<{
+      first_seq: number;
+      last_seq: number;
+      results: Array<Record<string, unknown>>;
+    }>();
+    const [rest, dup, take] = body.results;
+    expect(rest).toEqual({ ok: true, first_seq: body.first_seq, last_seq: expect.any(Number) });
+    expect(dup).toEqual({ ok: false, error: { code: "duplicate_order_id", message: expect.any(String) } });
+    expect(take).toMatchObject({ ok: true, last_seq: body.last_seq });
+    expect(take?.first_seq).toBe((rest?.last_seq as number) + 1);
+    for (const r of body.results) expect(r).not.toHaveProperty("events");
+
+    // The default (and reply: "full") still carries every event with its seq.
+    const full = await post("/admin/books/SUM-USD/commands", {
+      reply: "full",
+      commands: [place("m3", "alice", "sell", "101.00", "1")],
+    });
+    const fullBody = await full.json<{ results: Array<{ events: Array<{ seq: number }> }> }>();
+    expect(fullBody.results[0]?.events.length).toBeGreaterThan(0);
+    await expectProblem(
+      await post("/admin/books/SUM-USD/commands", {
+        reply: "tiny",
+        commands: [place("m4", "a", "sell", "101.00", "1")],
+      }),
+      400,
+      "invalid_request",
+    );
+  });
+});
+
 describe("order book", () => {
   it("serves L1, L2 and L3 with the sequence the snapshot is at", async () => {
     const l2 = await (await get(`/instruments/${SYMBOL}/book?level=2&depth=10`)).json<Record<string, unknown>>();

@@ -2,7 +2,7 @@
  * Operator routes (the `admin` scope; bearer OPERATOR_TOKEN until scoped auth
  * is wired): list an instrument, change its status, and send commands straight
  * to a book (up to 100 per call, one transaction) for operations, tests and
- * load runs. The contracts (`openapi/contracts/admin.ts`) validate every body.
+ * load runs (`reply: "summary"` drops the event lists from the answer). The contracts (`openapi/contracts/admin.ts`) validate every body.
  */
 import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
 import { bookFor, forgetInstruments, instrumentOr404 } from "../instruments.ts";
@@ -33,10 +33,12 @@ admin.openapi(changeInstrumentStatus, async (c) => {
 });
 
 admin.openapi(runBookCommands, async (c) => {
-  const { commands } = c.req.valid("json");
+  const { commands, reply } = c.req.valid("json");
   const instrument = await instrumentOr404(c.env, c.req.valid("param").symbol);
   const context = { traceparent: traceHeaders(c).traceparent, request_id: c.get("requestId") };
-  const result = await bookFor(c.env, instrument).execute(commands, context);
+  const book = bookFor(c.env, instrument);
+  const result =
+    reply === "summary" ? await book.executeSummary(commands, context) : await book.execute(commands, context);
   if (result.error) throw problemException("invalid_request", result.error.message);
   return c.json(result, 200);
 });

@@ -16,10 +16,31 @@ export const StatusChange = z
   .strict()
   .openapi("StatusChange");
 
+export const REPLY_MODES = ["full", "summary"] as const;
+
 export const CommandsBody = z
-  .object({ commands: BookBatchSchema.describe(`1 to ${MAX_BATCH} book commands`) })
+  .object({
+    commands: BookBatchSchema.describe(`1 to ${MAX_BATCH} book commands`),
+    reply: z
+      .enum(REPLY_MODES, { message: `reply must be one of ${REPLY_MODES.join(", ")}` })
+      .optional()
+      .openapi({
+        description:
+          "`full` (default): each command's events. `summary`: each command's `ok`, `error` and the " +
+          "`first_seq`/`last_seq` of its events, without the events (a much smaller reply).",
+        example: "summary",
+      }),
+  })
   .strict()
   .openapi("BookCommands");
+
+const RejectSchema = z.object({
+  code: z.string().openapi({
+    description: "Why the book refused the command: market_closed, instrument_halted, price_off_tick, …",
+    example: "market_closed",
+  }),
+  message: z.string(),
+});
 
 const WireEventSchema = z
   .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).optional())
@@ -31,19 +52,23 @@ export const BatchResultSchema = z
   .object({
     instrument: z.string(),
     results: z.array(
-      z.object({
-        ok: z.boolean(),
-        events: z.array(WireEventSchema),
-        error: z
+      z.union([
+        z.object({ ok: z.boolean(), events: z.array(WireEventSchema), error: RejectSchema.optional() }).openapi({
+          title: "CommandResult",
+          description: "`reply: full`: the command's events.",
+        }),
+        z
           .object({
-            code: z.string().openapi({
-              description: "Why the book refused the command: market_closed, instrument_halted, price_off_tick, …",
-              example: "market_closed",
-            }),
-            message: z.string(),
+            ok: z.boolean(),
+            error: RejectSchema.optional(),
+            first_seq: z.number().int().optional(),
+            last_seq: z.number().int().optional(),
           })
-          .optional(),
-      }),
+          .openapi({
+            title: "CommandSummary",
+            description: "`reply: summary`: the event-log sequences of the command's events, if it logged any.",
+          }),
+      ]),
     ),
     first_seq: z.number().int().nullable(),
     last_seq: z.number().int().nullable(),
