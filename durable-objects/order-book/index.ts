@@ -90,21 +90,6 @@ const RECENT_TRADES = 50;
 const RECENT_CANDLES = 60;
 const REPLAY_LIMIT = 10_000;
 
-function summarize(result: CommandResult): CommandSummary {
-  const out: CommandSummary = { ok: result.ok };
-  if (result.error) out.error = result.error;
-  let first: number | undefined;
-  let last: number | undefined;
-  for (const event of result.events) {
-    if (typeof event.seq !== "number") continue;
-    first ??= event.seq;
-    last = event.seq;
-  }
-  if (first !== undefined) out.first_seq = first;
-  if (last !== undefined) out.last_seq = last;
-  return out;
-}
-
 export class OrderBook extends DurableObject<OrderBookEnv> {
   private readonly sql: Sql;
   private readonly store: BookStore;
@@ -165,17 +150,53 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
    * Invalid or refused commands get their own error and change nothing.
    */
   async execute(input: unknown, context: CallContext = {}): Promise<BatchResult> {
+    const { batch } = await this.run(input, context, true);
+    return batch;
+  }
+
+  /**
+   * `execute`, answering each command with `{ok, error?, first_seq?, last_seq?}`
+   * instead of its events: a much smaller reply for callers that only need the
+   * outcome (load runs, bulk operations), and no wire events are built at all.
+   */
+  async executeSummary(input: unknown, context: CallContext = {}): Promise<BatchSummary> {
+    const { batch, ranges } = await this.run(input, context, false);
+    return {
+      ...batch,
+      results: batch.results.map((result, i) => {
+        const out: CommandSummary = { ok: result.ok };
+        if (result.error) out.error = result.error;
+        const range = ranges[i];
+        if (range) {
+          out.first_seq = range.first;
+          out.last_seq = range.last;
+        }
+        return out;
+      }),
+    };
+  }
+
+  /** Validates, matches and commits one batch; `withEvents` also builds each command's wire events. */
+  private async run(
+    input: unknown,
+    context: CallContext,
+    withEvents: boolean,
+  ): Promise<{ batch: BatchResult; ranges: Array<{ first: number; last: number } | undefined> }> {
+    const ranges: Array<{ first: number; last: number } | undefined> = [];
     const { spec, units } = this.configured();
     const parsed = BookBatchSchema.safeParse(input);
     if (!parsed.success) {
       // Returned, not thrown: bad input is the caller's error, not the object's.
       const message = parsed.error.issues.map((i) => `${i.path.join(".") || "batch"}: ${i.message}`).join("; ");
       return {
-        instrument: spec.symbol,
-        results: [],
-        first_seq: null,
-        last_seq: null,
-        error: { code: "invalid_batch", message },
+        batch: {
+          instrument: spec.symbol,
+          results: [],
+          first_seq: null,
+          last_seq: null,
+          error: { code: "invalid_batch", message },
+        },
+        ranges,
       };
     }
     const now = Date.now();
@@ -192,7 +213,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
         continue;
       }
       if (cmd.type === "place") newIds.add(cmd.order_id);
-      const outcome = this.runOne(cmd, now, units);
+      const outcome = this.runOne(cmd, now, units, withEvents);
       perCommand.push(outcome.events);
       results.push(outcome.result);
     }
@@ -203,15 +224,19 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       const logged = this.commit(all, now);
       firstSeq = logged[0]?.seq ?? null;
       lastSeq = logged[logged.length - 1]?.seq ?? null;
-      // Attach each logged event's seq and time to its wire form, in order.
+      // Attach each logged event's seq and time to its wire form, in order, and note each command's range.
       let i = 0;
       for (const [c, events] of perCommand.entries()) {
         const result = results[c] as CommandResult;
         for (const [k, event] of events.entries()) {
           if (event.type === "rejected") continue;
           const entry = logged[i++];
-          const wire = result.events[k] as WireEvent;
-          if (entry) {
+          if (!entry) continue;
+          const range = ranges[c];
+          if (range) range.last = entry.seq;
+          else ranges[c] = { first: entry.seq, last: entry.seq };
+          const wire = result.events[k];
+          if (wire) {
             wire.seq = entry.seq;
             wire.time = entry.at;
           }
@@ -235,23 +260,14 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
         }),
       );
     }
-    return { instrument: spec.symbol, results, first_seq: firstSeq, last_seq: lastSeq };
-  }
-
-  /**
-   * `execute`, answering each command with `{ok, error?, first_seq?, last_seq?}`
-   * instead of its events: a much smaller reply for callers that only need the
-   * outcome (load runs, bulk operations).
-   */
-  async executeSummary(input: unknown, context: CallContext = {}): Promise<BatchSummary> {
-    const full = await this.execute(input, context);
-    return { ...full, results: full.results.map(summarize) };
+    return { batch: { instrument: spec.symbol, results, first_seq: firstSeq, last_seq: lastSeq }, ranges };
   }
 
   private runOne(
     cmd: BookCommand,
     now: number,
     units: InstrumentUnits,
+    withEvents: boolean,
   ): { events: EngineEvent[]; result: CommandResult } {
     const command = toEngineCommand(cmd, units, {
       status: this.status(),
@@ -262,7 +278,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     if ("code" in command) return { events: [], result: { ok: false, events: [], error: command } };
     const events = this.engine.execute(command, now);
     const rejected = events.find((e) => e.type === "rejected");
-    const wire = events.map((e) => toWireEvent(e, units));
+    const wire = withEvents ? events.map((e) => toWireEvent(e, units)) : [];
     if (rejected && rejected.type === "rejected") {
       return {
         events,

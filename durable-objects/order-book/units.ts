@@ -7,6 +7,37 @@ import type { Instrument } from "../../shared/instruments/schema.ts";
 
 export type UnitResult = number | "off_grid" | "invalid" | "too_large";
 
+/**
+ * Formats counts of one unit as decimal strings, exactly as `fromUnits` does,
+ * without re-parsing the unit or going through BigInt when the product is a
+ * safe integer (every event field is formatted, so this runs per event).
+ */
+export class UnitFormatter {
+  private readonly unit: string;
+  private readonly digits: number;
+  private readonly scale: number;
+
+  constructor(unit: string) {
+    const parsed = parseDecimal(unit);
+    if (!parsed || parsed.digits > BigInt(Number.MAX_SAFE_INTEGER)) throw new TypeError(`not a usable unit: ${unit}`);
+    this.unit = unit;
+    this.digits = Number(parsed.digits);
+    this.scale = parsed.scale;
+  }
+
+  format(count: number): string {
+    const scaled = count * this.digits;
+    if (!Number.isSafeInteger(scaled)) return fromUnits(count, this.unit);
+    const negative = scaled < 0;
+    let text = String(negative ? -scaled : scaled);
+    if (this.scale > 0) {
+      text = text.padStart(this.scale + 1, "0");
+      text = `${text.slice(0, -this.scale)}.${text.slice(-this.scale)}`;
+    }
+    return negative ? `-${text}` : text;
+  }
+}
+
 export class InstrumentUnits {
   readonly tick: string;
   readonly lot: string;
@@ -18,6 +49,9 @@ export class InstrumentUnits {
   readonly minNotional: number;
   /** Price band as a fraction digits/10^scale of a percent. */
   private readonly band: { digits: bigint; scale: number };
+  private readonly prices: UnitFormatter;
+  private readonly sizes: UnitFormatter;
+  private readonly notionals: UnitFormatter;
 
   constructor(spec: Instrument) {
     this.tick = spec.tick_size;
@@ -29,6 +63,9 @@ export class InstrumentUnits {
     const band = parseDecimal(spec.price_band_pct);
     if (!band) throw new TypeError(`price_band_pct is not a decimal: ${spec.price_band_pct}`);
     this.band = band;
+    this.prices = new UnitFormatter(this.tick);
+    this.sizes = new UnitFormatter(this.lot);
+    this.notionals = new UnitFormatter(this.fundsUnit);
   }
 
   ticks(value: string): UnitResult {
@@ -44,15 +81,15 @@ export class InstrumentUnits {
   }
 
   price(ticks: number): string {
-    return fromUnits(ticks, this.tick);
+    return this.prices.format(ticks);
   }
 
   size(lots: number): string {
-    return fromUnits(lots, this.lot);
+    return this.sizes.format(lots);
   }
 
   notional(units: number): string {
-    return fromUnits(units, this.fundsUnit);
+    return this.notionals.format(units);
   }
 
   /** Is `price` within the band around `reference` (both in ticks)? */
