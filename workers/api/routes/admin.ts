@@ -1,8 +1,9 @@
 /**
- * Operator routes (the `admin` scope; bearer OPERATOR_TOKEN until scoped auth
- * is wired): list an instrument, change its status, and send commands straight
- * to a book (up to 100 per call, one transaction) for operations, tests and
- * load runs (`reply: "summary"` drops the event lists from the answer). The contracts (`openapi/contracts/admin.ts`) validate every body.
+ * Operator routes (the `admin` scope, enforced app-wide; OPERATOR_TOKEN is the
+ * break-glass credential): list an instrument, change its status, and send
+ * commands straight to a book (up to 100 per call, one transaction) for
+ * operations, tests and load runs (`reply: "summary"` drops the event lists).
+ * The contracts (`openapi/contracts/admin.ts`) validate every body.
  */
 import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
 import { bookFor, forgetInstruments, instrumentOr404 } from "../instruments.ts";
