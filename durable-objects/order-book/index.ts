@@ -128,7 +128,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       throw new Error(`This book trades ${this.spec.symbol}, not ${spec.symbol}.`);
     }
     const gridChanged = this.spec && (this.spec.tick_size !== spec.tick_size || this.spec.lot_size !== spec.lot_size);
-    if (gridChanged && this.engine.l3().bids.length + this.engine.l3().asks.length + this.engine.stops().length > 0) {
+    const { bids, asks } = this.engine.depth(1);
+    if (gridChanged && bids.length + asks.length + this.engine.stops().length > 0) {
       throw new Error("tick_size and lot_size cannot change while orders are open.");
     }
     const units = new InstrumentUnits(spec);

@@ -24,10 +24,6 @@ export class BookSide {
     return this.levels.get(price);
   }
 
-  get levelCount(): number {
-    return this.sorted.length;
-  }
-
   /** True when `a` is a better price than `b` for this side. */
   isBetter(a: number, b: number): boolean {
     return this.side === "buy" ? a > b : a < b;

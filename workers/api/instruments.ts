@@ -13,9 +13,9 @@ import { problemException } from "./problem.ts";
 const TTL_MS = 2_000;
 let cached: { at: number; bySymbol: Map<string, Instrument> } | undefined;
 
-export async function listInstruments(env: Env, fresh = false): Promise<Instrument[]> {
+export async function listInstruments(env: Env): Promise<Instrument[]> {
   const now = Date.now();
-  if (fresh || !cached || now - cached.at > TTL_MS) {
+  if (!cached || now - cached.at > TTL_MS) {
     const list = await registryStub(env.INSTRUMENTS).list();
     cached = { at: now, bySymbol: new Map(list.map((i) => [i.symbol, i])) };
   }

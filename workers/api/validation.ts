@@ -2,8 +2,7 @@
  * Request validation with zod: a failure becomes a 400 problem whose detail
  * names each bad field and what it accepts. Never a 500, never a state change.
  */
-import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
+import type { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import { problemException, problemResponse } from "./problem.ts";
 
@@ -48,32 +47,6 @@ export function invalidRequest(error: z.ZodError, where: string, instance?: stri
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
   const extensions = instance === undefined ? { errors } : { instance, errors };
   return problemResponse("invalid_request", `Invalid ${place}: ${detail}`, { extensions });
-}
-
-/** Parses `input` or throws a 400 `invalid_request` naming the fields. */
-export function parseOr400<S extends z.ZodType>(schema: S, input: unknown, where: string): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const res = invalidRequest(result.error, where);
-  throw new HTTPException(400, { res, message: "invalid request" });
-}
-
-/** Reads a JSON body: 415 unless JSON, 413 when larger than the body limit, 400 when malformed. */
-export async function readJson(c: Context): Promise<unknown> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) {
-    throw problemException("unsupported_media_type", "Send the body as application/json.");
-  }
-  const limit = maxBodyBytes(c.env ?? {});
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > limit) throw tooLarge(limit);
-  const text = await c.req.text();
-  if (new TextEncoder().encode(text).byteLength > limit) throw tooLarge(limit);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw problemException("bad_request", "The body is not valid JSON.");
-  }
 }
 
 /** 413 `payload_too_large` naming the limit. */
