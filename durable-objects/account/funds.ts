@@ -18,7 +18,14 @@ import {
   parseAmount,
 } from "../../shared/ledger/index.ts";
 import type { Sql } from "../sql.ts";
-import { appendTransaction, type EntryQuery, type EntryRow, loadLedger, queryEntries } from "./ledger-store.ts";
+import {
+  appendTransaction,
+  appendTransactions,
+  type EntryQuery,
+  type EntryRow,
+  loadLedger,
+  queryEntries,
+} from "./ledger-store.ts";
 
 export type { BalanceView };
 
@@ -95,6 +102,29 @@ export class Funds {
 
   balances(): BalanceView[] {
     return this.ledger.balances();
+  }
+
+  /** The ledger itself, for order entry: post to it, then `persist` what was posted. */
+  get orderLedger(): AccountLedger {
+    return this.ledger;
+  }
+
+  /**
+   * Persists transactions just posted to the ledger (oldest first), the holds of `orderRefs`,
+   * and whatever `extra` writes, in one transaction. On failure memory is reloaded from disk
+   * (the caller reloads its own state too) and the error rethrown.
+   */
+  persist(txs: readonly LedgerTransaction[], orderRefs: Iterable<string>, extra: (now: number) => void): void {
+    const now = Date.now();
+    try {
+      this.storage.transactionSync(() => {
+        appendTransactions(this.sql, this.ledger, txs, now, orderRefs);
+        extra(now);
+      });
+    } catch (err) {
+      this.ledger = loadLedger(this.sql);
+      throw err;
+    }
   }
 
   /** Credits (deposit) or debits available (withdrawal), once per reference. */

@@ -2,8 +2,9 @@
  * Account: one Durable Object per account, addressed by account id. Holds the
  * account's API keys, refresh-token families and signed-request nonces
  * (gateway auth), and its money: balances, holds and the ledger journal
- * (`funds.ts`; this object is their only writer) and the trading kill switch.
- * Open orders and pre-trade risk arrive with order entry.
+ * (`funds.ts`; this object is their only writer), the trading kill switch, and
+ * its orders (`orders/`): order entry with pre-trade risk and holds, settlement
+ * of the books' outbox rows, idempotency records and the dead-man timer.
  *
  * Credentials are checked here, so no secret or verification key ever leaves
  * the object: the edge sends what it was given and gets back a grant (to sign
@@ -28,6 +29,28 @@ import {
   unusable,
 } from "./keys.ts";
 import type { EntryQuery } from "./ledger-store.ts";
+import {
+  type CancelAllOutcome,
+  type DeskError,
+  OrderDesk,
+  type OrderOutcome,
+  PENDING_RESOLVE_MS,
+} from "./orders/desk.ts";
+import {
+  type AmendOrder,
+  type CancelAll,
+  type FillQuery,
+  NewOrderSchema,
+  type OrderQuery,
+  type OrderRef,
+} from "./orders/input.ts";
+import { InstrumentCache } from "./orders/instruments.ts";
+import type { OrderView } from "./orders/record.ts";
+import type { FillView } from "./orders/settle.ts";
+import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
+import type { DeliveryAck, OutboxRow } from "../order-book/outbox.ts";
+import { orderBookStub } from "../order-book/address.ts";
+import { registryStub } from "../instrument-registry/index.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
 import { familyRevoked, openFamily, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
 import type {
@@ -44,6 +67,42 @@ import type {
 export type * from "./funds.ts";
 export type { EntryQuery } from "./ledger-store.ts";
 export type * from "./types.ts";
+export type { CancelAllOutcome, DeskError, OrderOutcome } from "./orders/desk.ts";
+export type { OrderView } from "./orders/record.ts";
+export type { FillView } from "./orders/settle.ts";
+export type { Page, RequestRecord } from "./orders/store.ts";
+
+/** Idempotency records are kept this long. */
+const REQUEST_TTL_MS = 24 * 3_600_000;
+
+/** A mutation's outcome as stored under its Idempotency-Key. */
+export type StoredOutcome = OrderOutcome | CancelAllOutcome | BatchOutcome | CancelAfterOutcome | DeskError;
+
+export interface BatchOutcome {
+  ok: true;
+  results: OrderOutcome[];
+}
+
+export interface CancelAfterOutcome {
+  ok: true;
+  /** When every open order will be cancelled unless refreshed; null when disarmed. */
+  cancel_at: string | null;
+  cancel_at_ms: number | null;
+}
+
+/** A request repeated under its Idempotency-Key with a different body. */
+export interface KeyReused {
+  ok: false;
+  code: "idempotency_key_reused";
+  message: string;
+}
+
+/** Where a call came from, for logs, and its Idempotency-Key if it has one. */
+export interface CallOptions {
+  idempotency_key?: string | undefined;
+  traceparent?: string;
+  request_id?: string;
+}
 
 export interface AccountInfo {
   account_id: string;
@@ -103,6 +162,7 @@ interface AccountRow extends Record<string, string | number | null> {
   created_at: number;
   trading_enabled: number;
   trading_changed_at: number | null;
+  cancel_after_at: number | null;
 }
 
 export class Account extends DurableObject {
@@ -114,11 +174,18 @@ export class Account extends DurableObject {
   private self: AccountRow | undefined;
   /** Balances and ledger, loaded with the schema. */
   private funds: Funds | undefined;
+  /** Order entry, loaded with the schema. */
+  private desk: OrderDesk | undefined;
+  private orderStore: OrderStore | undefined;
+  private readonly instruments: InstrumentCache;
+  /** Mutations in flight by Idempotency-Key: a concurrent retry waits for the first. */
+  private readonly keyed = new Map<string, Promise<StoredOutcome | KeyReused>>();
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     this.sql = sqlOver(ctx.storage.sql);
     this.migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: ACCOUNT_MIGRATIONS });
+    this.instruments = new InstrumentCache((symbol) => registryStub(env.INSTRUMENTS).get(symbol));
     void ctx.blockConcurrencyWhile(async () => {
       const exists = this.sql.one`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'account'`;
       if (exists) await this.runMigrations();
@@ -342,6 +409,8 @@ export class Account extends DurableObject {
       self.trading_enabled = enabled ? 1 : 0;
       self.trading_changed_at = now;
     }
+    // The kill switch also cancels whatever is open (every time it is set, so a retry finishes the job).
+    if (!enabled) await this.desk?.cancelAll();
     const at = self.trading_changed_at;
     return {
       ok: true,
@@ -350,6 +419,187 @@ export class Account extends DurableObject {
       changed_at: at === null ? null : new Date(at).toISOString(),
       changed_at_ms: at,
     };
+  }
+
+  // ── orders ─────────────────────────────────────────────────────────────
+
+  /** Places an order (idempotent on `client_order_id`, and on the key if given). */
+  async placeOrder(account: string, input: unknown, options: CallOptions = {}): Promise<StoredOutcome | KeyReused> {
+    const desk = this.deskOf(account);
+    if ("code" in desk) return desk;
+    const parsed = NewOrderSchema.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    return this.keyedCall(options, "place", parsed.data, () => desk.place(parsed.data, options));
+  }
+
+  /** Places up to 20 orders, each with its own outcome. */
+  async placeOrders(account: string, inputs: unknown[], options: CallOptions = {}): Promise<StoredOutcome | KeyReused> {
+    const desk = this.deskOf(account);
+    if ("code" in desk) return desk;
+    return this.keyedCall(options, "batch", inputs, async (): Promise<BatchOutcome> => {
+      const results = await Promise.all(
+        inputs.map((input) => {
+          const parsed = NewOrderSchema.safeParse(input);
+          if (!parsed.success)
+            return invalid(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+          return desk.place(parsed.data, options);
+        }),
+      );
+      return { ok: true, results };
+    });
+  }
+
+  async cancelOrder(account: string, ref: OrderRef, options: CallOptions = {}): Promise<StoredOutcome | KeyReused> {
+    const desk = this.deskOf(account);
+    if ("code" in desk) return desk;
+    return this.keyedCall(options, "cancel", ref, () => desk.cancel(ref, options));
+  }
+
+  async amendOrder(
+    account: string,
+    ref: OrderRef,
+    change: AmendOrder,
+    options: CallOptions = {},
+  ): Promise<StoredOutcome | KeyReused> {
+    const desk = this.deskOf(account);
+    if ("code" in desk) return desk;
+    return this.keyedCall(options, "amend", { ref, change }, () => desk.amend(ref, change, options));
+  }
+
+  async cancelAllOrders(
+    account: string,
+    filter: CancelAll,
+    options: CallOptions = {},
+  ): Promise<StoredOutcome | KeyReused> {
+    const desk = this.deskOf(account);
+    if ("code" in desk) return desk;
+    return this.keyedCall(options, "cancel_all", filter, () => desk.cancelAll(filter, options));
+  }
+
+  /** Arms (or with 0 disarms) the dead-man timer: all open orders are cancelled when it fires. */
+  async cancelAfter(account: string, timeoutMs: number, options: CallOptions = {}): Promise<StoredOutcome | KeyReused> {
+    const desk = this.deskOf(account);
+    if ("code" in desk) return desk;
+    return this.keyedCall(options, "cancel_after", { timeoutMs }, async (): Promise<CancelAfterOutcome> => {
+      const at = timeoutMs === 0 ? null : Date.now() + timeoutMs;
+      this.sql`UPDATE account SET cancel_after_at = ${at} WHERE id = 1`;
+      (this.self as AccountRow).cancel_after_at = at;
+      await this.armAlarm();
+      return { ok: true, cancel_at: at === null ? null : new Date(at).toISOString(), cancel_at_ms: at };
+    });
+  }
+
+  async getOrder(account: string, ref: OrderRef): Promise<OrderView | DeskError> {
+    const desk = this.deskOf(account);
+    if ("code" in desk) return { ok: false, code: "order_not_found", message: "No such order on this account." };
+    return desk.get(ref);
+  }
+
+  async listOrders(account: string, query: OrderQuery): Promise<Page<OrderView>> {
+    const desk = this.deskOf(account);
+    return "code" in desk ? { items: [], next_before: null } : desk.list(query);
+  }
+
+  async listFills(account: string, query: FillQuery): Promise<Page<FillView>> {
+    const desk = this.deskOf(account);
+    return "code" in desk ? { items: [], next_before: null } : desk.fills(query);
+  }
+
+  /** The stored outcome of a mutation sent with `key`, or null if none was recorded. */
+  async requestOutcome(account: string, key: string): Promise<(RequestRecord & { in_progress: boolean }) | null> {
+    this.check(account);
+    if (this.keyed.has(key)) {
+      return { key, fingerprint: "", operation: "", outcome: null, created_at: Date.now(), in_progress: true };
+    }
+    const found = this.orderStore?.request(key);
+    return found ? { ...found, in_progress: false } : null;
+  }
+
+  /** A book's outbox push: applies this account's new rows and acknowledges through its cursor. */
+  async applyBookEvents(account: string, instrument: string, rows: OutboxRow[]): Promise<DeliveryAck> {
+    this.check(account);
+    const desk = this.desk;
+    // Rows for an account that never existed (orders placed on the book directly) are acknowledged and dropped.
+    if (!this.self || !desk) return { through: rows.at(-1)?.seq ?? 0 };
+    return { through: desk.applyBookEvents(instrument, rows) };
+  }
+
+  /** Fires the dead-man timer, resolves orders whose book answer was lost, forgets old idempotency records. */
+  override async alarm(): Promise<void> {
+    const self = this.self;
+    const desk = this.desk;
+    if (!self || !desk) return;
+    const now = Date.now();
+    if (self.cancel_after_at !== null && self.cancel_after_at <= now) {
+      self.cancel_after_at = null;
+      this.sql`UPDATE account SET cancel_after_at = NULL WHERE id = 1`;
+      await desk.cancelAll();
+    }
+    await desk.resolvePending(now - PENDING_RESOLVE_MS);
+    this.orderStore?.pruneRequests(now - REQUEST_TTL_MS);
+    await this.armAlarm();
+  }
+
+  /** Sets the alarm to the dead-man deadline, or soon while orders wait for their book. */
+  private async armAlarm(): Promise<void> {
+    const deadline = this.self?.cancel_after_at ?? null;
+    const pending = (this.desk?.pendingSince(Number.MAX_SAFE_INTEGER).length ?? 0) > 0;
+    const resolveAt = pending ? Date.now() + PENDING_RESOLVE_MS : null;
+    const next = deadline === null ? resolveAt : resolveAt === null ? deadline : Math.min(deadline, resolveAt);
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  /**
+   * Runs a mutation once per Idempotency-Key: a repeat with the same body gets the stored
+   * outcome, one with another body is refused, a concurrent repeat waits for the first.
+   * Outcomes whose status was unknown are not stored, so a repeat tries again.
+   */
+  private async keyedCall(
+    options: CallOptions,
+    operation: string,
+    body: unknown,
+    run: () => Promise<StoredOutcome>,
+  ): Promise<StoredOutcome | KeyReused> {
+    const key = options.idempotency_key;
+    if (key === undefined) return this.afterMutation(await run());
+    const fingerprint = `${operation}:${JSON.stringify(body)}`;
+    const store = this.orderStore as OrderStore;
+    const running = this.keyed.get(key);
+    if (running) return running;
+    const stored = store.request(key);
+    if (stored) {
+      if (stored.fingerprint === fingerprint) return stored.outcome as StoredOutcome;
+      return {
+        ok: false,
+        code: "idempotency_key_reused",
+        message: `Idempotency-Key ${key} was already used for a different ${stored.operation} request.`,
+      };
+    }
+    const call = run().then((outcome) => {
+      if (outcome.ok || outcome.code !== "order_status_unknown") {
+        store.saveRequest({ key, fingerprint, operation, outcome, created_at: Date.now() });
+      }
+      return this.afterMutation(outcome);
+    });
+    this.keyed.set(key, call);
+    try {
+      return await call;
+    } finally {
+      this.keyed.delete(key);
+    }
+  }
+
+  /** An outcome whose book call failed leaves an order pending: the alarm resolves it. */
+  private async afterMutation(outcome: StoredOutcome): Promise<StoredOutcome> {
+    if (!outcome.ok && outcome.code === "order_status_unknown") await this.armAlarm();
+    return outcome;
+  }
+
+  private deskOf(account: string): OrderDesk | DeskError {
+    this.check(account);
+    if (!this.self || !this.desk) return { ok: false, code: "account_not_found", message: `No account ${account}.` };
+    return this.desk;
   }
 
   // ── internals ──────────────────────────────────────────────────────────
@@ -368,9 +618,13 @@ export class Account extends DurableObject {
   private async runMigrations(): Promise<void> {
     await this.migrations.runAll();
     this.self = this.sql.one<AccountRow>`
-      SELECT account_id, name, created_at, trading_enabled, trading_changed_at FROM account WHERE id = 1`;
-    this.funds = new Funds(this.sql, this.ctx.storage);
+      SELECT account_id, name, created_at, trading_enabled, trading_changed_at, cancel_after_at FROM account WHERE id = 1`;
+    const funds = new Funds(this.sql, this.ctx.storage);
+    this.funds = funds;
+    this.orderStore = new OrderStore(this.sql);
+    if (this.self) this.desk = this.createDesk(this.self.account_id, funds, this.orderStore);
     this.migrated = true;
+    if (this.desk && this.desk.pendingSince(Number.MAX_SAFE_INTEGER).length > 0) await this.armAlarm();
   }
 
   /** The account's funds, or not found for an account never created (without writing storage). */
@@ -394,7 +648,28 @@ export class Account extends DurableObject {
   private ensure(account: string, name: string | null, now: number): void {
     if (this.self) return this.check(account);
     this.sql`INSERT INTO account (id, account_id, name, created_at) VALUES (1, ${account}, ${name}, ${now})`;
-    this.self = { account_id: account, name, created_at: now, trading_enabled: 1, trading_changed_at: null };
+    this.self = {
+      account_id: account,
+      name,
+      created_at: now,
+      trading_enabled: 1,
+      trading_changed_at: null,
+      cancel_after_at: null,
+    };
+    if (this.funds && this.orderStore) this.desk = this.createDesk(account, this.funds, this.orderStore);
+  }
+
+  private createDesk(account: string, funds: Funds, store: OrderStore): OrderDesk {
+    const env = this.env;
+    return new OrderDesk({
+      account,
+      store,
+      funds,
+      instruments: this.instruments,
+      book: (instrument) => orderBookStub(env.ORDER_BOOK, instrument),
+      tradingEnabled: () => this.self?.trading_enabled === 1,
+      maxOpenOrders: env.MAX_OPEN_ORDERS === undefined ? undefined : Number(env.MAX_OPEN_ORDERS),
+    });
   }
 
   private check(account: string): void {
@@ -409,4 +684,8 @@ export class Account extends DurableObject {
     const self = this.self as AccountRow;
     return { account_id: self.account_id, name: self.name, created_at: new Date(self.created_at).toISOString() };
   }
+}
+
+function invalid(message: string): DeskError {
+  return { ok: false, code: "invalid_order", message };
 }

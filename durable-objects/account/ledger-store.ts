@@ -106,6 +106,75 @@ export function appendTransaction(
   }
 }
 
+/**
+ * Appends several transactions (just posted to `ledger`, oldest first) with their journal
+ * entries, one statement per table, then the final balances of the assets they touched,
+ * the fills they applied, and the holds of `orderRefs` as the ledger now has them.
+ * Call inside `transactionSync`.
+ */
+export function appendTransactions(
+  sql: Sql,
+  ledger: AccountLedger,
+  txs: readonly LedgerTransaction[],
+  now: number,
+  orderRefs: Iterable<string>,
+): void {
+  if (txs.length > 0) {
+    const first = (txs[0] as LedgerTransaction).tx_id;
+    const txRows = txs.map((tx) => [
+      tx.tx_id,
+      tx.at,
+      tx.type,
+      tx.ref,
+      tx.order_ref ?? null,
+      JSON.stringify(tx.legs.map((l) => ({ ...l, amount: `${l.amount}` }))),
+    ]);
+    sql`INSERT INTO ledger_transactions (tx_id, at, type, ref, order_ref, legs)
+        SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+        FROM json_each(${JSON.stringify(txRows)})`;
+    const all = ledger.entries();
+    let i = all.length;
+    while (i > 0 && (all[i - 1] as JournalEntry).tx_id >= first) i -= 1;
+    const entries = all.slice(i);
+    const assets = new Set(entries.map((e) => e.asset));
+    const entryRows = entries.map((e) => [
+      e.entry_id,
+      e.tx_id,
+      e.at,
+      e.type,
+      e.asset,
+      e.ledger_account,
+      `${e.amount}`,
+      `${e.total_after}`,
+      `${e.hold_after}`,
+      e.ref,
+    ]);
+    if (entryRows.length > 0) {
+      sql`INSERT INTO ledger_entries (entry_id, tx_id, at, type, asset, ledger_account, amount, total_after, hold_after, ref)
+          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7,
+                 value ->> 8, value ->> 9
+          FROM json_each(${JSON.stringify(entryRows)})`;
+    }
+    for (const asset of assets) {
+      const b = ledger.balance(asset);
+      sql`INSERT INTO ledger_balances (asset, total, hold, updated_at)
+          VALUES (${asset}, ${`${b.total}`}, ${`${b.hold}`}, ${now})
+          ON CONFLICT (asset) DO UPDATE SET total = excluded.total, hold = excluded.hold, updated_at = excluded.updated_at`;
+    }
+    const fills = txs.filter((tx) => tx.type === "fill").map((tx) => tx.ref);
+    if (fills.length > 0) {
+      sql`INSERT INTO ledger_fills (fill_id) SELECT value FROM json_each(${JSON.stringify(fills)})`;
+    }
+  }
+  for (const orderRef of orderRefs) {
+    const h = ledger.holdOf(orderRef);
+    if (h === undefined) sql`DELETE FROM ledger_holds WHERE order_ref = ${orderRef}`;
+    else
+      sql`INSERT INTO ledger_holds (order_ref, asset, amount) VALUES (${orderRef}, ${h.asset}, ${`${h.amount}`})
+          ON CONFLICT (order_ref) DO UPDATE SET asset = excluded.asset, amount = excluded.amount`;
+  }
+}
+
 /** The journal entries of transaction `txId`: the newest ones, scanned from the end. */
 function entriesOf(ledger: AccountLedger, txId: number): JournalEntry[] {
   const all = ledger.entries();

@@ -129,4 +129,52 @@ export const ACCOUNT_MIGRATIONS: SQLSchemaMigration[] = [
       );
     `,
   },
+  {
+    idMonotonicInc: 3,
+    description: "orders, fills, book cursors, idempotency records, dead-man timer",
+    sql: `
+      -- Every order the account placed; seq orders them by creation for cursors. record: JSON of OrderRecord.
+      CREATE TABLE orders (
+        seq INTEGER PRIMARY KEY,
+        order_id TEXT NOT NULL UNIQUE,
+        client_order_id TEXT NOT NULL UNIQUE,
+        instrument TEXT NOT NULL,
+        status TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        record TEXT NOT NULL
+      );
+      CREATE INDEX orders_open ON orders (open, instrument);
+      CREATE INDEX orders_by_time ON orders (created_at);
+
+      -- Every fill of the account's orders (view: JSON of FillView); rowid orders them for cursors.
+      CREATE TABLE fills (
+        fill_id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        instrument TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        view TEXT NOT NULL
+      );
+      CREATE INDEX fills_by_order ON fills (order_id);
+      CREATE INDEX fills_by_time ON fills (at);
+
+      -- Per book, the last outbox seq applied: each book event is applied once, in order.
+      CREATE TABLE book_cursors (instrument TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+
+      -- Outcomes of mutations sent with an Idempotency-Key, returned to every retry (kept 24 h).
+      CREATE TABLE requests (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX requests_by_time ON requests (created_at);
+
+      -- The dead-man timer: when set, every open order is cancelled at this instant unless refreshed.
+      ALTER TABLE account ADD COLUMN cancel_after_at INTEGER;
+    `,
+  },
 ];

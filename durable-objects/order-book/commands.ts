@@ -28,6 +28,8 @@ export const PlaceCommandSchema = z
     order_type: z.enum(ORDER_TYPES),
     price: DecimalString.optional(),
     stop_price: DecimalString.optional(),
+    /** Market and stop orders only: the price they never trade beyond (the Account sets it from the band). */
+    protection_price: DecimalString.optional(),
     size: DecimalString.optional(),
     funds: DecimalString.optional(),
     time_in_force: z.enum(TIME_IN_FORCE).optional(),

@@ -16,6 +16,7 @@ import type { FeedCandle, FeedMessage, FeedTicker, PublicChannel, SubscribeReply
 import { type Instrument, InstrumentSchema } from "../../shared/instruments/schema.ts";
 import { type Sql, sqlOver } from "../sql.ts";
 import { BookBatchSchema, type BookCommand } from "./commands.ts";
+import { OutboxDelivery, SWEEP_AFTER_MS } from "./delivery.ts";
 import { FeedPublisher, type FeedShardRpc } from "./feed-publisher.ts";
 import {
   type BookView,
@@ -28,6 +29,7 @@ import {
   ticker,
   tradesPage,
 } from "./market-data.ts";
+import { Outbox, type OutboxReceiver, type OutboxRow } from "./outbox.ts";
 import { replayUpdates } from "./replay.ts";
 import { ORDER_BOOK_MIGRATIONS } from "./schema.ts";
 import { BookStore, type Sequences } from "./store.ts";
@@ -36,6 +38,8 @@ import { type BookReject, ENGINE_REJECT_MESSAGES, toEngineCommand, toWireEvent, 
 
 export interface OrderBookEnv {
   FEED_SHARD?: DurableObjectNamespace;
+  /** Account objects, to which the outbox delivers each account's events. */
+  ACCOUNT?: DurableObjectNamespace;
   /** Events kept in the log for resume (default 100 000). */
   BOOK_EVENT_RETENTION?: string;
   /** Feed batching tick in ms (default 10). */
@@ -79,6 +83,18 @@ export interface BatchSummary extends Omit<BatchResult, "results"> {
   results: CommandSummary[];
 }
 
+/** `submit`'s reply: each command's outcome, and every outbox row of the caller not yet acknowledged. */
+export interface SubmitResult {
+  instrument: string;
+  results: Array<{ ok: boolean; error?: BookReject }>;
+  /** The caller's events after its `ack`, oldest first: this batch's and any still undelivered. */
+  rows: OutboxRow[];
+  /** Set when the batch as a whole was refused; nothing ran. */
+  error?: { code: "invalid_batch"; message: string };
+}
+
+export type { OutboxRow } from "./outbox.ts";
+
 export class BookNotConfiguredError extends Error {
   constructor() {
     super("This order book has no instrument yet: list it through the instrument registry first.");
@@ -98,15 +114,29 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   private engine!: MatchingEngine;
   private seqs!: Sequences;
   private publisher: FeedPublisher | undefined;
+  private readonly outbox: Outbox;
+  private readonly delivery: OutboxDelivery;
+  /** The alarm as last set (epoch ms), so arming it costs no storage read per batch. */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: OrderBookEnv) {
     super(ctx, env);
     this.sql = sqlOver(ctx.storage.sql);
     this.store = new BookStore(this.sql);
+    this.outbox = new Outbox(this.sql);
+    this.delivery = new OutboxDelivery({
+      outbox: this.outbox,
+      instrument: () => this.configured().spec.symbol,
+      receiver: (account) => this.accountOf(account),
+      delayMs: Number(env.FEED_TICK_MS ?? 10),
+    });
     const migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: ORDER_BOOK_MIGRATIONS });
     void ctx.blockConcurrencyWhile(async () => {
       await migrations.runAll();
       this.load();
+      this.alarmAt = await ctx.storage.getAlarm();
+      // Rows left from before a restart are swept by the alarm.
+      if (this.outbox.oldest() !== undefined) await this.armAlarm(Date.now() + SWEEP_AFTER_MS);
     });
   }
 
@@ -156,6 +186,37 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   }
 
   /**
+   * An Account object's commands for its own orders: every command is forced onto
+   * `account` (so cancels and amends reach only its orders), rows up to `ack` are
+   * forgotten, and the reply carries the account's rows after `ack`, this batch's
+   * included, so the caller settles them before it answers its client.
+   */
+  async submit(account: string, ack: number, commands: unknown, context: CallContext = {}): Promise<SubmitResult> {
+    const { spec } = this.configured();
+    const owned = Array.isArray(commands)
+      ? commands.map((c) => (c !== null && typeof c === "object" ? { ...c, account } : c))
+      : commands;
+    if (ack > 0) this.outbox.ack(account, ack);
+    const { batch } = await this.run(owned, context, false, account);
+    const results = batch.results.map((r) => (r.error ? { ok: r.ok, error: r.error } : { ok: r.ok }));
+    const out: SubmitResult = { instrument: spec.symbol, results, rows: this.outbox.pending(account, ack) };
+    if (batch.error) out.error = batch.error;
+    return out;
+  }
+
+  /** Last trade price, else mid, as a decimal string; null before there is either. */
+  async reference(): Promise<string | null> {
+    const { units } = this.configured();
+    const ticks = this.referencePrice();
+    return ticks === undefined ? null : units.price(ticks);
+  }
+
+  /** Outbox rows waiting for acknowledgement (operators, tests). */
+  async outboxSize(): Promise<number> {
+    return this.outbox.size();
+  }
+
+  /**
    * `execute`, answering each command with `{ok, error?, first_seq?, last_seq?}`
    * instead of its events: a much smaller reply for callers that only need the
    * outcome (load runs, bulk operations), and no wire events are built at all.
@@ -177,11 +238,15 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     };
   }
 
-  /** Validates, matches and commits one batch; `withEvents` also builds each command's wire events. */
+  /**
+   * Validates, matches and commits one batch; `withEvents` also builds each command's wire
+   * events. Outbox rows of accounts other than `caller` are pushed to them soon after.
+   */
   private async run(
     input: unknown,
     context: CallContext,
     withEvents: boolean,
+    caller?: string,
   ): Promise<{ batch: BatchResult; ranges: Array<{ first: number; last: number } | undefined> }> {
     const ranges: Array<{ first: number; last: number } | undefined> = [];
     const { spec, units } = this.configured();
@@ -222,7 +287,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     let firstSeq: number | null = null;
     let lastSeq: number | null = null;
     if (all.some((e) => e.type !== "rejected")) {
-      const logged = this.commit(all, now);
+      const logged = this.commit(all, now, caller);
       firstSeq = logged[0]?.seq ?? null;
       lastSeq = logged[logged.length - 1]?.seq ?? null;
       // Attach each logged event's seq and time to its wire form, in order, and note each command's range.
@@ -243,7 +308,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
           }
         }
       }
-      await this.scheduleExpiry();
+      await this.armAlarm(this.nextWake(now));
     }
     if (context.traceparent || context.request_id) {
       // One line per batch, under the caller's trace id, so a request can be followed into its book.
@@ -293,16 +358,25 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     return { events, result: { ok: true, events: wire } };
   }
 
-  /** Writes a batch's events durably, or rebuilds memory from disk and rethrows. */
-  private commit(events: readonly EngineEvent[], now: number) {
+  /**
+   * Writes a batch's events and outbox rows durably, or rebuilds memory from disk and rethrows.
+   * Accounts concerned other than `caller` get their rows pushed soon.
+   */
+  private commit(events: readonly EngineEvent[], now: number, caller?: string) {
+    let accounts: Set<string> | undefined;
     try {
       const logged = this.ctx.storage.transactionSync(() => {
         const out = this.store.commit(this.engine, events, now, this.seqs);
+        accounts = this.outbox.write(out);
         const keep = Number(this.env.BOOK_EVENT_RETENTION ?? 100_000);
         if (this.seqs.seq % 1_000 < out.length || keep < 1_000) this.store.prune(this.seqs, keep);
         return out;
       });
       this.publisher?.record(logged);
+      if (accounts) {
+        if (caller !== undefined) accounts.delete(caller);
+        this.delivery.soon(accounts);
+      }
       return logged;
     } catch (err) {
       this.load();
@@ -310,21 +384,36 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     }
   }
 
-  /** Keeps the alarm at the next GTD expiry. */
-  private async scheduleExpiry(): Promise<void> {
-    const next = this.engine.nextExpiry();
-    if (next === undefined) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || next < current) await this.ctx.storage.setAlarm(next);
+  /** When the alarm must next run: the next GTD expiry, or the outbox sweep while rows wait. */
+  private nextWake(now: number): number | undefined {
+    const expiry = this.engine.nextExpiry();
+    const sweep = this.outbox.oldest() === undefined ? undefined : now + SWEEP_AFTER_MS;
+    if (expiry === undefined) return sweep;
+    return sweep === undefined ? expiry : Math.min(expiry, sweep);
   }
 
-  /** Expires due GTD orders, then re-arms for the next one. */
+  /** Moves the alarm earlier to `at` (never later: a later wake-up re-arms itself). */
+  private async armAlarm(at: number | undefined): Promise<void> {
+    if (at === undefined || (this.alarmAt !== null && this.alarmAt <= at)) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Expires due GTD orders, sweeps unacknowledged outbox rows, then re-arms. */
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     if (!this.spec) return;
-    const events = this.engine.execute({ type: "tick" }, Date.now());
-    if (events.length > 0) this.commit(events, Date.now());
-    const next = this.engine.nextExpiry();
-    if (next !== undefined) await this.ctx.storage.setAlarm(next);
+    const now = Date.now();
+    const events = this.engine.execute({ type: "tick" }, now);
+    if (events.length > 0) this.commit(events, now);
+    await this.delivery.sweep(now - SWEEP_AFTER_MS / 2);
+    await this.armAlarm(this.nextWake(Date.now()));
+  }
+
+  private accountOf(account: string): OutboxReceiver {
+    const ns = this.env.ACCOUNT;
+    if (!ns) throw new Error("ACCOUNT binding is missing: the outbox cannot deliver");
+    return ns.getByName(account) as unknown as OutboxReceiver;
   }
 
   // ── market data ────────────────────────────────────────────────────────

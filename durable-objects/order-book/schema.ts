@@ -83,4 +83,20 @@ export const ORDER_BOOK_MIGRATIONS: SQLSchemaMigration[] = [
     sql: `CREATE TABLE IF NOT EXISTS order_ids (order_id TEXT PRIMARY KEY, accepted_at INTEGER NOT NULL);
           INSERT OR IGNORE INTO order_ids (order_id, accepted_at) SELECT order_id, 0 FROM live_orders;`,
   },
+  {
+    idMonotonicInc: 3,
+    description: "outbox: each account's events, kept until its Account object acknowledges them",
+    sql: `
+      -- One row per (account, event) for every event that concerns an account: both sides of a trade,
+      -- and each order's accepted, done, amended, reduced and stop_triggered. Deleted once acknowledged.
+      CREATE TABLE outbox (
+        account TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (account, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX outbox_by_time ON outbox (at);
+    `,
+  },
 ];

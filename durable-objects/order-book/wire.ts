@@ -109,6 +109,21 @@ function toPlace(cmd: PlaceCommand, units: InstrumentUnits, ctx: BookContext): C
     stp: cmd.stp,
     ...fields,
   };
+  if (cmd.protection_price !== undefined) {
+    if (cmd.order_type !== "market" && cmd.order_type !== "stop") {
+      return reject("invalid_command", "protection_price applies to market and stop orders only");
+    }
+    // Not held to the band: it is the band's edge, set from the reference price the hold was sized with.
+    const ticks = convert(
+      units.ticks(cmd.protection_price),
+      "protection_price",
+      "price_off_tick",
+      cmd.protection_price,
+      units.tick,
+    );
+    if (typeof ticks !== "number") return ticks;
+    out.price = ticks;
+  }
   if (cmd.funds !== undefined) {
     const funds = convert(units.funds(cmd.funds), "funds", "funds_off_grid", cmd.funds, units.fundsUnit);
     if (typeof funds !== "number") return funds;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { book, dones, limit, market, marketFunds, trades } from "./test-helpers.ts";
+import { book, dones, limit, market, marketFunds, stop, trades } from "./test-helpers.ts";
 
 const done = (id: string, account: string, side: "buy" | "sell", extra: object) => ({
   type: "done",
@@ -140,6 +140,35 @@ describe("market orders sized by funds", () => {
     expect(trades(events)).toEqual([expect.objectContaining({ qty: 2, price: 100 })]);
     expect(dones(events).at(-1)).toEqual(
       done("t1", "taker", "buy", { reason: "cancelled", cause: "no_liquidity", remainingFunds: 800 }),
+    );
+  });
+});
+
+describe("protection price on market and stop orders", () => {
+  it("stops a market buy at its protection price and cancels the rest", () => {
+    const h = book(limit("s1", "m1", "sell", 100, 2), limit("s2", "m2", "sell", 105, 5));
+    const events = h.run(market("t1", "taker", "buy", 4, { price: 104 }));
+    expect(trades(events).map((t) => [t.makerId, t.price, t.qty])).toEqual([["s1", 100, 2]]);
+    expect(dones(events).at(-1)).toEqual(
+      done("t1", "taker", "buy", { reason: "cancelled", cause: "no_liquidity", remaining: 2 }),
+    );
+    expect(h.engine.bbo()).toEqual({ ask: { price: 105, qty: 5 } });
+  });
+
+  it("stops a market sell by funds at its protection floor", () => {
+    const h = book(limit("b1", "m1", "buy", 100, 1), limit("b2", "m2", "buy", 90, 10));
+    const events = h.run(marketFunds("t1", "taker", "sell", 1_000, { price: 95 }));
+    expect(trades(events).map((t) => [t.makerId, t.price, t.qty])).toEqual([["b1", 100, 1]]);
+    expect(h.engine.bbo()).toEqual({ bid: { price: 90, qty: 10 } });
+  });
+
+  it("protects a triggered stop order the same way", () => {
+    const h = book(limit("s1", "m1", "sell", 100, 1), limit("s2", "m1", "sell", 120, 5));
+    h.run(stop("st", "stopper", "buy", 100, 3, { price: 110 }));
+    const events = h.run(market("t1", "taker", "buy", 1));
+    expect(trades(events).map((t) => [t.takerId, t.price])).toEqual([["t1", 100]]);
+    expect(dones(events).at(-1)).toEqual(
+      done("st", "stopper", "buy", { reason: "cancelled", cause: "no_liquidity", remaining: 3 }),
     );
   });
 });

@@ -81,7 +81,7 @@ const cases: Case[] = [
   ["negative price", place({ price: -5 }), "invalid_price", "n1"],
   ["infinite price", place({ price: Number.POSITIVE_INFINITY }), "invalid_price", "n1"],
   ["price above the maximum", place({ price: BIG + 1 }), "invalid_price", "n1"],
-  ["price on a market order", market("n1", "zed", "buy", 1, { price: 100 }), "invalid_price", "n1"],
+  ["zero protection price on a market order", market("n1", "zed", "buy", 1, { price: 0 }), "invalid_price", "n1"],
   ["off-tick price", place({ price: 100.5 }), "price_off_tick", "n1"],
   ["off-tick stop price", stopLimit("n1", "zed", "buy", 111.5, 112, 1), "price_off_tick", "n1"],
   ["stop without stop price", place({ kind: "stop", price: undefined }), "invalid_stop_price", "n1"],

@@ -30,7 +30,10 @@ export interface PlaceOrder {
   account: string;
   side: Side;
   kind: OrderKind;
-  /** Limit price in ticks: required for `limit` and `stop_limit`. */
+  /**
+   * Limit price in ticks: required for `limit` and `stop_limit`. Optional on `market` and `stop`
+   * as a protection price: the order trades no further than it and its remainder is cancelled.
+   */
   price?: number;
   /** Trigger price in ticks: required for `stop` and `stop_limit`. */
   stopPrice?: number;

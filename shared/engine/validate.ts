@@ -71,7 +71,8 @@ export function orderFromPlace(cmd: PlaceOrder, limits: Limits, now: number): Or
   if (postOnly && (!hasLimitPrice || (tif !== "gtc" && tif !== "gtd"))) return "invalid_tif";
 
   let price = 0;
-  if (hasLimitPrice) {
+  if (hasLimitPrice || (isMarketLike && cmd.price !== undefined)) {
+    // On market and stop orders a price is optional: the protection limit the order never trades beyond.
     const bad = checkPrice(cmd.price, limits.maxPrice, "invalid_price");
     if (bad) return bad;
     price = cmd.price as number;

@@ -21,6 +21,8 @@ export interface Env {
   FEED_SHARD: DurableObjectNamespace<FeedShard>;
   ACCOUNT: DurableObjectNamespace<Account>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Open orders an account may have per instrument (default 200). */
+  MAX_OPEN_ORDERS?: string;
   /** Bearer token of the operator routes (a secret outside development). */
   OPERATOR_TOKEN?: string;
   /** "true": list the demo instruments on first start. */

@@ -1,0 +1,616 @@
+/**
+ * Order entry for one account, inside its Account object: idempotency on
+ * `client_order_id`, pre-trade risk and the order's hold, then the book; the
+ * book's reply (the account's outbox rows) settles before the answer leaves.
+ *
+ * Every change follows one pattern: mutate memory (orders, ledger) synchronously,
+ * then `commit` it in one SQLite transaction; if that fails, memory is reloaded
+ * from disk. Awaits happen only before a change (instrument spec, reference price)
+ * or between two changes (the book call), never inside one.
+ */
+import { fromUnits, toUnits, unitProduct } from "../../../shared/decimal.ts";
+import type { Instrument } from "../../../shared/instruments/schema.ts";
+import { type AccountLedger, formatAmount, fundsToQuote, lotsToBase, maxFee } from "../../../shared/ledger/index.ts";
+import type { LedgerTransaction } from "../../../shared/ledger/types.ts";
+import { bandCeiling, bandFloor, priceTicks } from "../../../shared/risk/order-units.ts";
+import { checkOrderRisk, type RiskReject } from "../../../shared/risk/pre-trade.ts";
+import type { OrderBook, OutboxRow, SubmitResult } from "../../order-book/index.ts";
+import type { Funds } from "../funds.ts";
+import type { AmendOrder, CancelAll, FillQuery, NewOrder, OrderQuery, OrderRef } from "./input.ts";
+import type { InstrumentCache } from "./instruments.ts";
+import { isOpen, type OrderRecord, type OrderView, orderView } from "./record.ts";
+import { type Applied, applyRows, type FillView, release } from "./settle.ts";
+import type { OrderStore, Page } from "./store.ts";
+
+/** Stable codes of refusals that are not an order's rejection. */
+export type DeskErrorCode =
+  | "account_not_found"
+  | "invalid_order"
+  | "instrument_not_found"
+  | "client_order_id_conflict"
+  | "order_not_found"
+  | "order_not_open"
+  | "order_status_unknown"
+  | "order_rejected"
+  | "amend_rejected"
+  | "cancel_rejected";
+
+export type DeskError = {
+  ok: false;
+  code: DeskErrorCode;
+  message: string;
+  /** The book's or risk's reason code, for `*_rejected`. */
+  reason?: string;
+  order?: OrderView;
+} & Record<string, unknown>;
+
+export type OrderOutcome = { ok: true; order: OrderView; fills: FillView[]; replayed: boolean } | DeskError;
+
+export interface CancelAllOutcome {
+  ok: true;
+  cancelled: OrderView[];
+}
+
+/** What the desk tells the account's user channel after each change. */
+export interface DeskUpdates {
+  orders: OrderView[];
+  fills: FillView[];
+  /** Assets whose balances changed. */
+  assets: string[];
+}
+
+export interface DeskOptions {
+  account: string;
+  store: OrderStore;
+  funds: Funds;
+  instruments: InstrumentCache;
+  book: (instrument: Pick<Instrument, "symbol" | "home_region">) => DurableObjectStub<OrderBook>;
+  /** False while the account's kill switch is on. */
+  tradingEnabled: () => boolean;
+  /** Called after every committed change. */
+  onUpdates?: (updates: DeskUpdates) => void;
+  maxOpenOrders?: number;
+}
+
+/** Orders waiting for the book's answer longer than this are resolved by the alarm. */
+export const PENDING_RESOLVE_MS = 5_000;
+
+type TraceContext = { traceparent?: string; request_id?: string };
+
+export class OrderDesk {
+  private readonly o: DeskOptions;
+  /** Open orders (pending_new, new, partially_filled) by id. */
+  private open = new Map<string, OrderRecord>();
+  private cursors = new Map<string, number>();
+  /** Book calls in flight per order: a retry joins the first call instead of sending again. */
+  private readonly inFlight = new Map<string, Promise<OrderOutcome>>();
+
+  constructor(options: DeskOptions) {
+    this.o = options;
+    this.reload();
+  }
+
+  private get ledger(): AccountLedger {
+    return this.o.funds.orderLedger;
+  }
+
+  /** (Re)reads open orders and cursors from disk. */
+  reload(): void {
+    this.open = new Map(this.o.store.openOrders().map((r) => [r.order_id, r]));
+    this.cursors = this.o.store.cursors();
+  }
+
+  // ── queries ────────────────────────────────────────────────────────────
+
+  get(ref: OrderRef): OrderView | DeskError {
+    const record = this.find(ref);
+    return record ? orderView(record) : notFound(ref);
+  }
+
+  list(q: OrderQuery): Page<OrderView> {
+    const page = this.o.store.orders(q);
+    return { items: page.items.map(orderView), next_before: page.next_before };
+  }
+
+  fills(q: FillQuery): Page<FillView> {
+    return this.o.store.fills(q);
+  }
+
+  openOrders(): OrderRecord[] {
+    return [...this.open.values()];
+  }
+
+  /** Open orders waiting for the book's first answer since before `before`. */
+  pendingSince(before: number): OrderRecord[] {
+    return this.openOrders().filter((r) => r.status === "pending_new" && r.created_at <= before);
+  }
+
+  // ── place ──────────────────────────────────────────────────────────────
+
+  async place(input: NewOrder, trace: TraceContext = {}): Promise<OrderOutcome> {
+    const fingerprint = fingerprintOf(input);
+    const seen = this.o.store.byClientId(input.client_order_id);
+    if (seen) return this.replay(seen, fingerprint, trace);
+    const spec = await this.o.instruments.get(input.instrument);
+    if (!spec) {
+      return { ok: false, code: "instrument_not_found", message: `No instrument ${input.instrument}.` };
+    }
+    let risk = this.risk(input, spec, undefined);
+    if (!risk.ok && risk.code === "no_reference_price") {
+      const reference = await this.o.book(spec).reference();
+      if (reference !== null) risk = this.risk(input, spec, reference);
+    }
+    // Awaits are over: from here to the book call everything is synchronous.
+    const again = this.o.store.byClientId(input.client_order_id);
+    if (again) return this.replay(again, fingerprint, trace);
+    const now = Date.now();
+    const record = newRecord(input, spec, fingerprint, now);
+    if (!risk.ok) {
+      reject(record, risk.code, risk.message);
+      this.commit([], [record], new Set(), now);
+      return rejection(record, riskDetails(risk));
+    }
+    const txs: LedgerTransaction[] = [];
+    const hold = this.ledger.hold(record.order_id, risk.hold.asset, risk.hold.amount);
+    if (!hold.ok) throw new Error(`hold refused after risk passed: ${hold.message}`);
+    if (hold.transaction) txs.push(hold.transaction);
+    record.book_command = placeCommand(input, record, spec, risk.protection, risk.hold.fundsBudget);
+    this.open.set(record.order_id, record);
+    this.commit(txs, [record], new Set([record.order_id]), now);
+    return this.send(record, spec, trace);
+  }
+
+  /** The risk verdict, with the protection price a market order gets from the same anchor as its hold. */
+  private risk(
+    input: NewOrder,
+    spec: Instrument,
+    reference: string | undefined,
+  ): (ReturnType<typeof checkOrderRisk> & { ok: true; protection?: string }) | RiskReject {
+    const base = this.ledger.available(spec.base);
+    const quote = this.ledger.available(spec.quote);
+    const openOrders = this.openOrders().filter((r) => r.instrument === spec.symbol).length;
+    const verdict = checkOrderRisk(
+      { ...input, order_type: input.type },
+      spec,
+      { openOrders, killed: !this.o.tradingEnabled(), available: { [spec.base]: base, [spec.quote]: quote } },
+      { referencePrice: reference, maxOpenOrders: this.o.maxOpenOrders },
+    );
+    if (!verdict.ok) return verdict;
+    return { ...verdict, protection: protectionPrice(input, spec, reference) };
+  }
+
+  /** A request repeated with a client order id already used. */
+  private async replay(record: OrderRecord, fingerprint: string, trace: TraceContext): Promise<OrderOutcome> {
+    if (record.fingerprint !== fingerprint) {
+      return {
+        ok: false,
+        code: "client_order_id_conflict",
+        message: `client_order_id ${record.client_order_id} was already used for a different order.`,
+        order: orderView(record),
+      };
+    }
+    if (record.status === "pending_new") {
+      const spec = await this.o.instruments.get(record.instrument);
+      if (spec) return { ...(await this.send(record, spec, trace)), replayed: true } as OrderOutcome;
+    }
+    const outcome = this.outcomeOf(record, []);
+    return outcome.ok ? { ...outcome, replayed: true } : outcome;
+  }
+
+  /**
+   * Sends a pending order's place command (again, for a retry: the book answers a repeat with
+   * `duplicate_order_id` and the first outcome is already in the rows it returns).
+   */
+  private send(record: OrderRecord, spec: Instrument, trace: TraceContext): Promise<OrderOutcome> {
+    const running = this.inFlight.get(record.order_id);
+    if (running) return running;
+    const call = (async (): Promise<OrderOutcome> => {
+      let result: SubmitResult;
+      try {
+        result = await this.submit(spec, [record.book_command], trace);
+      } catch (err) {
+        return unknownStatus(record, err);
+      }
+      const applied = this.settle(spec.symbol, result.rows);
+      const first = result.results[0];
+      const current = this.open.get(record.order_id) ?? record;
+      if (first && !first.ok && current.status === "pending_new") {
+        const code = first.error?.code ?? "invalid_command";
+        if (code !== "duplicate_order_id") {
+          // The book refused it and holds nothing of it: release the hold, the order is done.
+          reject(current, code, first.error?.message ?? "refused by the book");
+          release(this.ledger, current, applied);
+          applied.changed.add(current);
+        }
+      }
+      this.commitApplied(spec.symbol, applied);
+      return this.outcomeOf(
+        current,
+        applied.fills.filter((f) => f.order_id === current.order_id),
+      );
+    })();
+    this.inFlight.set(record.order_id, call);
+    return call.finally(() => this.inFlight.delete(record.order_id));
+  }
+
+  // ── cancel, amend, cancel all ──────────────────────────────────────────
+
+  async cancel(ref: OrderRef, trace: TraceContext = {}): Promise<OrderOutcome> {
+    const record = this.find(ref);
+    if (!record) return notFound(ref);
+    if (!isOpen(record)) return notOpen(record);
+    const spec = await this.o.instruments.get(record.instrument);
+    if (!spec) return notOpen(record);
+    let result: SubmitResult;
+    try {
+      result = await this.submit(spec, [{ type: "cancel", order_id: record.order_id }], trace);
+    } catch (err) {
+      return unknownStatus(record, err);
+    }
+    const applied = this.settle(spec.symbol, result.rows);
+    this.commitApplied(spec.symbol, applied);
+    const current = this.open.get(record.order_id) ?? this.o.store.byId(record.order_id) ?? record;
+    const first = result.results[0];
+    if (first?.ok) return this.outcomeOf(current, []);
+    if (!isOpen(current)) return notOpen(current);
+    return {
+      ok: false,
+      code: "cancel_rejected",
+      reason: first?.error?.code ?? "unknown_order",
+      message: first?.error?.message ?? "the book did not cancel the order",
+      order: orderView(current),
+    };
+  }
+
+  async amend(ref: OrderRef, change: AmendOrder, trace: TraceContext = {}): Promise<OrderOutcome> {
+    const record = this.find(ref);
+    if (!record) return notFound(ref);
+    if (!isOpen(record) || record.status === "pending_new") return notOpen(record);
+    const spec = await this.o.instruments.get(record.instrument);
+    if (!spec) return notOpen(record);
+    const current = this.open.get(record.order_id);
+    if (!current) return notOpen(record);
+    // Hold what the amended order could need before the book sees it; give back any excess after.
+    const needed = amendedHold(current, change, spec);
+    if ("code" in needed) return amendRejected(current, needed.code, needed.message);
+    const held = this.ledger.holdOf(current.order_id)?.amount ?? 0n;
+    const txs: LedgerTransaction[] = [];
+    if (needed.amount > held) {
+      const more = this.ledger.hold(current.order_id, needed.asset, needed.amount - held);
+      if (!more.ok) {
+        return amendRejected(current, "insufficient_available", more.message);
+      }
+      if (more.transaction) txs.push(more.transaction);
+      this.commit(txs, [], new Set([current.order_id]), Date.now());
+    }
+    const command: Record<string, unknown> = { type: "amend", order_id: current.order_id };
+    if (change.size !== undefined) command.size = change.size;
+    if (change.price !== undefined) command.price = change.price;
+    if (change.stop_price !== undefined) command.stop_price = change.stop_price;
+    let result: SubmitResult;
+    try {
+      result = await this.submit(spec, [command], trace);
+    } catch (err) {
+      return unknownStatus(current, err);
+    }
+    const applied = this.settle(spec.symbol, result.rows);
+    const after = this.open.get(current.order_id);
+    if (after) this.trimHold(after, spec, applied);
+    this.commitApplied(spec.symbol, applied);
+    const latest = after ?? this.o.store.byId(current.order_id) ?? current;
+    const first = result.results[0];
+    if (first?.ok)
+      return this.outcomeOf(
+        latest,
+        applied.fills.filter((f) => f.order_id === latest.order_id),
+      );
+    if (!isOpen(latest)) return notOpen(latest);
+    return amendRejected(latest, first?.error?.code ?? "invalid_command", first?.error?.message ?? "refused");
+  }
+
+  /** Cancels the account's open orders (on one instrument and side if given), book by book in parallel. */
+  async cancelAll(filter: CancelAll = {}, trace: TraceContext = {}): Promise<CancelAllOutcome> {
+    const instruments = new Set(
+      this.openOrders()
+        .filter((r) => filter.instrument === undefined || r.instrument === filter.instrument)
+        .map((r) => r.instrument),
+    );
+    const cancelled: OrderView[] = [];
+    await Promise.all(
+      [...instruments].map(async (symbol) => {
+        const spec = await this.o.instruments.get(symbol);
+        if (!spec) return;
+        const command: Record<string, unknown> = { type: "cancel_all" };
+        if (filter.side) command.side = filter.side;
+        const result = await this.submit(spec, [command], trace);
+        const applied = this.settle(symbol, result.rows);
+        this.commitApplied(symbol, applied);
+        for (const r of applied.changed)
+          if (r.status === "cancelled" && r.done_reason === "cancel_all") cancelled.push(orderView(r));
+      }),
+    );
+    return { ok: true, cancelled };
+  }
+
+  // ── book events ────────────────────────────────────────────────────────
+
+  /** A book's push of outbox rows: applies the new ones; answers the cursor to acknowledge. */
+  applyBookEvents(instrument: string, rows: readonly OutboxRow[]): number {
+    const applied = this.settle(instrument, rows);
+    this.commitApplied(instrument, applied);
+    return applied.cursor;
+  }
+
+  /** Resolves orders whose book answer was lost: sends each place again (the book answers the first outcome). */
+  async resolvePending(before: number): Promise<void> {
+    await Promise.all(
+      this.pendingSince(before).map(async (record) => {
+        const spec = await this.o.instruments.get(record.instrument);
+        if (spec) await this.send(record, spec, {});
+      }),
+    );
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────
+
+  private submit(spec: Instrument, commands: unknown[], trace: TraceContext): Promise<SubmitResult> {
+    const ack = this.cursors.get(spec.symbol) ?? 0;
+    return this.o.book(spec).submit(this.o.account, ack, commands, trace);
+  }
+
+  /** Applies rows after this book's cursor to memory (not yet committed). */
+  private settle(instrument: string, rows: readonly OutboxRow[]): Applied {
+    const cursor = this.cursors.get(instrument) ?? 0;
+    return applyRows({ ledger: this.ledger, order: (id) => this.open.get(id) ?? undefined }, instrument, cursor, rows);
+  }
+
+  /** Commits applied rows: ledger, orders, fills and the cursor in one transaction. */
+  private commitApplied(instrument: string, applied: Applied): void {
+    const previous = this.cursors.get(instrument) ?? 0;
+    if (applied.cursor === previous && applied.changed.size === 0 && applied.transactions.length === 0) return;
+    const refs = new Set([...applied.changed].map((r) => r.order_id));
+    this.commit(applied.transactions, applied.changed, refs, Date.now(), (sql) => {
+      if (applied.cursor !== previous) sql.saveCursor(instrument, applied.cursor);
+      sql.saveFills(applied.fills);
+    });
+    if (applied.cursor !== previous) this.cursors.set(instrument, applied.cursor);
+    for (const r of applied.changed) if (!isOpen(r)) this.open.delete(r.order_id);
+    this.o.onUpdates?.({
+      orders: [...applied.changed].map(orderView),
+      fills: applied.fills,
+      assets: [...new Set(applied.transactions.flatMap((t) => t.legs.map((l) => l.asset)))],
+    });
+  }
+
+  private commit(
+    txs: readonly LedgerTransaction[],
+    records: Iterable<OrderRecord>,
+    holdRefs: Set<string>,
+    _now: number,
+    extra?: (store: OrderStore) => void,
+  ): void {
+    const list = [...records];
+    try {
+      this.o.funds.persist(txs, holdRefs, () => {
+        this.o.store.saveOrders(list);
+        extra?.(this.o.store);
+      });
+    } catch (err) {
+      this.reload();
+      throw err;
+    }
+  }
+
+  /** Gives back hold beyond what the order's open remainder can still need. */
+  private trimHold(order: OrderRecord, spec: Instrument, out: Applied): void {
+    const needed = holdForRemainder(order, spec);
+    if (needed === undefined) return;
+    const held = this.ledger.holdOf(order.order_id)?.amount ?? 0n;
+    if (held <= needed) return;
+    const result = this.ledger.release(order.order_id, held - needed);
+    if (!result.ok) throw new Error(`trimming the hold of ${order.order_id} failed: ${result.message}`);
+    if (result.transaction) out.transactions.push(result.transaction);
+    out.changed.add(order);
+  }
+
+  private find(ref: OrderRef): OrderRecord | undefined {
+    if ("order_id" in ref) return this.open.get(ref.order_id) ?? this.o.store.byId(ref.order_id);
+    const record = this.o.store.byClientId(ref.client_order_id);
+    return record ? (this.open.get(record.order_id) ?? record) : undefined;
+  }
+
+  private outcomeOf(record: OrderRecord, fills: FillView[]): OrderOutcome {
+    if (record.status === "rejected") return rejection(record, {});
+    return { ok: true, order: orderView(record), fills, replayed: false };
+  }
+}
+
+// ── pure helpers ─────────────────────────────────────────────────────────
+
+function newRecord(input: NewOrder, spec: Instrument, fingerprint: string, now: number): OrderRecord {
+  const record: OrderRecord = {
+    order_id: crypto.randomUUID(),
+    client_order_id: input.client_order_id,
+    instrument: spec.symbol,
+    base: spec.base,
+    quote: spec.quote,
+    tick_size: spec.tick_size,
+    lot_size: spec.lot_size,
+    side: input.side,
+    type: input.type,
+    time_in_force: input.time_in_force ?? (input.type === "market" || input.type === "stop" ? "ioc" : "gtc"),
+    post_only: input.post_only ?? false,
+    stp: input.stp ?? "cancel_newest",
+    status: "pending_new",
+    filled_lots: 0,
+    executed_quote: "0",
+    fees: "0",
+    fee_accrued: "0",
+    maker_fee_bps: spec.maker_fee_bps,
+    taker_fee_bps: spec.taker_fee_bps,
+    fingerprint,
+    created_at: now,
+    updated_at: now,
+  };
+  if (input.price !== undefined) record.price = input.price;
+  if (input.stop_price !== undefined) record.stop_price = input.stop_price;
+  if (input.funds !== undefined) record.funds = input.funds;
+  if (input.expire_time !== undefined) record.expire_time = input.expire_time;
+  if (input.size !== undefined) {
+    const lots = lotsOf(input.size, spec);
+    if (lots !== undefined) record.size_lots = lots;
+  }
+  return record;
+}
+
+/** `size` in lots, or undefined when it is off the lot grid. */
+function lotsOf(size: string, spec: Instrument): number | undefined {
+  const lots = toUnits(size, spec.lot_size);
+  return typeof lots === "bigint" && lots <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(lots) : undefined;
+}
+
+function placeCommand(
+  input: NewOrder,
+  record: OrderRecord,
+  spec: Instrument,
+  protection: string | undefined,
+  fundsBudget: bigint | undefined,
+): Record<string, unknown> {
+  const command: Record<string, unknown> = {
+    type: "place",
+    order_id: record.order_id,
+    side: input.side,
+    order_type: input.type,
+    time_in_force: record.time_in_force,
+  };
+  if (input.price !== undefined) command.price = input.price;
+  if (input.stop_price !== undefined) command.stop_price = input.stop_price;
+  if (input.size !== undefined) command.size = input.size;
+  if (input.funds !== undefined) {
+    // A buy by funds spends at most the budget that leaves room for its fee within the hold.
+    command.funds =
+      fundsBudget === undefined ? input.funds : fromUnits(fundsBudget, unitProduct(spec.tick_size, spec.lot_size));
+  }
+  if (input.expire_time !== undefined) command.expire_time = input.expire_time;
+  if (input.post_only) command.post_only = true;
+  if (input.stp !== undefined) command.stp = input.stp;
+  if (protection !== undefined) command.protection_price = protection;
+  return command;
+}
+
+/**
+ * The price a market order (or a triggered stop) never trades beyond: the edge of the band
+ * around the anchor its hold was sized from. Only orders whose hold depends on the fill
+ * prices get one: buys by size and sells by funds.
+ */
+function protectionPrice(input: NewOrder, spec: Instrument, reference: string | undefined): string | undefined {
+  if (input.type !== "market" && input.type !== "stop") return undefined;
+  const bySize = input.size !== undefined;
+  if (input.side === "buy" ? !bySize : bySize) return undefined;
+  const anchorText = input.type === "stop" ? input.stop_price : reference;
+  if (anchorText === undefined) return undefined;
+  const anchor = priceTicks(anchorText, spec);
+  const ticks = input.side === "buy" ? bandCeiling(anchor, spec) : bandFloor(anchor, spec);
+  return fromUnits(ticks, spec.tick_size);
+}
+
+/** What an open order's hold must cover after an amendment, or why the amendment cannot be held. */
+function amendedHold(
+  order: OrderRecord,
+  change: AmendOrder,
+  spec: Instrument,
+): { asset: string; amount: bigint } | { code: string; message: string } {
+  if (order.size_lots === undefined)
+    return { code: "not_amendable", message: "orders sized by funds cannot be amended" };
+  const lots = change.size === undefined ? order.size_lots : lotsOf(change.size, spec);
+  if (lots === undefined)
+    return { code: "size_off_lot", message: `size ${change.size} is not a multiple of ${spec.lot_size}` };
+  const remaining = BigInt(Math.max(lots - order.filled_lots, 0));
+  if (order.side === "sell") return { asset: spec.base, amount: lotsToBase(remaining, spec) };
+  const priceText = change.price ?? order.price;
+  let ticks: bigint;
+  try {
+    if (priceText !== undefined) ticks = priceTicks(priceText, spec);
+    else {
+      const stop = priceTicks(change.stop_price ?? (order.stop_price as string), spec);
+      ticks = bandCeiling(stop, spec);
+    }
+  } catch {
+    return { code: "price_off_tick", message: `price is not a multiple of ${spec.tick_size}` };
+  }
+  const notional = fundsToQuote(ticks * remaining, spec);
+  return { asset: spec.quote, amount: notional + maxFee(notional, spec) };
+}
+
+/** What an open order sized by quantity can still spend, or undefined for one sized by funds. */
+function holdForRemainder(order: OrderRecord, spec: Instrument): bigint | undefined {
+  const needed = amendedHold(order, {}, spec);
+  return "code" in needed ? undefined : needed.amount;
+}
+
+function reject(record: OrderRecord, code: string, message: string): void {
+  record.status = "rejected";
+  record.reject_code = code;
+  record.reject_message = message;
+  delete record.book_command;
+}
+
+function rejection(record: OrderRecord, details: Record<string, unknown>): DeskError {
+  return {
+    ok: false,
+    code: "order_rejected",
+    reason: record.reject_code ?? "rejected",
+    message: record.reject_message ?? "the order was rejected",
+    ...details,
+    order: orderView(record),
+  };
+}
+
+function riskDetails(risk: RiskReject): Record<string, unknown> {
+  if (risk.code === "insufficient_available") {
+    return {
+      asset: risk.asset,
+      available: formatAmount(risk.available, risk.asset),
+      required: formatAmount(risk.required, risk.asset),
+    };
+  }
+  if (risk.code === "too_many_open_orders") return { open_orders: risk.open_orders, limit: risk.limit };
+  return {};
+}
+
+function amendRejected(order: OrderRecord, reason: string, message: string): DeskError {
+  return { ok: false, code: "amend_rejected", reason, message, order: orderView(order) };
+}
+
+function notFound(ref: OrderRef): DeskError {
+  const id = "order_id" in ref ? ref.order_id : `client_order_id ${ref.client_order_id}`;
+  return { ok: false, code: "order_not_found", message: `No order ${id} on this account.` };
+}
+
+function notOpen(record: OrderRecord): DeskError {
+  return {
+    ok: false,
+    code: "order_not_open",
+    message: `Order ${record.order_id} is ${record.status}${record.status === "pending_new" ? " (the book has not answered yet)" : ""}.`,
+    order: orderView(record),
+  };
+}
+
+function unknownStatus(record: OrderRecord, err: unknown): DeskError {
+  console.warn(
+    JSON.stringify({ level: "warn", msg: "book call failed", order_id: record.order_id, error: String(err) }),
+  );
+  return {
+    ok: false,
+    code: "order_status_unknown",
+    message:
+      "The order book did not answer; the order's outcome is not known yet. Repeat the request (same client_order_id or Idempotency-Key) to learn it.",
+    order: orderView(record),
+  };
+}
+
+/** A stable hash of what makes two requests the same order. */
+function fingerprintOf(input: NewOrder): string {
+  const keys = Object.keys(input).sort() as (keyof NewOrder)[];
+  return JSON.stringify(keys.map((k) => [k, input[k]]));
+}

@@ -1,0 +1,117 @@
+/**
+ * Order entry input as clients send it (snake_case, decimal strings), validated
+ * by the same zod schemas at the edge (HTTP contracts, WebSocket methods) and in
+ * the Account object.
+ */
+import { z } from "zod";
+import {
+  DecimalString,
+  ORDER_TYPES,
+  OrderIdString,
+  SIDES,
+  STP_MODES,
+  TIME_IN_FORCE,
+} from "../../order-book/commands.ts";
+
+export const ClientOrderIdString = OrderIdString.describe(
+  "Your id for the order, unique per account: repeating a request with it returns the original outcome.",
+);
+
+export const SymbolString = z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, "expected a symbol like BTC-USD");
+
+export const NewOrderSchema = z
+  .object({
+    client_order_id: ClientOrderIdString,
+    instrument: SymbolString,
+    side: z.enum(SIDES),
+    type: z.enum(ORDER_TYPES),
+    price: DecimalString.optional(),
+    stop_price: DecimalString.optional(),
+    size: DecimalString.optional(),
+    funds: DecimalString.optional(),
+    time_in_force: z.enum(TIME_IN_FORCE).optional(),
+    /** Epoch milliseconds; with `gtd` only. */
+    expire_time: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    post_only: z.boolean().optional(),
+    stp: z.enum(STP_MODES).optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    const needsPrice = o.type === "limit" || o.type === "stop_limit";
+    if (needsPrice && o.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: "required" });
+    if (!needsPrice && o.price !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["price"], message: "only limit and stop_limit orders have a price" });
+    }
+    const isStop = o.type === "stop" || o.type === "stop_limit";
+    if (isStop && o.stop_price === undefined) {
+      ctx.addIssue({ code: "custom", path: ["stop_price"], message: "required" });
+    }
+    if (!isStop && o.stop_price !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["stop_price"], message: "only stop orders have a stop_price" });
+    }
+    if ((o.size === undefined) === (o.funds === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["size"], message: "give exactly one of size and funds" });
+    }
+    if (o.funds !== undefined && o.type !== "market" && o.type !== "stop") {
+      ctx.addIssue({ code: "custom", path: ["funds"], message: "only market and stop orders may be sized by funds" });
+    }
+    if ((o.time_in_force === "gtd") !== (o.expire_time !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["expire_time"], message: "expire_time goes with time_in_force gtd" });
+    }
+  });
+
+export type NewOrder = z.infer<typeof NewOrderSchema>;
+
+/** PATCH body: the new total size (filled included), price or stop price. */
+export const AmendOrderSchema = z
+  .object({
+    size: DecimalString.optional(),
+    price: DecimalString.optional(),
+    stop_price: DecimalString.optional(),
+  })
+  .strict()
+  .refine((a) => a.size !== undefined || a.price !== undefined || a.stop_price !== undefined, {
+    message: "give size, price or stop_price",
+  });
+
+export type AmendOrder = z.infer<typeof AmendOrderSchema>;
+
+/** One order, by the exchange's id or the client's. */
+export type OrderRef = { order_id: string } | { client_order_id: string };
+
+export const CancelAllSchema = z
+  .object({ instrument: SymbolString.optional(), side: z.enum(SIDES).optional() })
+  .strict();
+
+export type CancelAll = z.infer<typeof CancelAllSchema>;
+
+/** The dead-man timer: cancel everything unless refreshed within `timeout_ms`; 0 disarms. */
+export const CancelAfterSchema = z
+  .object({ timeout_ms: z.number().int().min(0).max(86_400_000) })
+  .strict()
+  .refine((c) => c.timeout_ms === 0 || c.timeout_ms >= 1_000, {
+    message: "timeout_ms is 0 (disarm) or at least 1000",
+  });
+
+export type CancelAfter = z.infer<typeof CancelAfterSchema>;
+
+export const ORDER_LIST_STATUSES = ["open", "done"] as const;
+
+export interface OrderQuery {
+  status?: "open" | "done" | undefined;
+  instrument?: string | undefined;
+  /** Continue with orders created before this row (opaque to clients). */
+  before?: number | undefined;
+  start?: number | undefined;
+  end?: number | undefined;
+  limit: number;
+}
+
+export interface FillQuery {
+  instrument?: string | undefined;
+  order_id?: string | undefined;
+  before?: number | undefined;
+  start?: number | undefined;
+  end?: number | undefined;
+  limit: number;
+}
