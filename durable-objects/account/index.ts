@@ -14,6 +14,9 @@ import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
 import { importJWK, jwtVerify } from "jose";
 import type { Scope } from "../../workers/api/auth-context.ts";
+import { registryStub } from "../instrument-registry/index.ts";
+import { orderBookStub } from "../order-book/address.ts";
+import type { DeliveryAck, OutboxRow } from "../order-book/outbox.ts";
 import { type Sql, sqlOver } from "../sql.ts";
 import { decodeSignature, sameDigest, secretVerifier, verifyEd25519, verifyHmac } from "./crypto.ts";
 import { type BalanceView, Funds, type LedgerEntriesPage, type TransferInput, type TransferResult } from "./funds.ts";
@@ -48,9 +51,6 @@ import { InstrumentCache } from "./orders/instruments.ts";
 import type { OrderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
 import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
-import type { DeliveryAck, OutboxRow } from "../order-book/outbox.ts";
-import { orderBookStub } from "../order-book/address.ts";
-import { registryStub } from "../instrument-registry/index.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
 import { familyRevoked, openFamily, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
 import type {
@@ -66,11 +66,11 @@ import type {
 
 export type * from "./funds.ts";
 export type { EntryQuery } from "./ledger-store.ts";
-export type * from "./types.ts";
 export type { CancelAllOutcome, DeskError, OrderOutcome } from "./orders/desk.ts";
 export type { OrderView } from "./orders/record.ts";
 export type { FillView } from "./orders/settle.ts";
 export type { Page, RequestRecord } from "./orders/store.ts";
+export type * from "./types.ts";
 
 /** Idempotency records are kept this long. */
 const REQUEST_TTL_MS = 24 * 3_600_000;

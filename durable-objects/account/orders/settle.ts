@@ -5,8 +5,9 @@
  * the rates fixed when it was placed); a done order's remaining hold is released.
  * Pure over the state it is given; the caller persists what it reports.
  */
-import type { EngineEvent } from "../../../shared/engine/index.ts";
+
 import { fromUnits } from "../../../shared/decimal.ts";
+import type { EngineEvent } from "../../../shared/engine/index.ts";
 import { type AccountLedger, accrueFee, formatAmount, fundsToQuote, lotsToBase } from "../../../shared/ledger/index.ts";
 import type { LedgerTransaction } from "../../../shared/ledger/types.ts";
 import type { OutboxRow } from "../../order-book/outbox.ts";

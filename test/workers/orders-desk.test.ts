@@ -1,0 +1,183 @@
+/**
+ * Order entry inside Account objects, driven through their RPC: holds, taker
+ * settlement on the reply, maker settlement through the book's outbox, releases
+ * on cancel, idempotency on client_order_id, and money conserved across accounts.
+ */
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { accountStub } from "../../durable-objects/account/ids.ts";
+import type { OrderOutcome, StoredOutcome } from "../../durable-objects/account/index.ts";
+import { listInstrument, testInstrument } from "./book-helpers.ts";
+
+let n = 0;
+async function fundedAccount(deposits: Record<string, string>): Promise<string> {
+  const account = `desk-${++n}-${Math.random().toString(16).slice(2, 8)}`;
+  const stub = accountStub(env.ACCOUNT, account);
+  const created = await stub.createAccount(account, { key: { scopes: ["read", "trade"] } });
+  if (!created.ok) throw new Error(created.message);
+  for (const [asset, amount] of Object.entries(deposits)) {
+    const r = await stub.deposit(account, { asset, amount, reference: `seed-${asset}` });
+    if (!r.ok) throw new Error(r.code);
+  }
+  return account;
+}
+
+function order(outcome: StoredOutcome | { ok: false; code: string }): Extract<OrderOutcome, { ok: true }> {
+  if (!outcome.ok || !("order" in outcome)) throw new Error(`expected an order, got ${JSON.stringify(outcome)}`);
+  return outcome as Extract<OrderOutcome, { ok: true }>;
+}
+
+async function balance(account: string, asset: string) {
+  const r = await accountStub(env.ACCOUNT, account).balances(account);
+  if (!r.ok) throw new Error(r.code);
+  return r.balances.find((b) => b.asset === asset) ?? { asset, total: "0", hold: "0", available: "0" };
+}
+
+/** Waits until the book's outbox has delivered everything (makers settle asynchronously). */
+async function quiesce(symbol: string): Promise<void> {
+  const book = env.ORDER_BOOK.get(env.ORDER_BOOK.idFromName(symbol));
+  for (let i = 0; i < 100; i++) {
+    if ((await book.outboxSize()) === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("outbox did not drain");
+}
+
+describe("order desk", () => {
+  it("holds on placement, settles taker and maker exactly once with fees, releases the rest", async () => {
+    const spec = testInstrument("DSKA-USD", { maker_fee_bps: 10, taker_fee_bps: 20 });
+    await listInstrument(spec);
+    const seller = await fundedAccount({ DSKA: "10" });
+    const buyer = await fundedAccount({ USD: "1000" });
+    const s = accountStub(env.ACCOUNT, seller);
+    const b = accountStub(env.ACCOUNT, buyer);
+
+    const ask = order(
+      await s.placeOrder(seller, {
+        client_order_id: "ask-1",
+        instrument: "DSKA-USD",
+        side: "sell",
+        type: "limit",
+        price: "100.00",
+        size: "2",
+      }),
+    );
+    expect(ask.order).toMatchObject({ status: "new", remaining_size: "2.000", filled_size: "0.000" });
+    expect(await balance(seller, "DSKA")).toMatchObject({ total: "10.00000000", hold: "2.00000000" });
+
+    const bid = order(
+      await b.placeOrder(buyer, {
+        client_order_id: "bid-1",
+        instrument: "DSKA-USD",
+        side: "buy",
+        type: "limit",
+        price: "101.00",
+        size: "1.5",
+      }),
+    );
+    // The taker settles before its reply: 150 USD + 0.30 taker fee, at the maker's price.
+    expect(bid.order).toMatchObject({ status: "filled", filled_size: "1.500", executed_value: "150.00000000" });
+    expect(bid.order.fees).toBe("0.30000000");
+    expect(bid.fills).toHaveLength(1);
+    expect(await balance(buyer, "USD")).toMatchObject({ total: "849.70000000", hold: "0.00000000" });
+    expect(await balance(buyer, "DSKA")).toMatchObject({ total: "1.50000000" });
+
+    await quiesce("DSKA-USD");
+    // The maker settles from the outbox: 150 USD − 0.15 maker fee, 1.5 DSKA out of its hold.
+    expect(await balance(seller, "USD")).toMatchObject({ total: "149.85000000" });
+    expect(await balance(seller, "DSKA")).toMatchObject({ total: "8.50000000", hold: "0.50000000" });
+    const askNow = await s.getOrder(seller, { client_order_id: "ask-1" });
+    expect(askNow).toMatchObject({ status: "partially_filled", filled_size: "1.500", remaining_size: "0.500" });
+
+    const cancelled = order(await s.cancelOrder(seller, { client_order_id: "ask-1" }));
+    expect(cancelled.order).toMatchObject({ status: "cancelled", done_reason: "user" });
+    expect(await balance(seller, "DSKA")).toMatchObject({ total: "8.50000000", hold: "0.00000000" });
+  });
+
+  it("answers a repeated client_order_id with the first outcome and never places twice", async () => {
+    await listInstrument(testInstrument("DSKB-USD"));
+    const trader = await fundedAccount({ USD: "100" });
+    const t = accountStub(env.ACCOUNT, trader);
+    const input = {
+      client_order_id: "same",
+      instrument: "DSKB-USD",
+      side: "buy",
+      type: "limit",
+      price: "10.00",
+      size: "1",
+    };
+    const [first, second] = await Promise.all([t.placeOrder(trader, input), t.placeOrder(trader, input)]);
+    expect(order(first).order.order_id).toBe(order(second).order.order_id);
+    const third = order(await t.placeOrder(trader, input));
+    expect(third.replayed).toBe(true);
+    expect(third.order.order_id).toBe(order(first).order.order_id);
+    const open = await t.listOrders(trader, { status: "open", limit: 10 });
+    expect(open.items).toHaveLength(1);
+    expect(await balance(trader, "USD")).toMatchObject({ hold: "10.02000000" });
+    const conflict = await t.placeOrder(trader, { ...input, price: "11.00" });
+    expect(conflict).toMatchObject({ ok: false, code: "client_order_id_conflict" });
+  });
+
+  it("rejects with the amounts when available is short, holding and changing nothing", async () => {
+    await listInstrument(testInstrument("DSKC-USD"));
+    const trader = await fundedAccount({ USD: "5" });
+    const t = accountStub(env.ACCOUNT, trader);
+    const outcome = await t.placeOrder(trader, {
+      client_order_id: "too-big",
+      instrument: "DSKC-USD",
+      side: "buy",
+      type: "limit",
+      price: "10.00",
+      size: "1",
+    });
+    expect(outcome).toMatchObject({
+      ok: false,
+      code: "order_rejected",
+      reason: "insufficient_available",
+      asset: "USD",
+      available: "5.00000000",
+      required: "10.02000000",
+    });
+    expect(await balance(trader, "USD")).toMatchObject({ total: "5.00000000", hold: "0.00000000" });
+  });
+
+  it("settles makers after their Account object is aborted, exactly once", async () => {
+    await listInstrument(testInstrument("DSKD-USD", { maker_fee_bps: 0, taker_fee_bps: 0 }));
+    const maker = await fundedAccount({ USD: "1000" });
+    const taker = await fundedAccount({ DSKD: "5" });
+    const m = accountStub(env.ACCOUNT, maker);
+    for (let i = 0; i < 3; i++) {
+      order(
+        await m.placeOrder(maker, {
+          client_order_id: `bid-${i}`,
+          instrument: "DSKD-USD",
+          side: "buy",
+          type: "limit",
+          price: "10.00",
+          size: "1",
+        }),
+      );
+    }
+    const sold = order(
+      await accountStub(env.ACCOUNT, taker).placeOrder(taker, {
+        client_order_id: "sweep",
+        instrument: "DSKD-USD",
+        side: "sell",
+        type: "market",
+        size: "3",
+      }),
+    );
+    expect(sold.order).toMatchObject({ status: "filled", filled_size: "3.000" });
+    await abortAllDurableObjects();
+    const book = env.ORDER_BOOK.get(env.ORDER_BOOK.idFromName("DSKD-USD"));
+    // The sweep redelivers whatever was not acknowledged; delivering twice changes nothing.
+    await runDurableObjectAlarm(book);
+    await quiesce("DSKD-USD");
+    await runDurableObjectAlarm(book);
+    expect(await balance(maker, "USD")).toMatchObject({ total: "970.00000000", hold: "0.00000000" });
+    expect(await balance(maker, "DSKD")).toMatchObject({ total: "3.00000000" });
+    const fills = await accountStub(env.ACCOUNT, maker).listFills(maker, { limit: 10 });
+    expect(fills.items).toHaveLength(3);
+  });
+});
