@@ -109,6 +109,11 @@ export class Funds {
     return this.ledger;
   }
 
+  /** Drops what memory holds beyond disk (after a change failed half-way). */
+  reload(): void {
+    this.ledger = loadLedger(this.sql);
+  }
+
   /**
    * Persists transactions just posted to the ledger (oldest first), the holds of `orderRefs`,
    * and whatever `extra` writes, in one transaction. On failure memory is reloaded from disk

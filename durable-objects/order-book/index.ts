@@ -406,7 +406,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     const now = Date.now();
     const events = this.engine.execute({ type: "tick" }, now);
     if (events.length > 0) this.commit(events, now);
-    await this.delivery.sweep(now - SWEEP_AFTER_MS / 2);
+    await this.delivery.sweep(now);
     await this.armAlarm(this.nextWake(Date.now()));
   }
 

@@ -84,6 +84,8 @@ export class OrderDesk {
   private cursors = new Map<string, number>();
   /** Book calls in flight per order: a retry joins the first call instead of sending again. */
   private readonly inFlight = new Map<string, Promise<OrderOutcome>>();
+  /** Cancels and amendments run one at a time per order. */
+  private readonly orderQueues = new Map<string, Promise<void>>();
 
   constructor(options: DeskOptions) {
     this.o = options;
@@ -236,6 +238,12 @@ export class OrderDesk {
   // ── cancel, amend, cancel all ──────────────────────────────────────────
 
   async cancel(ref: OrderRef, trace: TraceContext = {}): Promise<OrderOutcome> {
+    const found = this.find(ref);
+    if (!found) return notFound(ref);
+    return this.serialized(found.order_id, () => this.cancelNow(ref, trace));
+  }
+
+  private async cancelNow(ref: OrderRef, trace: TraceContext): Promise<OrderOutcome> {
     const record = this.find(ref);
     if (!record) return notFound(ref);
     if (!isOpen(record)) return notOpen(record);
@@ -263,6 +271,12 @@ export class OrderDesk {
   }
 
   async amend(ref: OrderRef, change: AmendOrder, trace: TraceContext = {}): Promise<OrderOutcome> {
+    const found = this.find(ref);
+    if (!found) return notFound(ref);
+    return this.serialized(found.order_id, () => this.amendNow(ref, change, trace));
+  }
+
+  private async amendNow(ref: OrderRef, change: AmendOrder, trace: TraceContext): Promise<OrderOutcome> {
     const record = this.find(ref);
     if (!record) return notFound(ref);
     if (!isOpen(record) || record.status === "pending_new") return notOpen(record);
@@ -358,10 +372,34 @@ export class OrderDesk {
     return this.o.book(spec).submit(this.o.account, ack, commands, trace);
   }
 
-  /** Applies rows after this book's cursor to memory (not yet committed). */
+  /**
+   * Applies rows after this book's cursor to memory (the caller commits). If one cannot be
+   * applied, memory is reloaded from disk before the error goes up: nothing half-applied stays.
+   */
   private settle(instrument: string, rows: readonly OutboxRow[]): Applied {
     const cursor = this.cursors.get(instrument) ?? 0;
-    return applyRows({ ledger: this.ledger, order: (id) => this.open.get(id) ?? undefined }, instrument, cursor, rows);
+    try {
+      return applyRows({ ledger: this.ledger, order: (id) => this.open.get(id) }, instrument, cursor, rows);
+    } catch (err) {
+      this.o.funds.reload();
+      this.reload();
+      throw err;
+    }
+  }
+
+  /** Runs `task` after every earlier task on the same order: amendments size holds from settled state. */
+  private serialized<T>(orderId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.orderQueues.get(orderId) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.orderQueues.set(orderId, tail);
+    void tail.then(() => {
+      if (this.orderQueues.get(orderId) === tail) this.orderQueues.delete(orderId);
+    });
+    return next;
   }
 
   /** Commits applied rows: ledger, orders, fills and the cursor in one transaction. */
