@@ -12,6 +12,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { accountStub } from "../../durable-objects/account/ids.ts";
 import type { OrderView, StoredOutcome } from "../../durable-objects/account/index.ts";
+import { FEES_NAME } from "../../durable-objects/fees/index.ts";
 import { parseAmount } from "../../shared/ledger/assets.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 
@@ -165,9 +166,10 @@ describe("order entry under concurrency and aborts", () => {
     }
     expect(trades).toBeGreaterThan(10);
 
-    // Money is conserved: per asset, balances plus fees collected equal what was deposited.
+    // Money is conserved: per asset, balances plus the fees account equal what was deposited.
     const conserved = async () => {
       const totals = new Map<string, bigint>();
+      let feesPaid = 0n;
       for (const account of accounts) {
         const b = await accountStub(env.ACCOUNT, account).balances(account);
         if (!b.ok) throw new Error(b.code);
@@ -175,10 +177,14 @@ describe("order entry under concurrency and aborts", () => {
           expect(toMinor(row.available, row.asset) >= 0n).toBe(true);
           totals.set(row.asset, (totals.get(row.asset) ?? 0n) + toMinor(row.total, row.asset));
         }
-        for (const o of ordersOf.get(account) ?? []) {
-          totals.set("USD", (totals.get("USD") ?? 0n) + toMinor(o.fees, "USD"));
-        }
+        for (const o of ordersOf.get(account) ?? []) feesPaid += toMinor(o.fees, "USD");
       }
+      // The fees account holds exactly what the orders paid.
+      const fees = await env.FEES.getByName(FEES_NAME).summary();
+      const collected = fees.assets.find((a) => a.asset === "USD")?.collected ?? "0";
+      expect(toMinor(collected, "USD")).toBe(feesPaid);
+      expect(feesPaid).toBeGreaterThan(0n);
+      totals.set("USD", (totals.get("USD") ?? 0n) + toMinor(collected, "USD"));
       for (const [asset, amount] of Object.entries(DEPOSIT)) {
         expect(totals.get(asset), asset).toBe(toMinor(amount, asset) * BigInt(ACCOUNTS));
       }

@@ -6,6 +6,7 @@ const app = createApp();
 
 export { Account } from "../../durable-objects/account/index.ts";
 export { FeedShard } from "../../durable-objects/feed/index.ts";
+export { FeesCollector } from "../../durable-objects/fees/index.ts";
 export { InstrumentRegistry } from "../../durable-objects/instrument-registry/index.ts";
 export { OrderBook } from "../../durable-objects/order-book/index.ts";
 export { RateLimiter } from "../../durable-objects/rate-limiter/index.ts";

@@ -14,8 +14,10 @@ import { type AccountLedger, formatAmount, fundsToQuote, lotsToBase, maxFee } fr
 import type { LedgerTransaction } from "../../../shared/ledger/types.ts";
 import { bandCeiling, bandFloor, priceTicks } from "../../../shared/risk/order-units.ts";
 import { checkOrderRisk, type RiskReject } from "../../../shared/risk/pre-trade.ts";
+import type { FeeTotal } from "../../fees/index.ts";
 import type { OrderBook, OutboxRow, SubmitResult } from "../../order-book/index.ts";
 import type { Funds } from "../funds.ts";
+import type { FeeTally } from "./fee-tally.ts";
 import type { AmendOrder, CancelAll, FillQuery, NewOrder, OrderQuery, OrderRef } from "./input.ts";
 import type { InstrumentCache } from "./instruments.ts";
 import { isOpen, type OrderRecord, type OrderView, orderView } from "./record.ts";
@@ -69,6 +71,8 @@ export interface DeskOptions {
   tradingEnabled: () => boolean;
   /** Called after every committed change. */
   onUpdates?: (updates: DeskUpdates) => void;
+  /** Fees paid so far (committed with the fills), and how to report them to the fees account. */
+  fees?: { tally: FeeTally; report: (version: number, totals: FeeTotal[]) => Promise<{ version: number }> };
   maxOpenOrders?: number;
 }
 
@@ -86,6 +90,7 @@ export class OrderDesk {
   private readonly inFlight = new Map<string, Promise<OrderOutcome>>();
   /** Cancels and amendments run one at a time per order. */
   private readonly orderQueues = new Map<string, Promise<void>>();
+  private feeReport: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: DeskOptions) {
     this.o = options;
@@ -96,10 +101,31 @@ export class OrderDesk {
     return this.o.funds.orderLedger;
   }
 
-  /** (Re)reads open orders and cursors from disk. */
+  /** (Re)reads open orders, cursors and the fee tally from disk. */
   reload(): void {
     this.open = new Map(this.o.store.openOrders().map((r) => [r.order_id, r]));
     this.cursors = this.o.store.cursors();
+    this.o.fees?.tally.reload();
+  }
+
+  /** Reports fees paid so far to the fees account, if it lacks the latest; false if that failed. */
+  async reportFees(): Promise<boolean> {
+    const fees = this.o.fees;
+    const pending = fees?.tally.unreported();
+    if (!fees || !pending) return true;
+    try {
+      const { version } = await fees.report(pending.version, pending.totals);
+      fees.tally.reported(version);
+      return true;
+    } catch (err) {
+      console.warn(JSON.stringify({ level: "warn", msg: "fee report failed; the alarm retries", error: String(err) }));
+      return false;
+    }
+  }
+
+  /** Whether fees wait to be reported. */
+  feesUnreported(): boolean {
+    return this.o.fees?.tally.unreported() !== undefined;
   }
 
   // ── queries ────────────────────────────────────────────────────────────
@@ -410,7 +436,15 @@ export class OrderDesk {
     this.commit(applied.transactions, applied.changed, refs, Date.now(), (sql) => {
       if (applied.cursor !== previous) sql.saveCursor(instrument, applied.cursor);
       sql.saveFills(applied.fills);
+      this.o.fees?.tally.add(applied.fills);
     });
+    if (applied.fills.length > 0 && this.o.fees && this.feeReport === undefined) {
+      // Coalesce: one report per burst of fills.
+      this.feeReport = setTimeout(() => {
+        this.feeReport = undefined;
+        void this.reportFees();
+      }, 50);
+    }
     if (applied.cursor !== previous) this.cursors.set(instrument, applied.cursor);
     for (const r of applied.changed) if (!isOpen(r)) this.open.delete(r.order_id);
     this.o.onUpdates?.({
