@@ -270,10 +270,16 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     const results: CommandResult[] = [];
     const newIds = new Set<string>();
     const known = this.store.knownOrderIds(parsed.data.flatMap((c) => (c.type === "place" ? [c.order_id] : [])));
+    const refusals: Array<{ order_id: string; code: string; message: string }> = [];
     for (const cmd of parsed.data) {
       if (cmd.type === "place" && (newIds.has(cmd.order_id) || known.has(cmd.order_id))) {
-        // Order ids are unique for ever, not only among open orders.
-        const error: BookReject = { code: "duplicate_order_id", message: ENGINE_REJECT_MESSAGES.duplicate_order_id };
+        // Order ids are unique for ever, not only among open orders. An Account object resending
+        // an order it refused gets the first refusal back, so the outcome it records is the real one.
+        const first = known.get(cmd.order_id);
+        const error: BookReject =
+          caller !== undefined && first
+            ? { code: first.code as BookReject["code"], message: first.message }
+            : { code: "duplicate_order_id", message: ENGINE_REJECT_MESSAGES.duplicate_order_id };
         perCommand.push([]);
         results.push({ ok: false, events: [], error });
         continue;
@@ -282,7 +288,11 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       const outcome = this.runOne(cmd, now, units, withEvents);
       perCommand.push(outcome.events);
       results.push(outcome.result);
+      if (caller !== undefined && cmd.type === "place" && outcome.result.error) {
+        refusals.push({ order_id: cmd.order_id, ...outcome.result.error });
+      }
     }
+    this.store.rememberRefusals(refusals, now);
     const all = perCommand.flat();
     let firstSeq: number | null = null;
     let lastSeq: number | null = null;

@@ -99,4 +99,12 @@ export const ORDER_BOOK_MIGRATIONS: SQLSchemaMigration[] = [
       CREATE INDEX outbox_by_time ON outbox (at);
     `,
   },
+  {
+    idMonotonicInc: 4,
+    description: "order ids refused to an Account object, with the reason, so a resend gets the first outcome",
+    sql: `
+      ALTER TABLE order_ids ADD COLUMN reject_code TEXT;
+      ALTER TABLE order_ids ADD COLUMN reject_message TEXT;
+    `,
+  },
 ];

@@ -183,12 +183,29 @@ export class BookStore {
     return logged;
   }
 
-  /** Which of `ids` this book has ever accepted (one query for a whole batch). */
-  knownOrderIds(ids: readonly string[]): Set<string> {
-    if (ids.length === 0) return new Set();
-    const rows = this.sql<{ order_id: string }>`
-      SELECT order_id FROM order_ids WHERE order_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
-    return new Set(rows.map((r) => r.order_id));
+  /**
+   * Which of `ids` this book has seen (one query for a whole batch): accepted ones map to
+   * null, ones refused to an Account object to the refusal.
+   */
+  knownOrderIds(ids: readonly string[]): Map<string, { code: string; message: string } | null> {
+    if (ids.length === 0) return new Map();
+    const rows = this.sql<{ order_id: string; reject_code: string | null; reject_message: string | null }>`
+      SELECT order_id, reject_code, reject_message FROM order_ids
+      WHERE order_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+    return new Map(
+      rows.map((r) => [
+        r.order_id,
+        r.reject_code === null ? null : { code: r.reject_code, message: r.reject_message ?? "" },
+      ]),
+    );
+  }
+
+  /** Remembers refused order ids with their refusal, so the id is never placed later. */
+  rememberRefusals(refusals: ReadonlyArray<{ order_id: string; code: string; message: string }>, at: number): void {
+    if (refusals.length === 0) return;
+    const rows = refusals.map((r) => [r.order_id, at, r.code, r.message]);
+    this.sql`INSERT OR IGNORE INTO order_ids (order_id, accepted_at, reject_code, reject_message)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(${JSON.stringify(rows)})`;
   }
 
   /** Persists the ticker and candles channel sequences (advanced when the feed publishes). */

@@ -180,4 +180,41 @@ describe("order desk", () => {
     const fills = await accountStub(env.ACCOUNT, maker).listFills(maker, { limit: 10 });
     expect(fills.items).toHaveLength(3);
   });
+
+  it("bounds market orders by the band around the reference price their hold was sized from", async () => {
+    await listInstrument(testInstrument("DSKE-USD", { price_band_pct: "10", maker_fee_bps: 0, taker_fee_bps: 0 }));
+    const maker = await fundedAccount({ DSKE: "10", USD: "1000" });
+    const taker = await fundedAccount({ USD: "1000" });
+    const m = accountStub(env.ACCOUNT, maker);
+    const t = accountStub(env.ACCOUNT, taker);
+    const buy = { client_order_id: "mkt-0", instrument: "DSKE-USD", side: "buy", type: "market", size: "2" };
+    // No trade and no two-sided book yet: nothing to size the hold from.
+    expect(await t.placeOrder(taker, buy)).toMatchObject({
+      ok: false,
+      code: "order_rejected",
+      reason: "no_reference_price",
+    });
+    for (const [id, side, price] of [
+      ["a1", "sell", "100.00"],
+      ["a2", "sell", "100.00"],
+      ["a3", "sell", "120.00"],
+      ["b1", "buy", "99.00"],
+    ] as const) {
+      order(
+        await m.placeOrder(maker, {
+          client_order_id: id,
+          instrument: "DSKE-USD",
+          side,
+          type: "limit",
+          price,
+          size: "1",
+        }),
+      );
+    }
+    order(await t.placeOrder(taker, { ...buy, client_order_id: "mkt-1", size: "1" }));
+    // Last trade 100.00: the protection price is 110.00, so the 120.00 ask is out of reach.
+    const swept = order(await t.placeOrder(taker, { ...buy, client_order_id: "mkt-2", size: "3" }));
+    expect(swept.order).toMatchObject({ status: "cancelled", filled_size: "1.000", done_reason: "no_liquidity" });
+    expect(await balance(taker, "USD")).toMatchObject({ total: "800.00000000", hold: "0.00000000" });
+  });
 });
