@@ -217,4 +217,47 @@ describe("order desk", () => {
     expect(swept.order).toMatchObject({ status: "cancelled", filled_size: "1.000", done_reason: "no_liquidity" });
     expect(await balance(taker, "USD")).toMatchObject({ total: "800.00000000", hold: "0.00000000" });
   });
+
+  it("kill switch cancels open orders, releases their holds and refuses new orders", async () => {
+    await listInstrument(testInstrument("DSKF-USD"));
+    const trader = await fundedAccount({ USD: "100", DSKF: "5" });
+    const t = accountStub(env.ACCOUNT, trader);
+    const resting = { instrument: "DSKF-USD", type: "limit", size: "1" } as const;
+    order(await t.placeOrder(trader, { ...resting, client_order_id: "k1", side: "buy", price: "10.00" }));
+    order(await t.placeOrder(trader, { ...resting, client_order_id: "k2", side: "sell", price: "20.00" }));
+    await t.setTradingEnabled(trader, false);
+    const open = await t.listOrders(trader, { status: "open", limit: 10 });
+    expect(open.items).toEqual([]);
+    const done = await t.listOrders(trader, { status: "done", limit: 10 });
+    expect(done.items.map((o) => [o.client_order_id, o.status, o.done_reason])).toEqual([
+      ["k2", "cancelled", "cancel_all"],
+      ["k1", "cancelled", "cancel_all"],
+    ]);
+    expect(await balance(trader, "USD")).toMatchObject({ hold: "0.00000000", available: "100.00000000" });
+    expect(await balance(trader, "DSKF")).toMatchObject({ hold: "0.00000000" });
+    expect(await t.placeOrder(trader, { ...resting, client_order_id: "k3", side: "buy", price: "10.00" })).toMatchObject({
+      ok: false,
+      code: "order_rejected",
+      reason: "account_disabled",
+    });
+  });
+
+  it("dead-man timer cancels everything when it fires, and disarms with 0", async () => {
+    await listInstrument(testInstrument("DSKG-USD"));
+    const trader = await fundedAccount({ USD: "100" });
+    const t = accountStub(env.ACCOUNT, trader);
+    const bid = { instrument: "DSKG-USD", type: "limit", side: "buy", size: "1", price: "10.00" } as const;
+    order(await t.placeOrder(trader, { ...bid, client_order_id: "d1" }));
+    expect(await t.cancelAfter(trader, 60_000)).toMatchObject({ ok: true, cancel_at_ms: expect.any(Number) });
+    expect(await t.cancelAfter(trader, 0)).toMatchObject({ ok: true, cancel_at: null });
+    // Disarmed: running any alarm leaves the order alone.
+    await runDurableObjectAlarm(t);
+    expect((await t.listOrders(trader, { status: "open", limit: 10 })).items).toHaveLength(1);
+    await t.cancelAfter(trader, 1_000);
+    // The alarm fires by itself once the deadline passes (run it in case it has not yet).
+    await new Promise((r) => setTimeout(r, 1_100));
+    await runDurableObjectAlarm(t);
+    expect((await t.listOrders(trader, { status: "open", limit: 10 })).items).toEqual([]);
+    expect(await t.getOrder(trader, { client_order_id: "d1" })).toMatchObject({ status: "cancelled" });
+  });
 });
