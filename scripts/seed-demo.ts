@@ -9,6 +9,8 @@
  *
  * A key's secret exists only in the reply that created it: it is printed for
  * new accounts only; for an account that already existed, its keys were made earlier.
+ * `npm run dev` (scripts/dev.ts) calls `seedDemo` at start-up and keeps the keys it
+ * created in `.wrangler/demo-keys.json`, so it can print them at every start.
  */
 
 interface Demo {
@@ -52,14 +54,18 @@ function option(name: string): string | undefined {
   return inline?.slice(name.length + 3);
 }
 
-if (process.argv.includes("--help") || process.argv.includes("-h")) {
-  console.log("usage: npm run seed:demo -- [--url http://127.0.0.1:8787] [--token OPERATOR_TOKEN]");
-  process.exit(0);
+/** A key created by the seed: its secret is in this reply only. */
+export interface DemoKey {
+  account: string;
+  key_id: string;
+  secret: string;
 }
 
-const base = (option("url") ?? process.env.API_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
-const token = option("token") ?? process.env.OPERATOR_TOKEN ?? "dev-operator-token";
-const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+interface Target {
+  base: string;
+  headers: Record<string, string>;
+  log: (line: string) => void;
+}
 
 /** The fields of the replies this script reads. */
 interface Reply {
@@ -72,12 +78,13 @@ interface Reply {
   } | null;
 }
 
-async function call(method: string, path: string, body?: unknown): Promise<Reply> {
+async function call(target: Target, method: string, path: string, body?: unknown): Promise<Reply> {
+  const { base } = target;
   let res: Response;
   try {
     res = await fetch(`${base}/v1${path}`, {
       method,
-      headers,
+      headers: target.headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
@@ -98,39 +105,71 @@ function fail(what: string, r: Reply): never {
   throw new Error(`${what}: HTTP ${r.status} ${r.json?.code ?? ""} ${r.json?.detail ?? ""}${hint}`);
 }
 
-async function seed(demo: Demo): Promise<void> {
-  const created = await call("POST", "/admin/accounts", {
+async function seed(target: Target, demo: Demo): Promise<DemoKey | undefined> {
+  const log = target.log;
+  let created_key: DemoKey | undefined;
+  const created = await call(target, "POST", "/admin/accounts", {
     account_id: demo.account,
     name: demo.name,
     api_key: { name: "demo", scopes: ["read", "trade"] },
   });
   if (created.status === 201) {
     const key = created.json?.api_key;
-    console.log(`${demo.account}: created`);
-    console.log(`  api key id: ${key?.id}`);
-    console.log(`  api secret: ${key?.secret}   (shown once: keep it)`);
+    log(`${demo.account}: created`);
+    log(`  api key id: ${key?.id}`);
+    log(`  api secret: ${key?.secret}   (shown once: keep it)`);
+    if (key?.id && key.secret) created_key = { account: demo.account, key_id: key.id, secret: key.secret };
   } else if (created.status === 409 && created.json?.code === "account_exists") {
-    console.log(`${demo.account}: already exists; its API keys were created earlier (secrets are shown only once).`);
+    log(`${demo.account}: already exists; its API keys were created earlier (secrets are shown only once).`);
   } else {
     fail(`creating ${demo.account}`, created);
   }
   for (const [asset, amount] of demo.deposits) {
     const reference = `demo-seed-${demo.account}-${asset}`;
-    const r = await call("POST", `/admin/accounts/${demo.account}/deposits`, { asset, amount, reference });
-    if (r.status === 201) console.log(`  deposited ${amount} ${asset}`);
-    else if (r.status === 200) console.log(`  ${amount} ${asset} was deposited before (${reference})`);
+    const r = await call(target, "POST", `/admin/accounts/${demo.account}/deposits`, { asset, amount, reference });
+    if (r.status === 201) log(`  deposited ${amount} ${asset}`);
+    else if (r.status === 200) log(`  ${amount} ${asset} was deposited before (${reference})`);
     else fail(`depositing ${asset} to ${demo.account}`, r);
   }
-  const balances = await call("GET", `/admin/accounts/${demo.account}/balances`);
+  const balances = await call(target, "GET", `/admin/accounts/${demo.account}/balances`);
   if (balances.status !== 200) fail(`reading ${demo.account}'s balances`, balances);
-  for (const b of balances.json?.balances ?? []) console.log(`  ${b.asset.padEnd(5)} available ${b.available}`);
+  for (const b of balances.json?.balances ?? []) log(`  ${b.asset.padEnd(5)} available ${b.available}`);
+  return created_key;
 }
 
-try {
-  console.log(`Seeding ${base}`);
-  for (const demo of DEMO) await seed(demo);
-  console.log('Done. Get a token: POST /v1/auth/token {"api_key": "<id>", "api_secret": "<secret>"}');
-} catch (err) {
-  console.error(`seed-demo: ${(err as Error).message}`);
-  process.exit(1);
+/** Seeds `base` with the demo accounts; the keys it created (none for accounts that existed). */
+export async function seedDemo(options: {
+  base: string;
+  token: string;
+  log?: (line: string) => void;
+}): Promise<DemoKey[]> {
+  const target: Target = {
+    base: options.base.replace(/\/+$/, ""),
+    headers: { authorization: `Bearer ${options.token}`, "content-type": "application/json" },
+    log: options.log ?? ((line) => console.log(line)),
+  };
+  target.log(`Seeding ${target.base}`);
+  const keys: DemoKey[] = [];
+  for (const demo of DEMO) {
+    const key = await seed(target, demo);
+    if (key) keys.push(key);
+  }
+  return keys;
+}
+
+if (process.argv[1]?.endsWith("seed-demo.ts")) {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log("usage: npm run seed:demo -- [--url http://127.0.0.1:8787] [--token OPERATOR_TOKEN]");
+    process.exit(0);
+  }
+  try {
+    await seedDemo({
+      base: option("url") ?? process.env.API_URL ?? "http://127.0.0.1:8787",
+      token: option("token") ?? process.env.OPERATOR_TOKEN ?? "dev-operator-token",
+    });
+    console.log('Done. Get a token: POST /v1/auth/token {"api_key": "<id>", "api_secret": "<secret>"}');
+  } catch (err) {
+    console.error(`seed-demo: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
