@@ -47,15 +47,21 @@ describe("Account object", () => {
     expect((await tables(account)).sort()).toEqual([
       "account",
       "api_keys",
+      "book_cursors",
+      "fills",
       "ledger_balances",
       "ledger_entries",
       "ledger_fills",
       "ledger_holds",
       "ledger_transactions",
       "nonces",
+      "orders",
       "refresh_families",
       "refresh_tokens",
+      "requests",
       "transfers",
+      "user_feed",
+      "user_subscribers",
     ]);
     // The secret itself is stored nowhere.
     const stored = await runInDurableObject(stub, async (_obj, state) =>

@@ -14,6 +14,7 @@ import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
 import { importJWK, jwtVerify } from "jose";
 import type { Scope } from "../../workers/api/auth-context.ts";
+import { FEES_NAME } from "../fees/index.ts";
 import { registryStub } from "../instrument-registry/index.ts";
 import { orderBookStub } from "../order-book/address.ts";
 import type { DeliveryAck, OutboxRow } from "../order-book/outbox.ts";
@@ -39,6 +40,7 @@ import {
   type OrderOutcome,
   PENDING_RESOLVE_MS,
 } from "./orders/desk.ts";
+import { FeeTally } from "./orders/fee-tally.ts";
 import {
   type AmendOrder,
   type CancelAll,
@@ -48,7 +50,7 @@ import {
   type OrderRef,
 } from "./orders/input.ts";
 import { InstrumentCache } from "./orders/instruments.ts";
-import type { OrderView } from "./orders/record.ts";
+import { type OrderView, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
 import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
@@ -63,6 +65,7 @@ import type {
   SignedRequestOk,
   TokenLifetimes,
 } from "./types.ts";
+import { UserFeed, type UserShardRpc, type UserSubscribeReply } from "./user-feed.ts";
 
 export type * from "./funds.ts";
 export type { EntryQuery } from "./ledger-store.ts";
@@ -71,6 +74,7 @@ export type { OrderView } from "./orders/record.ts";
 export type { FillView } from "./orders/settle.ts";
 export type { Page, RequestRecord } from "./orders/store.ts";
 export type * from "./types.ts";
+export type { UserMessage, UserSnapshot, UserSubscribeReply } from "./user-feed.ts";
 
 /** Idempotency records are kept this long. */
 const REQUEST_TTL_MS = 24 * 3_600_000;
@@ -177,6 +181,8 @@ export class Account extends DurableObject {
   /** Order entry, loaded with the schema. */
   private desk: OrderDesk | undefined;
   private orderStore: OrderStore | undefined;
+  /** The user channel's subscribed feed shards and message sequence, loaded with the desk. */
+  private userFeed: UserFeed | undefined;
   private readonly instruments: InstrumentCache;
   /** Mutations in flight by Idempotency-Key: a concurrent retry waits for the first. */
   private readonly keyed = new Map<string, Promise<StoredOutcome | KeyReused>>();
@@ -368,14 +374,14 @@ export class Account extends DurableObject {
   async deposit(account: string, input: TransferInput): Promise<TransferResult> {
     this.check(account);
     const funds = this.fundsOf(account);
-    return "ok" in funds ? funds : funds.transfer(account, "deposit", input);
+    return "ok" in funds ? funds : this.published(funds.transfer(account, "deposit", input));
   }
 
   /** Debits available `asset` once per `reference` (operator); never below zero available. */
   async withdraw(account: string, input: TransferInput): Promise<TransferResult> {
     this.check(account);
     const funds = this.fundsOf(account);
-    return "ok" in funds ? funds : funds.transfer(account, "withdrawal", input);
+    return "ok" in funds ? funds : this.published(funds.transfer(account, "withdrawal", input));
   }
 
   /** Per asset total, hold and available (decimal strings), and the kill switch. */
@@ -419,6 +425,14 @@ export class Account extends DurableObject {
       changed_at: at === null ? null : new Date(at).toISOString(),
       changed_at_ms: at,
     };
+  }
+
+  /** A done transfer also reaches the account's user channel as a balance change. */
+  private published(result: TransferResult): TransferResult {
+    if (result.ok && !result.replayed) {
+      this.userFeed?.publish({ orders: [], fills: [], assets: [result.outcome.asset] });
+    }
+    return result;
   }
 
   // ── orders ─────────────────────────────────────────────────────────────
@@ -524,6 +538,25 @@ export class Account extends DurableObject {
     return { through: desk.applyBookEvents(instrument, rows) };
   }
 
+  // ── user channel ───────────────────────────────────────────────────────
+
+  /**
+   * A feed shard subscribes this account's user channel: it is registered for pushes
+   * (`FeedShard.pushUser`) and gets the snapshot its sockets start from.
+   */
+  async userSubscribe(account: string, shard: string): Promise<UserSubscribeReply> {
+    this.check(account);
+    const feed = this.userFeed;
+    if (!this.self || !feed) return { ok: false, code: "account_not_found", message: `No account ${account}.` };
+    return { ok: true, snapshot: feed.subscribe(shard) };
+  }
+
+  /** A feed shard has no socket left on this account's user channel. */
+  async userUnsubscribe(account: string, shard: string): Promise<void> {
+    this.check(account);
+    this.userFeed?.unsubscribe(shard);
+  }
+
   /** Fires the dead-man timer, resolves orders whose book answer was lost, forgets old idempotency records. */
   override async alarm(): Promise<void> {
     const self = this.self;
@@ -531,11 +564,14 @@ export class Account extends DurableObject {
     if (!self || !desk) return;
     const now = Date.now();
     if (self.cancel_after_at !== null && self.cancel_after_at <= now) {
-      self.cancel_after_at = null;
-      this.sql`UPDATE account SET cancel_after_at = NULL WHERE id = 1`;
-      await desk.cancelAll();
+      const outcome = await desk.cancelAll();
+      // Disarmed once everything is cancelled; a book that did not answer is tried again in a second.
+      const retryAt = outcome.ok ? null : Date.now() + 1_000;
+      self.cancel_after_at = retryAt;
+      this.sql`UPDATE account SET cancel_after_at = ${retryAt} WHERE id = 1`;
     }
     await desk.resolvePending(now - PENDING_RESOLVE_MS);
+    await desk.reportFees();
     this.orderStore?.pruneRequests(now - REQUEST_TTL_MS);
     await this.armAlarm();
   }
@@ -543,7 +579,9 @@ export class Account extends DurableObject {
   /** Sets the alarm to the dead-man deadline, or soon while orders wait for their book. */
   private async armAlarm(): Promise<void> {
     const deadline = this.self?.cancel_after_at ?? null;
-    const pending = (this.desk?.pendingSince(Number.MAX_SAFE_INTEGER).length ?? 0) > 0;
+    // Pending orders and unreported fees are retried soon.
+    const pending =
+      (this.desk?.pendingSince(Number.MAX_SAFE_INTEGER).length ?? 0) > 0 || (this.desk?.feesUnreported() ?? false);
     const resolveAt = pending ? Date.now() + PENDING_RESOLVE_MS : null;
     const next = deadline === null ? resolveAt : resolveAt === null ? deadline : Math.min(deadline, resolveAt);
     if (next === null) await this.ctx.storage.deleteAlarm();
@@ -577,7 +615,7 @@ export class Account extends DurableObject {
       };
     }
     const call = run().then((outcome) => {
-      if (outcome.ok || outcome.code !== "order_status_unknown") {
+      if (!statusUnknown(outcome)) {
         store.saveRequest({ key, fingerprint, operation, outcome, created_at: Date.now() });
       }
       return this.afterMutation(outcome);
@@ -624,7 +662,10 @@ export class Account extends DurableObject {
     this.orderStore = new OrderStore(this.sql);
     if (this.self) this.desk = this.createDesk(this.self.account_id, funds, this.orderStore);
     this.migrated = true;
-    if (this.desk && this.desk.pendingSince(Number.MAX_SAFE_INTEGER).length > 0) await this.armAlarm();
+    // Orders left waiting for their book, or fees not yet reported, before a restart: the alarm finishes them.
+    if (this.desk && (this.desk.pendingSince(Number.MAX_SAFE_INTEGER).length > 0 || this.desk.feesUnreported())) {
+      await this.armAlarm();
+    }
   }
 
   /** The account's funds, or not found for an account never created (without writing storage). */
@@ -661,6 +702,14 @@ export class Account extends DurableObject {
 
   private createDesk(account: string, funds: Funds, store: OrderStore): OrderDesk {
     const env = this.env;
+    const feed = new UserFeed({
+      sql: this.sql,
+      account,
+      shard: (name) => env.FEED_SHARD.get(env.FEED_SHARD.idFromName(name)) as unknown as UserShardRpc,
+      openOrders: () => this.desk?.openOrders().map(orderView) ?? [],
+      balances: () => funds.balances(),
+    });
+    this.userFeed = feed;
     return new OrderDesk({
       account,
       store,
@@ -669,6 +718,25 @@ export class Account extends DurableObject {
       book: (instrument) => orderBookStub(env.ORDER_BOOK, instrument),
       tradingEnabled: () => this.self?.trading_enabled === 1,
       maxOpenOrders: env.MAX_OPEN_ORDERS === undefined ? undefined : Number(env.MAX_OPEN_ORDERS),
+      fees: {
+        tally: new FeeTally(this.ctx.storage.kv),
+        report: async (version, totals) => {
+          try {
+            return await env.FEES.getByName(FEES_NAME).report(account, version, totals);
+          } catch (err) {
+            await this.armAlarm();
+            throw err;
+          }
+        },
+      },
+      onUpdates: (updates) => {
+        try {
+          feed.publish(updates);
+        } catch (err) {
+          // The change is committed; the user channel's subscribers resync at their next message.
+          console.error(JSON.stringify({ level: "error", msg: "user channel publish failed", error: String(err) }));
+        }
+      },
     });
   }
 
@@ -688,4 +756,10 @@ export class Account extends DurableObject {
 
 function invalid(message: string): DeskError {
   return { ok: false, code: "invalid_order", message };
+}
+
+/** An outcome not to store under its key: some order's book call did not answer, so a repeat must try again. */
+function statusUnknown(outcome: StoredOutcome): boolean {
+  if (!outcome.ok) return outcome.code === "order_status_unknown";
+  return "results" in outcome && outcome.results.some((r) => !r.ok && r.code === "order_status_unknown");
 }

@@ -177,4 +177,15 @@ export const ACCOUNT_MIGRATIONS: SQLSchemaMigration[] = [
       ALTER TABLE account ADD COLUMN cancel_after_at INTEGER;
     `,
   },
+  {
+    idMonotonicInc: 4,
+    description: "user channel: feed shards subscribed to the account, and its message sequence",
+    sql: `
+      -- Feed shards with sockets on this account's user channel; since = registration generation.
+      CREATE TABLE user_subscribers (shard TEXT PRIMARY KEY, since INTEGER NOT NULL);
+
+      -- The last seq given to a user-channel message (contiguous per account).
+      CREATE TABLE user_feed (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+    `,
+  },
 ];

@@ -14,35 +14,50 @@
  *
  * The literal text frame `ping` is answered `pong` by the runtime without
  * waking the shard; JSON requests are handled in `webSocketMessage`.
+ *
+ * A socket that sent `auth` (a bearer access token, `session.ts`) may also
+ * enter orders (`orders.ts`, run by its Account object) and subscribe its
+ * account's private `user` channel, which the Account pushes here
+ * (`pushUser`, `user-channel.ts`). With cancel-on-disconnect, closing the
+ * socket — even after hibernation — cancels the account's open orders.
  */
 import { DurableObject } from "cloudflare:workers";
 import { type FeedMessage, PUBLIC_CHANNELS } from "../../shared/feed/messages.ts";
+import { accountStub } from "../account/ids.ts";
+import type { UserMessage } from "../account/user-feed.ts";
 import { Books, type BooksEnv } from "./books.ts";
 import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "./limits.ts";
+import { isOrderMethod, OrderEntry } from "./orders.ts";
 import {
   CLOSE_CODES,
   errorFrame,
   type FeedErrorCode,
+  frameBytes,
   type HeartbeatMessage,
   isChannel,
   issues,
   parseRequest,
   parseStreamKey,
   parseSubscribeParam,
+  type ReplyErrorCode,
   type ReplyFrame,
   type RequestId,
   resumePoint,
   type StreamErrorMessage,
   type StreamKey,
+  type StreamsParams,
   StreamsParamsSchema,
   SYMBOL_PATTERN,
   streamKey,
+  USER_CHANNEL,
   type WelcomeMessage,
 } from "./protocol.ts";
+import { type Answer, type Session, type SessionEnv, Sessions } from "./session.ts";
 import { type Client, type Cursor, Stream } from "./streams.ts";
 import { FeedSocket, type SocketHooks } from "./subscriptions.ts";
+import { UserChannels, type UserClient, type UserErrorMessage } from "./user-channel.ts";
 
-export interface FeedEnv extends FeedLimitsEnv, BooksEnv {}
+export interface FeedEnv extends FeedLimitsEnv, BooksEnv, SessionEnv {}
 
 /** The Worker names the shard it forwards an upgrade to (the object may not know its own name). */
 export const SHARD_HEADER = "x-feed-shard";
@@ -52,13 +67,30 @@ export class FeedShard extends DurableObject<FeedEnv> {
   private readonly books: Books;
   private readonly sockets = new Map<WebSocket, FeedSocket>();
   private readonly streams = new Map<StreamKey, Stream>();
-  private readonly hooks: SocketHooks = { closed: (socket) => this.drop(socket) };
+  private readonly hooks: SocketHooks = { closed: (socket) => void this.drop(socket) };
+  private readonly users: UserChannels;
+  private readonly sessions: Sessions;
+  private readonly orders: OrderEntry;
+  /** Sockets already dropped (their close event must not cancel twice). */
+  private readonly dropped = new WeakSet<WebSocket>();
   private name: string | undefined;
 
   constructor(ctx: DurableObjectState, env: FeedEnv) {
     super(ctx, env);
     this.limits = feedLimits(env);
     this.books = new Books(env, () => this.shardName());
+    if (!env.ACCOUNT) throw new Error("FeedShard needs the ACCOUNT binding: declare it in wrangler.toml.");
+    this.users = new UserChannels(
+      (account) => accountStub(env.ACCOUNT, account),
+      () => this.shardName(),
+      (client, account, error) => this.userFailed(client, account, error),
+    );
+    const answer: Answer = {
+      reply: (socket, id, result) => this.reply(socket, id, result),
+      fail: (socket, id, code, message, details) => this.fail(socket, id, code, message, details),
+    };
+    this.sessions = new Sessions(env, answer);
+    this.orders = new OrderEntry(env, this.sessions, answer);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.name = ctx.id.name;
     if (this.name === undefined) {
@@ -71,6 +103,8 @@ export class FeedShard extends DurableObject<FeedEnv> {
       const socket = FeedSocket.restore(ctx, ws, this.limits, this.hooks);
       this.sockets.set(ws, socket);
       for (const key of socket.subscriptions()) this.join(socket, key);
+      // Its cursor is unknown: the next push resyncs it with a snapshot.
+      if (socket.user && socket.session) this.users.join(socket, socket.session.account);
     }
   }
 
@@ -96,7 +130,8 @@ export class FeedShard extends DurableObject<FeedEnv> {
     if ("error" in parsed) return new Response(parsed.error, { status: 400 });
 
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    const socket = FeedSocket.accept(this.ctx, server, parsed.keys, this.limits, this.hooks);
+    const ip = request.headers.get("cf-connecting-ip") ?? undefined;
+    const socket = FeedSocket.accept(this.ctx, server, parsed.keys, this.limits, this.hooks, ip);
     this.sockets.set(server, socket);
     const welcome: WelcomeMessage = {
       type: "welcome",
@@ -124,7 +159,8 @@ export class FeedShard extends DurableObject<FeedEnv> {
     const now = Date.now();
     socket.acknowledge(now);
     this.drain(socket);
-    const text = typeof message === "string" && message.length <= this.limits.maxFrameBytes ? message : undefined;
+    const max = this.limits.maxFrameBytes;
+    const text = typeof message === "string" && frameBytes(message, max) <= max ? message : undefined;
     const request = text === undefined ? undefined : parseRequest(text);
     if (!socket.rate.allow(now)) {
       return this.violation(
@@ -147,31 +183,50 @@ export class FeedShard extends DurableObject<FeedEnv> {
       case "unsubscribe":
         return this.unsubscribe(socket, request.id, request.params);
       case "list":
-        return this.reply(socket, request.id, { subscriptions: socket.subscriptions() });
+        return this.reply(socket, request.id, { subscriptions: this.subscriptionsOf(socket) });
       case "ping":
         return this.reply(socket, request.id, { pong: true, time: now });
+      case "auth":
+        return this.sessions.auth(socket, request.id, request.params);
+      case "session.cancel_on_disconnect":
+        return this.sessions.setCancelOnDisconnect(socket, request.id, request.params);
+      default:
+        if (isOrderMethod(request.method))
+          return this.orders.handle(socket, request.id, request.method, request.params);
     }
   }
 
   private async subscribe(socket: FeedSocket, id: RequestId, raw: unknown): Promise<void> {
     const streams = await this.requestedStreams(socket, id, raw);
     if (!streams || !socket.open) return;
+    let session: Session | undefined;
+    if (streams.user) {
+      session = this.sessions.require(socket, id, "read", "The user channel");
+      if (!session || !(await this.sessions.stillValid(socket, id, session)) || !socket.open) return;
+    }
     const fresh = streams.keys.filter((k) => !socket.cursors.has(k));
-    if (socket.cursors.size + fresh.length > this.limits.maxSubscriptions) {
+    const freshUser = streams.user && !socket.user ? 1 : 0;
+    const held = socket.cursors.size + (socket.user ? 1 : 0);
+    if (held + fresh.length + freshUser > this.limits.maxSubscriptions) {
       return this.violation(
         socket,
         id,
         "too_many_subscriptions",
-        `A socket may hold ${this.limits.maxSubscriptions} subscriptions; it has ${socket.cursors.size} and asked for ${fresh.length} more: unsubscribe some or open another socket.`,
+        `A socket may hold ${this.limits.maxSubscriptions} subscriptions; it has ${held} and asked for ${fresh.length + freshUser} more: unsubscribe some or open another socket.`,
       );
     }
     socket.record(fresh, []);
-    this.reply(socket, id, { subscriptions: socket.subscriptions() });
+    if (freshUser) socket.recordSession({ user: true });
+    this.reply(socket, id, { subscriptions: this.subscriptionsOf(socket) });
     // Already subscribed streams are synced again: the client asked for their state.
     for (const key of streams.keys) {
       const parsed = parseStreamKey(key);
       const resumeFrom = parsed ? resumePoint(streams.params, parsed.channel, parsed.instrument) : undefined;
       this.syncStream(socket, key, resumeFrom === undefined ? {} : { resumeFrom });
+    }
+    if (session) {
+      this.users.join(socket, session.account);
+      this.users.sync(socket, session.account);
     }
   }
 
@@ -181,7 +236,18 @@ export class FeedShard extends DurableObject<FeedEnv> {
     const present = streams.keys.filter((k) => socket.cursors.has(k));
     socket.record([], present);
     for (const key of present) this.leave(socket, key);
-    this.reply(socket, id, { subscriptions: socket.subscriptions() });
+    if (streams.user && socket.user) {
+      socket.recordSession({ user: false });
+      if (socket.session) this.users.leave(socket, socket.session.account);
+    }
+    this.reply(socket, id, { subscriptions: this.subscriptionsOf(socket) });
+  }
+
+  /** What `list` and `subscribe` answer: the socket's streams, and `user` when it is on that channel. */
+  private subscriptionsOf(socket: FeedSocket): string[] {
+    const out: string[] = socket.subscriptions();
+    if (socket.user) out.push(USER_CHANNEL);
+    return out;
   }
 
   /** Validates `subscribe`/`unsubscribe` params; answers the error and returns undefined if invalid. */
@@ -189,7 +255,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
     socket: FeedSocket,
     id: RequestId,
     raw: unknown,
-  ): Promise<{ keys: StreamKey[]; params: ReturnType<typeof StreamsParamsSchema.parse> } | undefined> {
+  ): Promise<{ keys: StreamKey[]; params: StreamsParams; user: boolean } | undefined> {
     const parsed = StreamsParamsSchema.safeParse(raw);
     if (!parsed.success) {
       this.fail(
@@ -201,17 +267,28 @@ export class FeedShard extends DurableObject<FeedEnv> {
       return undefined;
     }
     const params = parsed.data;
-    const badChannels = params.channels.filter((c) => !isChannel(c));
+    const user = params.channels.includes(USER_CHANNEL);
+    const channels = params.channels.filter((c) => c !== USER_CHANNEL);
+    const badChannels = channels.filter((c) => !isChannel(c));
     if (badChannels.length > 0) {
       this.fail(
         socket,
         id,
         "unknown_channel",
-        `Unknown channel ${badChannels.join(", ")}; use ${PUBLIC_CHANNELS.join(", ")}.`,
+        `Unknown channel ${badChannels.join(", ")}; use ${[...PUBLIC_CHANNELS, USER_CHANNEL].join(", ")}.`,
       );
       return undefined;
     }
-    const symbols = [...new Set(params.instruments)];
+    if (channels.length > 0 && params.instruments === undefined) {
+      this.fail(
+        socket,
+        id,
+        "invalid_params",
+        `params are {channels: [...], instruments: [...], resume_from?}: instruments: required for ${channels.join(", ")}`,
+      );
+      return undefined;
+    }
+    const symbols = channels.length > 0 ? [...new Set(params.instruments)] : [];
     const malformed = symbols.filter((s) => !SYMBOL_PATTERN.test(s));
     let resolved: Map<string, unknown>;
     try {
@@ -227,11 +304,29 @@ export class FeedShard extends DurableObject<FeedEnv> {
     }
     const keys: StreamKey[] = [];
     for (const instrument of symbols) {
-      for (const channel of new Set(params.channels)) {
+      for (const channel of new Set(channels)) {
         if (isChannel(channel)) keys.push(streamKey(channel, instrument));
       }
     }
-    return { keys, params };
+    return { keys, params, user };
+  }
+
+  // ── account → shard: the user channel ────────────────────────────────
+
+  /**
+   * Delivers an account's user-channel messages to its sockets here.
+   * `subscribed: false` tells the account that no socket here is on its channel any more.
+   */
+  async pushUser(account: string, messages: UserMessage[]): Promise<{ subscribed: boolean }> {
+    return { subscribed: this.users.push(account, messages) };
+  }
+
+  private userFailed(client: UserClient, account: string, error: UserErrorMessage): void {
+    const socket = client as FeedSocket;
+    this.users.leave(socket, account);
+    if (!socket.open) return;
+    socket.recordSession({ user: false });
+    socket.sendJson(error);
   }
 
   private reply(socket: FeedSocket, id: RequestId, result: unknown): void {
@@ -239,8 +334,14 @@ export class FeedShard extends DurableObject<FeedEnv> {
     socket.sendJson(frame);
   }
 
-  private fail(socket: FeedSocket, id: RequestId | null, code: FeedErrorCode, message: string): void {
-    socket.sendJson(errorFrame(id, code, message));
+  private fail(
+    socket: FeedSocket,
+    id: RequestId | null,
+    code: ReplyErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+  ): void {
+    socket.sendJson(errorFrame(id, code, message, details));
   }
 
   /** Answers a limit violation; too many of them close the socket (1008). */
@@ -258,25 +359,38 @@ export class FeedShard extends DurableObject<FeedEnv> {
   // ── onClose ──────────────────────────────────────────────────────────
 
   override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
-    const socket = this.sockets.get(ws);
-    if (socket) {
-      socket.markClosed();
-      this.drop(socket);
-    }
+    const cancelling = this.disconnected(ws);
     try {
       // Complete the closing handshake (1005/1006 are not codes one may send).
       ws.close(code === 1005 || code === 1006 ? 1000 : code, "bye");
     } catch {
       // Already closed.
     }
+    await cancelling;
   }
 
   override async webSocketError(ws: WebSocket, _error: unknown): Promise<void> {
+    await this.disconnected(ws);
+  }
+
+  /** The client is gone: drops its socket; resolves when cancel-on-disconnect (if any) is done. */
+  private disconnected(ws: WebSocket): Promise<void> | undefined {
     const socket = this.sockets.get(ws);
     if (socket) {
       socket.markClosed();
-      this.drop(socket);
+      return this.drop(socket);
     }
+    if (this.dropped.has(ws)) return undefined;
+    // Not indexed (should not happen): its attachment still says whether to cancel.
+    this.dropped.add(ws);
+    let ghost: FeedSocket;
+    try {
+      ghost = FeedSocket.restore(this.ctx, ws, this.limits, this.hooks);
+    } catch {
+      return undefined;
+    }
+    ghost.markClosed();
+    return this.orders.cancelOnDisconnect(ghost);
   }
 
   // ── onAlarm: heartbeats ──────────────────────────────────────────────
@@ -297,6 +411,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
       this.drain(socket);
       const seqs: Record<string, number | null> = {};
       for (const [key, cursor] of socket.cursors) seqs[key] = cursor.syncing !== 0 ? null : (cursor.last ?? null);
+      if (socket.user && socket.session) seqs[USER_CHANNEL] = this.users.last(socket, socket.session.account);
       const heartbeat: HeartbeatMessage = { type: "heartbeat", time: now, seqs };
       socket.sendJson(heartbeat);
     }
@@ -383,9 +498,13 @@ export class FeedShard extends DurableObject<FeedEnv> {
     }
   }
 
-  private drop(socket: FeedSocket): void {
-    if (!this.sockets.delete(socket.ws)) return;
+  /** Forgets a closed socket; resolves when its cancel-on-disconnect (if any) is done. */
+  private drop(socket: FeedSocket): Promise<void> | undefined {
+    if (!this.sockets.delete(socket.ws)) return undefined;
+    this.dropped.add(socket.ws);
     for (const key of [...socket.cursors.keys()]) this.leave(socket, key);
+    if (socket.user && socket.session) this.users.leave(socket, socket.session.account);
+    return this.orders.cancelOnDisconnect(socket);
   }
 
   private streamFailed(client: Client, stream: Stream, error: StreamErrorMessage): void {

@@ -11,9 +11,14 @@
  * control messages below (`welcome`, `resumed`, `resync`, `heartbeat`,
  * `error`). A stream is one channel of one instrument, named
  * `"<channel>:<instrument>"`, e.g. `"level2:BTC-USD"`.
+ *
+ * After `auth` (a bearer access token), a socket may also enter orders
+ * (`order.*`, see `orders.ts`) and subscribe its account's private `user`
+ * channel (see `user-channel.ts`).
  */
 import { z } from "zod";
 import { PUBLIC_CHANNELS, type PublicChannel } from "../../shared/feed/messages.ts";
+import type { DeskErrorCode } from "../account/orders/desk.ts";
 
 /** Stable error codes of replies and stream errors. Never rename one; add new ones. */
 export const FEED_ERROR_CODES = [
@@ -27,8 +32,17 @@ export const FEED_ERROR_CODES = [
   "too_many_subscriptions",
   "rate_limited",
   "unavailable",
+  "unauthenticated",
+  "missing_scope",
+  "account_mismatch",
 ] as const;
 export type FeedErrorCode = (typeof FEED_ERROR_CODES)[number];
+
+/** Codes of error replies: the shard's own, and the order desk's for order methods (`orders.ts`). */
+export type ReplyErrorCode = FeedErrorCode | DeskErrorCode;
+
+/** The private channel of an authenticated socket's account; it names no instrument. */
+export const USER_CHANNEL = "user";
 
 /** WebSocket close codes the shard uses, with the reason it gives. */
 export const CLOSE_CODES = {
@@ -38,7 +52,18 @@ export const CLOSE_CODES = {
   slowConsumer: 4008,
 } as const;
 
-export const METHODS = ["subscribe", "unsubscribe", "list", "ping"] as const;
+export const METHODS = [
+  "subscribe",
+  "unsubscribe",
+  "list",
+  "ping",
+  "auth",
+  "session.cancel_on_disconnect",
+  "order.place",
+  "order.cancel",
+  "order.amend",
+  "order.cancel_all",
+] as const;
 export type Method = (typeof METHODS)[number];
 
 export const RequestIdSchema = z.union([z.string().min(1).max(64), z.number().int().safe()]);
@@ -55,11 +80,14 @@ export const SYMBOL_PATTERN = /^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/;
 
 const Seq = z.number().int().nonnegative().safe();
 
-/** Params of `subscribe` and `unsubscribe`. Channel names are checked after parsing, for a precise error code. */
+/**
+ * Params of `subscribe` and `unsubscribe`. Channel names are checked after parsing, for a precise error code.
+ * `instruments` is required unless the only channel is `user`.
+ */
 export const StreamsParamsSchema = z
   .object({
     channels: z.array(z.string().max(32)).min(1).max(16),
-    instruments: z.array(z.string().max(32)).min(1).max(100),
+    instruments: z.array(z.string().max(32)).min(1).max(100).optional(),
     /**
      * Replay from after this sequence instead of a snapshot: one number for every
      * stream, or per `"<instrument>"` or `"<channel>:<instrument>"` (the latter wins).
@@ -180,7 +208,8 @@ export interface ReplyFrame {
 
 export interface ErrorFrame {
   id: RequestId | null;
-  error: { code: FeedErrorCode; message: string };
+  /** Order methods add the desk's details: `reason`, `order`, amounts. */
+  error: { code: ReplyErrorCode; message: string } & Record<string, unknown>;
 }
 
 /** First message on every socket. */
@@ -216,7 +245,10 @@ export interface ResyncMessage {
   reason: string;
 }
 
-/** Periodic: the last `seq` sent on each of the socket's streams (null while a snapshot is on its way). */
+/**
+ * Periodic: the last `seq` sent on each of the socket's streams, and under `user` on its
+ * user channel (null while a snapshot is on its way, or unknown after the shard restarted).
+ */
 export interface HeartbeatMessage {
   type: "heartbeat";
   time: number;
@@ -232,6 +264,20 @@ export interface StreamErrorMessage {
   message: string;
 }
 
-export function errorFrame(id: RequestId | null, code: FeedErrorCode, message: string): ErrorFrame {
-  return { id, error: { code, message } };
+export function errorFrame(
+  id: RequestId | null,
+  code: ReplyErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+): ErrorFrame {
+  return { id, error: { ...details, code, message } };
+}
+
+/**
+ * A frame's size for the limit check: above `limit` exactly when its UTF-8 length is
+ * (the bytes are counted only when the length in UTF-16 units leaves any doubt).
+ */
+export function frameBytes(text: string, limit: number): number {
+  if (text.length > limit || text.length * 3 <= limit) return text.length;
+  return new TextEncoder().encode(text).byteLength;
 }

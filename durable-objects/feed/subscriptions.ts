@@ -13,11 +13,16 @@
  * Cursors (the last seq sent per stream), rate windows and slow-consumer
  * counters are in memory only: after a wake each cursor is unknown and the
  * stream resyncs the socket with a fresh snapshot at its next update.
+ *
+ * The attachment also keeps the socket's session (after `auth`), whether it
+ * is on its account's `user` channel, its cancel-on-disconnect flag and the
+ * client address it connected from, so all of them survive hibernation.
  */
 import { batchFrame } from "../../shared/feed/messages.ts";
 import type { FeedLimits } from "./limits.ts";
 import { RateWindow } from "./limits.ts";
 import { CLOSE_CODES, parseStreamKey, type StreamKey } from "./protocol.ts";
+import type { Session } from "./session.ts";
 import type { Client, Cursor } from "./streams.ts";
 
 /** The attachment, namespaced so other state can share the socket later. */
@@ -27,6 +32,14 @@ interface Attachment {
     connected_at: number;
     added: StreamKey[];
     removed: StreamKey[];
+    /** Set by `auth`. */
+    session?: Session;
+    /** Subscribed to the session account's `user` channel. */
+    user?: boolean;
+    /** Cancel the account's open orders when this socket closes. */
+    cod?: boolean;
+    /** The client address the upgrade came from (checked against a key's IP allowlist). */
+    ip?: string;
   };
 }
 
@@ -42,6 +55,12 @@ export class FeedSocket implements Client {
   readonly cursors = new Map<StreamKey, Cursor>();
   readonly rate: RateWindow;
   violations = 0;
+  /** Order requests in flight: cancel-on-disconnect waits for them. */
+  readonly pending = new Set<Promise<unknown>>();
+  private sessionState: Session | undefined;
+  private userState: boolean;
+  private codState: boolean;
+  private readonly ipAddress: string | undefined;
   private readonly ctx: DurableObjectState;
   private readonly limits: FeedLimits;
   private readonly hooks: SocketHooks;
@@ -71,6 +90,10 @@ export class FeedSocket implements Client {
     this.added = new Set(state.added);
     this.removed = new Set(state.removed);
     this.connectedAt = state.connected_at;
+    this.sessionState = state.session;
+    this.userState = state.user ?? false;
+    this.codState = state.cod ?? false;
+    this.ipAddress = state.ip;
     this.ackedAt = Date.now();
     this.rate = new RateWindow(limits.messagesPerSecond);
   }
@@ -82,9 +105,11 @@ export class FeedSocket implements Client {
     streams: StreamKey[],
     limits: FeedLimits,
     hooks: SocketHooks,
+    ip?: string,
   ): FeedSocket {
     ctx.acceptWebSocket(ws, streams);
     const state: Attachment["__feed"] = { v: 1, connected_at: Date.now(), added: [], removed: [] };
+    if (ip) state.ip = ip;
     const socket = new FeedSocket(ctx, ws, limits, hooks, streams, state);
     socket.persist();
     return socket;
@@ -119,10 +144,45 @@ export class FeedSocket implements Client {
     this.persist();
   }
 
+  /** The session set by `auth`, if any. */
+  get session(): Session | undefined {
+    return this.sessionState;
+  }
+
+  /** On the session account's `user` channel. */
+  get user(): boolean {
+    return this.userState;
+  }
+
+  /** Cancels the account's open orders when the socket closes. */
+  get cancelOnDisconnect(): boolean {
+    return this.codState;
+  }
+
+  get ip(): string | undefined {
+    return this.ipAddress;
+  }
+
+  /** Records the session state in the attachment (so it survives hibernation). */
+  recordSession(change: { session?: Session; user?: boolean; cancelOnDisconnect?: boolean }): void {
+    if (change.session !== undefined) this.sessionState = change.session;
+    if (change.user !== undefined) this.userState = change.user;
+    if (change.cancelOnDisconnect !== undefined) this.codState = change.cancelOnDisconnect;
+    this.persist();
+  }
+
   private persist(): void {
-    const attachment: Attachment = {
-      __feed: { v: 1, connected_at: this.connectedAt, added: [...this.added], removed: [...this.removed] },
+    const state: Attachment["__feed"] = {
+      v: 1,
+      connected_at: this.connectedAt,
+      added: [...this.added],
+      removed: [...this.removed],
     };
+    if (this.sessionState) state.session = this.sessionState;
+    if (this.userState) state.user = true;
+    if (this.codState) state.cod = true;
+    if (this.ipAddress) state.ip = this.ipAddress;
+    const attachment: Attachment = { __feed: state };
     this.ws.serializeAttachment(attachment);
   }
 

@@ -1,5 +1,6 @@
 import type { Account } from "../../durable-objects/account/index.ts";
 import type { FeedShard } from "../../durable-objects/feed/index.ts";
+import type { FeesCollector } from "../../durable-objects/fees/index.ts";
 import type { InstrumentRegistry } from "../../durable-objects/instrument-registry/index.ts";
 import type { OrderBook } from "../../durable-objects/order-book/index.ts";
 import type { RateLimiter } from "../../durable-objects/rate-limiter/index.ts";
@@ -21,6 +22,7 @@ export interface Env {
   FEED_SHARD: DurableObjectNamespace<FeedShard>;
   ACCOUNT: DurableObjectNamespace<Account>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  FEES: DurableObjectNamespace<FeesCollector>;
   /** Open orders an account may have per instrument (default 200). */
   MAX_OPEN_ORDERS?: string;
   /** Bearer token of the operator routes (a secret outside development). */
@@ -43,6 +45,8 @@ export interface Env {
   FEED_SLOW_HARD_LIMIT?: string;
   /** A book's feed batching tick, ms. */
   FEED_TICK_MS?: string;
+  /** "true": mount the benchmark's no-op route (`POST /v1/bench/noop`); only `npm run bench:orders` sets it. */
+  BENCH_ROUTES?: string;
   /** How long public market data is cached at the edge, ms (0 disables). */
   MARKET_DATA_CACHE_MS?: string;
   // ── gateway hygiene (workers/api/middleware, README "Errors" / "Observability") ──

@@ -176,6 +176,7 @@ export class OrderDesk {
     if (!risk.ok) {
       reject(record, risk.code, risk.message);
       this.commit([], [record], new Set(), now);
+      this.notify([record], []);
       return rejection(record, riskDetails(risk));
     }
     const txs: LedgerTransaction[] = [];
@@ -185,6 +186,7 @@ export class OrderDesk {
     record.book_command = placeCommand(input, record, spec, risk.protection, risk.hold.fundsBudget);
     this.open.set(record.order_id, record);
     this.commit(txs, [record], new Set([record.order_id]), now);
+    // The user channel hears of it with the book's answer (its balances then include this hold).
     return this.send(record, spec, trace);
   }
 
@@ -252,10 +254,7 @@ export class OrderDesk {
         }
       }
       this.commitApplied(spec.symbol, applied);
-      return this.outcomeOf(
-        current,
-        applied.fills.filter((f) => f.order_id === current.order_id),
-      );
+      return this.outcomeOf(current, this.fillsOf(current, applied));
     })();
     this.inFlight.set(record.order_id, call);
     return call.finally(() => this.inFlight.delete(record.order_id));
@@ -339,36 +338,56 @@ export class OrderDesk {
     this.commitApplied(spec.symbol, applied);
     const latest = after ?? this.o.store.byId(current.order_id) ?? current;
     const first = result.results[0];
-    if (first?.ok)
-      return this.outcomeOf(
-        latest,
-        applied.fills.filter((f) => f.order_id === latest.order_id),
-      );
+    if (first?.ok) return this.outcomeOf(latest, this.fillsOf(latest, applied));
     if (!isOpen(latest)) return notOpen(latest);
     return amendRejected(latest, first?.error?.code ?? "invalid_command", first?.error?.message ?? "refused");
   }
 
   /** Cancels the account's open orders (on one instrument and side if given), book by book in parallel. */
-  async cancelAll(filter: CancelAll = {}, trace: TraceContext = {}): Promise<CancelAllOutcome> {
+  async cancelAll(filter: CancelAll = {}, trace: TraceContext = {}): Promise<CancelAllOutcome | DeskError> {
     const instruments = new Set(
       this.openOrders()
         .filter((r) => filter.instrument === undefined || r.instrument === filter.instrument)
         .map((r) => r.instrument),
     );
     const cancelled: OrderView[] = [];
+    const failed: string[] = [];
     await Promise.all(
       [...instruments].map(async (symbol) => {
         const spec = await this.o.instruments.get(symbol);
         if (!spec) return;
         const command: Record<string, unknown> = { type: "cancel_all" };
         if (filter.side) command.side = filter.side;
-        const result = await this.submit(spec, [command], trace);
+        let result: SubmitResult;
+        try {
+          result = await this.submit(spec, [command], trace);
+        } catch (err) {
+          failed.push(symbol);
+          console.warn(
+            JSON.stringify({
+              level: "warn",
+              msg: "cancel-all: book call failed",
+              instrument: symbol,
+              error: String(err),
+            }),
+          );
+          return;
+        }
         const applied = this.settle(symbol, result.rows);
         this.commitApplied(symbol, applied);
         for (const r of applied.changed)
           if (r.status === "cancelled" && r.done_reason === "cancel_all") cancelled.push(orderView(r));
       }),
     );
+    if (failed.length > 0) {
+      return {
+        ok: false,
+        code: "order_status_unknown",
+        message: `The books of ${failed.join(", ")} did not answer; repeat the request to cancel what is left.`,
+        cancelled,
+        instruments: failed,
+      };
+    }
     return { ok: true, cancelled };
   }
 
@@ -447,10 +466,15 @@ export class OrderDesk {
     }
     if (applied.cursor !== previous) this.cursors.set(instrument, applied.cursor);
     for (const r of applied.changed) if (!isOpen(r)) this.open.delete(r.order_id);
+    this.notify(applied.changed, applied.transactions, applied.fills);
+  }
+
+  /** Tells the user channel what a committed change did. */
+  private notify(records: Iterable<OrderRecord>, txs: readonly LedgerTransaction[], fills: FillView[] = []): void {
     this.o.onUpdates?.({
-      orders: [...applied.changed].map(orderView),
-      fills: applied.fills,
-      assets: [...new Set(applied.transactions.flatMap((t) => t.legs.map((l) => l.asset)))],
+      orders: [...records].map(orderView),
+      fills,
+      assets: [...new Set(txs.flatMap((t) => t.legs.map((l) => l.asset)))],
     });
   }
 
@@ -489,6 +513,15 @@ export class OrderDesk {
     if ("order_id" in ref) return this.open.get(ref.order_id) ?? this.o.store.byId(ref.order_id);
     const record = this.o.store.byClientId(ref.client_order_id);
     return record ? (this.open.get(record.order_id) ?? record) : undefined;
+  }
+
+  /** The order's fills: those just applied, or all of them if a push applied some first. */
+  private fillsOf(record: OrderRecord, applied: Applied): FillView[] {
+    const mine = applied.fills.filter((f) => f.order_id === record.order_id);
+    let lots = 0;
+    for (const f of mine) lots += Number(toUnits(f.size, record.lot_size));
+    if (lots === record.filled_lots) return mine;
+    return this.o.store.fills({ order_id: record.order_id, limit: 1_000 }).items.reverse();
   }
 
   private outcomeOf(record: OrderRecord, fills: FillView[]): OrderOutcome {

@@ -10,6 +10,7 @@ import { BALANCE_CONTRACTS } from "./contracts/accounts-balances.ts";
 import { changeInstrumentStatus, createInstrument, runBookCommands } from "./contracts/admin.ts";
 import { openFeed } from "./contracts/feed.ts";
 import { getBook, getCandles, getInstrument, getTicker, getTrades, listInstruments } from "./contracts/market-data.ts";
+import { ORDER_CONTRACTS } from "./contracts/orders.ts";
 import { getSessions } from "./contracts/sessions.ts";
 import { getHealth, getOpenApi, getTime } from "./contracts/system.ts";
 import { securitySchemes } from "./security.ts";
@@ -35,6 +36,7 @@ export const API_CONTRACTS = [
   runBookCommands,
   ...AUTH_CONTRACTS,
   ...BALANCE_CONTRACTS,
+  ...ORDER_CONTRACTS,
 ] as const;
 
 export interface DocumentOptions {
@@ -59,6 +61,12 @@ const TAGS = [
   {
     name: "accounts",
     description: "The caller's account, API keys, balances and ledger; operator account creation.",
+  },
+  {
+    name: "orders",
+    description:
+      "Order entry for the caller's account: place (one or a batch), amend, cancel, cancel all, the dead-man " +
+      "timer, orders, fills, and the outcome of a request by its Idempotency-Key.",
   },
 ];
 

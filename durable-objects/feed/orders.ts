@@ -1,0 +1,210 @@
+/**
+ * Order entry over the feed socket: `order.place`, `order.cancel`,
+ * `order.amend` and `order.cancel_all`, each validated here with the same zod
+ * schemas as the HTTP API (a failure is `invalid_params` and never reaches the
+ * account), then run by the Account object's order desk exactly as an HTTP
+ * request would be. The reply carries the desk's outcome: `{order, fills,
+ * replayed}` (`{cancelled}` for cancel-all), or its error with the desk's
+ * stable code (`order_rejected`, `order_not_found`, …) and details.
+ *
+ * Cancel-on-disconnect (`auth` with `cancel_on_disconnect: true`, or
+ * `session.cancel_on_disconnect`) is kept in the socket's attachment; when the
+ * socket closes or errors, even after the shard hibernated, the account's open
+ * orders are cancelled (`Account.cancelAllOrders`), after the socket's order
+ * requests still in flight are answered.
+ */
+import { z } from "zod";
+import { accountStub } from "../account/ids.ts";
+import type { Account, StoredOutcome } from "../account/index.ts";
+import type { DeskErrorCode } from "../account/orders/desk.ts";
+import {
+  type AmendOrder,
+  CancelAllSchema,
+  ClientOrderIdString,
+  NewOrderSchema,
+  type OrderRef,
+} from "../account/orders/input.ts";
+import { DecimalString, OrderIdString } from "../order-book/commands.ts";
+import { issues, type RequestId } from "./protocol.ts";
+import type { Answer, Session, Sessions } from "./session.ts";
+import type { FeedSocket } from "./subscriptions.ts";
+
+export const ORDER_METHODS = ["order.place", "order.cancel", "order.amend", "order.cancel_all"] as const;
+export type OrderMethod = (typeof ORDER_METHODS)[number];
+
+export function isOrderMethod(method: string): method is OrderMethod {
+  return (ORDER_METHODS as readonly string[]).includes(method);
+}
+
+/** The Account RPCs order entry calls. */
+export type OrderAccountRpc = Pick<Account, "placeOrder" | "cancelOrder" | "amendOrder" | "cancelAllOrders">;
+
+const RefSchema = z.union([
+  z.object({ order_id: OrderIdString }).strict(),
+  z.object({ client_order_id: ClientOrderIdString }).strict(),
+]);
+
+const AmendParamsSchema = z
+  .object({
+    order_id: OrderIdString.optional(),
+    client_order_id: ClientOrderIdString.optional(),
+    size: DecimalString.optional(),
+    price: DecimalString.optional(),
+    stop_price: DecimalString.optional(),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if ((a.order_id === undefined) === (a.client_order_id === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["order_id"], message: "give exactly one of order_id and client_order_id" });
+    }
+    if (a.size === undefined && a.price === undefined && a.stop_price === undefined) {
+      ctx.addIssue({ code: "custom", message: "give size, price or stop_price" });
+    }
+  });
+
+const HINTS: Record<OrderMethod, string> = {
+  "order.place":
+    "params are a new order: {client_order_id, instrument, side, type, price?, stop_price?, size | funds, …}",
+  "order.cancel": "params are {order_id} or {client_order_id}",
+  "order.amend": "params are {order_id | client_order_id, size?, price?, stop_price?}",
+  "order.cancel_all": "params are {instrument?, side?} (or none)",
+};
+
+/** A validated order request, ready to run against the account. */
+export type OrderCall = (rpc: OrderAccountRpc, account: string) => Promise<unknown>;
+
+/** Validates an order method's params; `message` names what is wrong. */
+export function parseOrderCall(
+  method: OrderMethod,
+  params: unknown,
+): { ok: true; call: OrderCall } | { ok: false; message: string } {
+  switch (method) {
+    case "order.place": {
+      const parsed = NewOrderSchema.safeParse(params);
+      if (!parsed.success) return invalid(method, parsed.error);
+      return { ok: true, call: (rpc, account) => rpc.placeOrder(account, parsed.data) };
+    }
+    case "order.cancel": {
+      const parsed = RefSchema.safeParse(params);
+      if (!parsed.success) return invalid(method, parsed.error);
+      const ref: OrderRef = parsed.data;
+      return { ok: true, call: (rpc, account) => rpc.cancelOrder(account, ref) };
+    }
+    case "order.amend": {
+      const parsed = AmendParamsSchema.safeParse(params);
+      if (!parsed.success) return invalid(method, parsed.error);
+      const { order_id, client_order_id, ...rest } = parsed.data;
+      const ref: OrderRef = order_id !== undefined ? { order_id } : { client_order_id: client_order_id as string };
+      const change: AmendOrder = {};
+      if (rest.size !== undefined) change.size = rest.size;
+      if (rest.price !== undefined) change.price = rest.price;
+      if (rest.stop_price !== undefined) change.stop_price = rest.stop_price;
+      return { ok: true, call: (rpc, account) => rpc.amendOrder(account, ref, change) };
+    }
+    case "order.cancel_all": {
+      const parsed = CancelAllSchema.safeParse(params ?? {});
+      if (!parsed.success) return invalid(method, parsed.error);
+      const filter = parsed.data;
+      return { ok: true, call: (rpc, account) => rpc.cancelAllOrders(account, filter) };
+    }
+  }
+}
+
+/** A reply's `result`, or its error (the desk's code, message and details). */
+export type OrderReply =
+  | { result: unknown }
+  | { error: { code: DeskErrorCode; message: string; details: Record<string, unknown> } };
+
+/** Turns an Account outcome into a reply. */
+export function orderReply(outcome: StoredOutcome | { ok: false; code: string; message: string }): OrderReply {
+  if (outcome.ok) {
+    if ("order" in outcome)
+      return { result: { order: outcome.order, fills: outcome.fills, replayed: outcome.replayed } };
+    if ("cancelled" in outcome) return { result: { cancelled: outcome.cancelled } };
+    return { result: outcome };
+  }
+  const { ok: _ok, code, message, ...details } = outcome as { ok: false; code: DeskErrorCode; message: string };
+  return { error: { code, message, details } };
+}
+
+function invalid(method: OrderMethod, error: z.ZodError): { ok: false; message: string } {
+  return { ok: false, message: `${HINTS[method]}: ${issues(error)}` };
+}
+
+/** Attempts of a cancel-on-disconnect whose account call fails. */
+const CANCEL_ATTEMPTS = 3;
+
+/** The socket side of order entry: the `order.*` methods and cancel-on-disconnect. */
+export class OrderEntry {
+  private readonly env: { ACCOUNT: DurableObjectNamespace<Account> };
+  private readonly sessions: Sessions;
+  private readonly answer: Answer;
+
+  constructor(env: { ACCOUNT: DurableObjectNamespace<Account> }, sessions: Sessions, answer: Answer) {
+    this.env = env;
+    this.sessions = sessions;
+    this.answer = answer;
+  }
+
+  /** `order.*`: validated here, run by the account's order desk; the reply is the desk's outcome. */
+  async handle(socket: FeedSocket, id: RequestId, method: OrderMethod, raw: unknown): Promise<void> {
+    const session = this.sessions.require(socket, id, "trade", method);
+    if (!session) return;
+    const parsed = parseOrderCall(method, raw);
+    if (!parsed.ok) return this.answer.fail(socket, id, "invalid_params", parsed.message);
+    const task = this.run(socket, id, session, parsed.call);
+    // Cancel-on-disconnect waits for requests in flight, so an order sent just before closing is cancelled too.
+    socket.pending.add(task);
+    try {
+      await task;
+    } finally {
+      socket.pending.delete(task);
+    }
+  }
+
+  private async run(socket: FeedSocket, id: RequestId, session: Session, call: OrderCall): Promise<void> {
+    if (!(await this.sessions.stillValid(socket, id, session))) return;
+    let outcome: unknown;
+    try {
+      outcome = await call(accountStub(this.env.ACCOUNT, session.account), session.account);
+    } catch (err) {
+      return this.answer.fail(
+        socket,
+        id,
+        "unavailable",
+        `The account did not answer (${String(err)}); retry shortly (the same client_order_id returns a placement's outcome).`,
+      );
+    }
+    const reply = orderReply(outcome as Parameters<typeof orderReply>[0]);
+    if ("result" in reply) this.answer.reply(socket, id, reply.result);
+    else this.answer.fail(socket, id, reply.error.code, reply.error.message, reply.error.details);
+  }
+
+  /** Cancels the account's open orders once the socket's requests in flight are answered. */
+  async cancelOnDisconnect(socket: FeedSocket): Promise<void> {
+    const session = socket.session;
+    if (!socket.cancelOnDisconnect || !session) return;
+    await Promise.allSettled([...socket.pending]);
+    const { account } = session;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await accountStub(this.env.ACCOUNT, account).cancelAllOrders(
+          account,
+          {},
+          { request_id: `cancel-on-disconnect-${crypto.randomUUID()}` },
+        );
+        const cancelled = outcome.ok && "cancelled" in outcome ? outcome.cancelled.length : 0;
+        console.log(JSON.stringify({ level: "info", msg: "cancel on disconnect", account, cancelled }));
+        return;
+      } catch (err) {
+        if (attempt >= CANCEL_ATTEMPTS) {
+          console.error(
+            JSON.stringify({ level: "error", msg: "cancel on disconnect failed", account, error: String(err) }),
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Order entry over HTTP (mount at /v1): place (one or a batch of 20), read and
+ * list, amend, cancel (one, all, after a timeout) and fills, for the caller's
+ * own account only: every call goes to the caller's Account object, so
+ * another account's order id is simply not found there.
+ *
+ * Every mutation takes an optional `Idempotency-Key` (the object keeps each
+ * key's outcome for 24 hours) and carries the request's trace and id into the
+ * object. Before a new order leaves the edge it is checked against its
+ * instrument's grid and limits (`toOrderUnits`, as risk and the book check
+ * it): a bad order is a 400 and records nothing. Outcomes become HTTP replies
+ * in `order-outcomes.ts`.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { accountStub } from "../../../durable-objects/account/ids.ts";
+import type { CallOptions, DeskError, OrderOutcome, OrderView } from "../../../durable-objects/account/index.ts";
+import { type NewOrder, NewOrderSchema } from "../../../durable-objects/account/orders/input.ts";
+import type { Instrument } from "../../../shared/instruments/schema.ts";
+import { toOrderUnits } from "../../../shared/risk/order-units.ts";
+import type { AppEnv, Env } from "../env.ts";
+import { instrumentOr404 } from "../instruments.ts";
+import { callerOf } from "../middleware/auth/index.ts";
+import { traceHeaders } from "../middleware/trace/index.ts";
+import {
+  amendOrder,
+  amendOrderByClientId,
+  cancelAfter,
+  cancelAllOrders,
+  cancelOrder,
+  cancelOrderByClientId,
+  DEFAULT_ORDER_PAGE,
+  getOrder,
+  getOrderByClientId,
+  listFills,
+  listOrders,
+  placeOrder,
+  placeOrderBatch,
+} from "../openapi/contracts/orders.ts";
+import { createRouter } from "../openapi/router.ts";
+import { problemException } from "../problem.ts";
+import {
+  type AnyOutcome,
+  batchItem,
+  cancelAfterReply,
+  cancelAllReply,
+  edgeFailure,
+  type Failure,
+  failure,
+  isFailure,
+  orderReply,
+  unwrap,
+} from "./order-outcomes.ts";
+
+export const orders = createRouter();
+
+// ── mutations ──────────────────────────────────────────────────────────────
+
+orders.openapi(placeOrder, async (c) => {
+  const { account, stub } = own(c);
+  const input = c.req.valid("json");
+  const bad = await checkOrder(c.env, input);
+  if (bad) unwrap(c, bad);
+  const reply = unwrap(c, orderReply(await mutate(c, () => stub.placeOrder(account, input, callOptions(c)))));
+  if (reply.status === 201) c.header("location", `${c.req.path}/${reply.body.order.order_id}`);
+  return c.json(reply.body, reply.status);
+});
+
+orders.openapi(placeOrderBatch, async (c) => {
+  const { account, stub } = own(c);
+  const items = c.req.valid("json").orders;
+  // Each order is checked on its own; only the good ones go to the account, in the request's order.
+  const checked = await Promise.all(items.map((item) => checkBatchItem(c.env, item)));
+  const accepted = checked.filter((r): r is NewOrder => !isFailure(r));
+  let placed: OrderOutcome[] = [];
+  if (accepted.length > 0) {
+    const outcome = await mutate(c, () => stub.placeOrders(account, accepted, callOptions(c)));
+    if (!outcome.ok) unwrap(c, failure(outcome));
+    if (!("results" in outcome)) throw new Error("placeOrders answered without results");
+    placed = outcome.results as OrderOutcome[];
+  }
+  let next = 0;
+  const results = checked.map((r) => batchItem(isFailure(r) ? r : (placed[next++] as OrderOutcome)));
+  return c.json({ results }, 200);
+});
+
+orders.openapi(amendOrder, async (c) => {
+  const { account, stub } = own(c);
+  const ref = c.req.valid("param");
+  const change = c.req.valid("json");
+  const reply = unwrap(
+    c,
+    orderReply(await mutate(c, () => stub.amendOrder(account, ref, change, callOptions(c))), "amend"),
+  );
+  return c.json(reply.body, 200);
+});
+
+orders.openapi(amendOrderByClientId, async (c) => {
+  const { account, stub } = own(c);
+  const ref = c.req.valid("param");
+  const change = c.req.valid("json");
+  const reply = unwrap(
+    c,
+    orderReply(await mutate(c, () => stub.amendOrder(account, ref, change, callOptions(c))), "amend"),
+  );
+  return c.json(reply.body, 200);
+});
+
+orders.openapi(cancelOrder, async (c) => {
+  const { account, stub } = own(c);
+  const ref = c.req.valid("param");
+  const reply = unwrap(c, orderReply(await mutate(c, () => stub.cancelOrder(account, ref, callOptions(c))), "cancel"));
+  return c.json(reply.body, 200);
+});
+
+orders.openapi(cancelOrderByClientId, async (c) => {
+  const { account, stub } = own(c);
+  const ref = c.req.valid("param");
+  const reply = unwrap(c, orderReply(await mutate(c, () => stub.cancelOrder(account, ref, callOptions(c))), "cancel"));
+  return c.json(reply.body, 200);
+});
+
+orders.openapi(cancelAllOrders, async (c) => {
+  const { account, stub } = own(c);
+  const filter = c.req.valid("query");
+  const reply = unwrap(c, cancelAllReply(await mutate(c, () => stub.cancelAllOrders(account, filter, callOptions(c)))));
+  return c.json(reply.body, 200);
+});
+
+orders.openapi(cancelAfter, async (c) => {
+  const { account, stub } = own(c);
+  const { timeout_ms } = c.req.valid("json");
+  const reply = unwrap(
+    c,
+    cancelAfterReply(await mutate(c, () => stub.cancelAfter(account, timeout_ms, callOptions(c)))),
+  );
+  return c.json(reply.body, 200);
+});
+
+// ── reads ──────────────────────────────────────────────────────────────────
+
+orders.openapi(getOrder, async (c) => {
+  const { account, stub } = own(c);
+  const result = (await stub.getOrder(account, c.req.valid("param"))) as OrderView | DeskError;
+  if ("ok" in result) unwrap(c, failure(result));
+  return c.json({ order: result as OrderView }, 200);
+});
+
+orders.openapi(getOrderByClientId, async (c) => {
+  const { account, stub } = own(c);
+  const result = (await stub.getOrder(account, c.req.valid("param"))) as OrderView | DeskError;
+  if ("ok" in result) unwrap(c, failure(result));
+  return c.json({ order: result as OrderView }, 200);
+});
+
+orders.openapi(listOrders, async (c) => {
+  const { account, stub } = own(c);
+  const q = c.req.valid("query");
+  const page = await stub.listOrders(account, {
+    status: q.status,
+    instrument: q.instrument,
+    start: q.start,
+    end: q.end,
+    before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+    limit: q.limit ?? DEFAULT_ORDER_PAGE,
+  });
+  return c.json({ orders: page.items, next_cursor: nextCursor(page.next_before) }, 200);
+});
+
+orders.openapi(listFills, async (c) => {
+  const { account, stub } = own(c);
+  const q = c.req.valid("query");
+  const page = await stub.listFills(account, {
+    instrument: q.instrument,
+    order_id: q.order_id,
+    start: q.start,
+    end: q.end,
+    before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+    limit: q.limit ?? DEFAULT_ORDER_PAGE,
+  });
+  return c.json({ fills: page.items, next_cursor: nextCursor(page.next_before) }, 200);
+});
+
+// ── helpers ────────────────────────────────────────────────────────────────
+
+/** The caller's account and its object; replies about it are private (`no-store`). */
+function own(c: Context<AppEnv>) {
+  const { account } = callerOf(c);
+  c.header("cache-control", "no-store");
+  return { account, stub: accountStub(c.env.ACCOUNT, account) };
+}
+
+/** The request's Idempotency-Key, trace and id, for the Account object. */
+export function callOptions(c: Context<AppEnv>): CallOptions {
+  const options: CallOptions = { traceparent: traceHeaders(c).traceparent, request_id: c.get("requestId") };
+  const key = c.req.header("idempotency-key");
+  if (key !== undefined) options.idempotency_key = key;
+  return options;
+}
+
+/**
+ * Runs a mutation on the Account object. If the call itself fails (the object
+ * reset or overloaded), whether it took effect is unknown: 503
+ * `order_status_unknown`, to be retried with the same key or client order id.
+ */
+async function mutate(c: Context<AppEnv>, call: () => Promise<AnyOutcome>): Promise<AnyOutcome> {
+  try {
+    return await call();
+  } catch (err) {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "account call failed",
+        route: c.get("route")?.path ?? null,
+        request_id: c.get("requestId") ?? null,
+        trace_id: c.get("trace")?.traceId ?? null,
+        error: String(err),
+      }),
+    );
+    return {
+      ok: false,
+      code: "order_status_unknown",
+      message:
+        "The account did not answer; the outcome is not known. Repeat the request (same Idempotency-Key or " +
+        "client_order_id) to learn it.",
+    };
+  }
+}
+
+/** A new order checked against its instrument's grid and limits: the refusal, or undefined if it fits. */
+export async function checkOrder(env: Env, order: NewOrder): Promise<Failure | undefined> {
+  const instrument = await findInstrument(env, order.instrument);
+  if (!instrument) {
+    return edgeFailure(
+      "instrument_not_found",
+      `No instrument ${JSON.stringify(order.instrument)}; GET /v1/instruments lists them.`,
+    );
+  }
+  const units = toOrderUnits({ ...order, order_type: order.type }, instrument);
+  if (!("ok" in units)) return undefined;
+  const field = SHAPE_FIELDS[units.code] ?? (order.funds !== undefined ? "funds" : "size");
+  return edgeFailure("invalid_order", `Invalid order: ${field}: ${units.message}`, {
+    reason: units.code,
+    errors: [{ field, message: units.message }],
+  });
+}
+
+/** The field a shape refusal is about (notional and overflow refusals: size, or funds when sized by funds). */
+const SHAPE_FIELDS: Partial<Record<string, string>> = {
+  price_off_tick: "price",
+  stop_price_off_tick: "stop_price",
+  size_off_lot: "size",
+  size_below_minimum: "size",
+  size_above_maximum: "size",
+  funds_off_grid: "funds",
+};
+
+/** One order of a batch: parsed and checked, or the problem it gets. */
+async function checkBatchItem(env: Env, item: unknown): Promise<NewOrder | Failure> {
+  const parsed = NewOrderSchema.safeParse(item);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((i) => ({
+      field: i.path.length > 0 ? i.path.join(".") : "order",
+      message: i.message,
+    }));
+    return edgeFailure("invalid_order", `Invalid order: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`, {
+      errors,
+    });
+  }
+  return (await checkOrder(env, parsed.data)) ?? parsed.data;
+}
+
+async function findInstrument(env: Env, symbol: string): Promise<Instrument | undefined> {
+  try {
+    return await instrumentOr404(env, symbol);
+  } catch (err) {
+    if (err instanceof HTTPException && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** The opaque cursor: base64url of the row to continue before. */
+function nextCursor(before: number | null): string | null {
+  if (before === null) return null;
+  return btoa(String(before)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The row in a cursor, or a 400 naming the field. */
+function decodeCursor(cursor: string): number {
+  let text = "";
+  try {
+    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+  } catch {
+    // falls through to the refusal
+  }
+  if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    const message = "cursor must be a next_cursor from a previous page";
+    throw problemException("invalid_request", `Invalid query: cursor: ${message}`, {
+      extensions: { errors: [{ field: "cursor", message }] },
+    });
+  }
+  return Number(text);
+}
