@@ -21,4 +21,9 @@ export class RateLimiter extends DurableObject {
   check(rules: LimitRule[]): LimitOutcome[] {
     return this.#table.check(rules, Date.now());
   }
+
+  /** Does nothing but answer (the object's clock): the cheapest possible RPC, for the `BENCH_ROUTES` no-op route. */
+  async ping(): Promise<number> {
+    return Date.now();
+  }
 }

@@ -25,7 +25,10 @@ import { accounts, adminAccounts } from "./routes/accounts.ts";
 import { admin } from "./routes/admin.ts";
 import { auth, wellKnown } from "./routes/auth.ts";
 import { balances } from "./routes/balances.ts";
+import { mountBenchRoutes } from "./routes/bench.ts";
 import { instruments } from "./routes/instruments.ts";
+import { orders } from "./routes/orders.ts";
+import { requests } from "./routes/requests.ts";
 import { sessions } from "./routes/sessions.ts";
 import { system } from "./routes/system.ts";
 import { ws } from "./routes/ws.ts";
@@ -79,10 +82,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // Before `admin`: both live under /admin.
   app.route(API_PREFIX, adminAccounts);
   app.route(API_PREFIX, balances);
+  app.route(API_PREFIX, orders);
+  app.route(API_PREFIX, requests);
   app.route(API_PREFIX, sessions);
   app.route(API_PREFIX, instruments);
   app.route(API_PREFIX, admin);
   app.route(API_PREFIX, ws);
+  mountBenchRoutes(app, API_PREFIX); // only with BENCH_ROUTES="true" (npm run bench:orders)
   app.openAPIRegistry.registerPath({ ...openFeed, path: `${API_PREFIX}${openFeed.path}` });
   mountDocs(app);
 
