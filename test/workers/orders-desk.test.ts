@@ -235,7 +235,9 @@ describe("order desk", () => {
     ]);
     expect(await balance(trader, "USD")).toMatchObject({ hold: "0.00000000", available: "100.00000000" });
     expect(await balance(trader, "DSKF")).toMatchObject({ hold: "0.00000000" });
-    expect(await t.placeOrder(trader, { ...resting, client_order_id: "k3", side: "buy", price: "10.00" })).toMatchObject({
+    expect(
+      await t.placeOrder(trader, { ...resting, client_order_id: "k3", side: "buy", price: "10.00" }),
+    ).toMatchObject({
       ok: false,
       code: "order_rejected",
       reason: "account_disabled",
