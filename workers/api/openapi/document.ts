@@ -7,7 +7,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { AUTH_CONTRACTS } from "../auth/contracts.ts";
 import { BALANCE_CONTRACTS } from "./contracts/accounts-balances.ts";
-import { changeInstrumentStatus, createInstrument, runBookCommands } from "./contracts/admin.ts";
+import { changeInstrumentStatus, createInstrument, getFees, runBookCommands } from "./contracts/admin.ts";
 import { openFeed } from "./contracts/feed.ts";
 import { getBook, getCandles, getInstrument, getTicker, getTrades, listInstruments } from "./contracts/market-data.ts";
 import { ORDER_CONTRACTS } from "./contracts/orders.ts";
@@ -34,6 +34,7 @@ export const API_CONTRACTS = [
   createInstrument,
   changeInstrumentStatus,
   runBookCommands,
+  getFees,
   ...AUTH_CONTRACTS,
   ...BALANCE_CONTRACTS,
   ...ORDER_CONTRACTS,

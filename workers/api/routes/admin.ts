@@ -5,10 +5,11 @@
  * operations, tests and load runs (`reply: "summary"` drops the event lists).
  * The contracts (`openapi/contracts/admin.ts`) validate every body.
  */
+import { FEES_NAME } from "../../../durable-objects/fees/index.ts";
 import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
 import { bookFor, forgetInstruments, instrumentOr404 } from "../instruments.ts";
 import { traceHeaders } from "../middleware/trace/index.ts";
-import { changeInstrumentStatus, createInstrument, runBookCommands } from "../openapi/contracts/admin.ts";
+import { changeInstrumentStatus, createInstrument, getFees, runBookCommands } from "../openapi/contracts/admin.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
 
@@ -42,4 +43,8 @@ admin.openapi(runBookCommands, async (c) => {
     reply === "summary" ? await book.executeSummary(commands, context) : await book.execute(commands, context);
   if (result.error) throw problemException("invalid_request", result.error.message);
   return c.json(result, 200);
+});
+
+admin.openapi(getFees, async (c) => {
+  return c.json(await c.env.FEES.getByName(FEES_NAME).summary(), 200);
 });

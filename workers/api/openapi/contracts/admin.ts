@@ -122,3 +122,30 @@ export const runBookCommands = defineRoute({
   request: { params: SymbolParams, body: body(CommandsBody) },
   responses: { 200: json(BatchResultSchema, "One result per command."), ...problems(400, 401, 403, 404, 413, 415) },
 });
+
+const Collected = z
+  .string()
+  .openapi({ description: "Decimal string; negative when rebates exceed fees.", example: "12.34000000" });
+
+export const FeesSummarySchema = z
+  .object({
+    assets: z.array(z.object({ asset: z.string(), collected: Collected })),
+    instruments: z.array(z.object({ instrument: z.string(), asset: z.string(), collected: Collected })),
+    sources: z.number().int().openapi({ description: "Accounts that have reported fees." }),
+  })
+  .openapi("FeesSummary");
+
+export const getFees = defineRoute({
+  method: "get",
+  path: "/admin/fees",
+  operationId: "getFees",
+  tags,
+  summary: "Fees collected by the exchange's fees account",
+  description:
+    "Maker and taker fees paid so far, per quote asset and per instrument, as reported by every account " +
+    "(running totals, so a report that is late or repeated changes nothing). With all accounts' balances it " +
+    "closes the books: per asset, the sum of balances plus fees collected equals deposits minus withdrawals.",
+  scope: "admin",
+  routeClass: "admin",
+  responses: { 200: json(FeesSummarySchema, "Fees collected."), ...problems(401, 403) },
+});
