@@ -8,50 +8,36 @@
  * from disk. Awaits happen only before a change (instrument spec, reference price)
  * or between two changes (the book call), never inside one.
  */
-import { fromUnits, toUnits, unitProduct } from "../../../shared/decimal.ts";
+import { toUnits } from "../../../shared/decimal.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
-import { type AccountLedger, formatAmount, fundsToQuote, lotsToBase, maxFee } from "../../../shared/ledger/index.ts";
+import type { AccountLedger } from "../../../shared/ledger/index.ts";
 import type { LedgerTransaction } from "../../../shared/ledger/types.ts";
-import { bandCeiling, bandFloor, priceTicks } from "../../../shared/risk/order-units.ts";
 import { checkOrderRisk, type RiskReject } from "../../../shared/risk/pre-trade.ts";
 import type { FeeTotal } from "../../fees/index.ts";
 import type { OrderBook, OutboxRow, SubmitResult } from "../../order-book/index.ts";
 import type { Funds } from "../funds.ts";
 import type { FeeTally } from "./fee-tally.ts";
+import { amendedHold, holdForRemainder } from "./holds.ts";
 import type { AmendOrder, CancelAll, FillQuery, NewOrder, OrderQuery, OrderRef } from "./input.ts";
 import type { InstrumentCache } from "./instruments.ts";
+import { fingerprintOf, newRecord, placeCommand, protectionPrice } from "./order-command.ts";
+import {
+  amendRejected,
+  type CancelAllOutcome,
+  type DeskError,
+  notFound,
+  notOpen,
+  type OrderOutcome,
+  reject,
+  rejection,
+  riskDetails,
+  unknownStatus,
+} from "./outcomes.ts";
 import { isOpen, type OrderRecord, type OrderView, orderView } from "./record.ts";
 import { type Applied, applyRows, type FillView, release } from "./settle.ts";
 import type { OrderStore, Page } from "./store.ts";
 
-/** Stable codes of refusals that are not an order's rejection. */
-export type DeskErrorCode =
-  | "account_not_found"
-  | "invalid_order"
-  | "instrument_not_found"
-  | "client_order_id_conflict"
-  | "order_not_found"
-  | "order_not_open"
-  | "order_status_unknown"
-  | "order_rejected"
-  | "amend_rejected"
-  | "cancel_rejected";
-
-export type DeskError = {
-  ok: false;
-  code: DeskErrorCode;
-  message: string;
-  /** The book's or risk's reason code, for `*_rejected`. */
-  reason?: string;
-  order?: OrderView;
-} & Record<string, unknown>;
-
-export type OrderOutcome = { ok: true; order: OrderView; fills: FillView[]; replayed: boolean } | DeskError;
-
-export interface CancelAllOutcome {
-  ok: true;
-  cancelled: OrderView[];
-}
+export type { CancelAllOutcome, DeskError, DeskErrorCode, OrderOutcome } from "./outcomes.ts";
 
 /** What the desk tells the account's user channel after each change. */
 export interface DeskUpdates {
@@ -528,194 +514,4 @@ export class OrderDesk {
     if (record.status === "rejected") return rejection(record, {});
     return { ok: true, order: orderView(record), fills, replayed: false };
   }
-}
-
-// ── pure helpers ─────────────────────────────────────────────────────────
-
-function newRecord(input: NewOrder, spec: Instrument, fingerprint: string, now: number): OrderRecord {
-  const record: OrderRecord = {
-    order_id: crypto.randomUUID(),
-    client_order_id: input.client_order_id,
-    instrument: spec.symbol,
-    base: spec.base,
-    quote: spec.quote,
-    tick_size: spec.tick_size,
-    lot_size: spec.lot_size,
-    side: input.side,
-    type: input.type,
-    time_in_force: input.time_in_force ?? (input.type === "market" || input.type === "stop" ? "ioc" : "gtc"),
-    post_only: input.post_only ?? false,
-    stp: input.stp ?? "cancel_newest",
-    status: "pending_new",
-    filled_lots: 0,
-    executed_quote: "0",
-    fees: "0",
-    fee_accrued: "0",
-    maker_fee_bps: spec.maker_fee_bps,
-    taker_fee_bps: spec.taker_fee_bps,
-    fingerprint,
-    created_at: now,
-    updated_at: now,
-  };
-  if (input.price !== undefined) record.price = input.price;
-  if (input.stop_price !== undefined) record.stop_price = input.stop_price;
-  if (input.funds !== undefined) record.funds = input.funds;
-  if (input.expire_time !== undefined) record.expire_time = input.expire_time;
-  if (input.size !== undefined) {
-    const lots = lotsOf(input.size, spec);
-    if (lots !== undefined) record.size_lots = lots;
-  }
-  return record;
-}
-
-/** `size` in lots, or undefined when it is off the lot grid. */
-function lotsOf(size: string, spec: Instrument): number | undefined {
-  const lots = toUnits(size, spec.lot_size);
-  return typeof lots === "bigint" && lots <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(lots) : undefined;
-}
-
-function placeCommand(
-  input: NewOrder,
-  record: OrderRecord,
-  spec: Instrument,
-  protection: string | undefined,
-  fundsBudget: bigint | undefined,
-): Record<string, unknown> {
-  const command: Record<string, unknown> = {
-    type: "place",
-    order_id: record.order_id,
-    side: input.side,
-    order_type: input.type,
-    time_in_force: record.time_in_force,
-  };
-  if (input.price !== undefined) command.price = input.price;
-  if (input.stop_price !== undefined) command.stop_price = input.stop_price;
-  if (input.size !== undefined) command.size = input.size;
-  if (input.funds !== undefined) {
-    // A buy by funds spends at most the budget that leaves room for its fee within the hold.
-    command.funds =
-      fundsBudget === undefined ? input.funds : fromUnits(fundsBudget, unitProduct(spec.tick_size, spec.lot_size));
-  }
-  if (input.expire_time !== undefined) command.expire_time = input.expire_time;
-  if (input.post_only) command.post_only = true;
-  if (input.stp !== undefined) command.stp = input.stp;
-  if (protection !== undefined) command.protection_price = protection;
-  return command;
-}
-
-/**
- * The price a market order (or a triggered stop) never trades beyond: the edge of the band
- * around the anchor its hold was sized from. Only orders whose hold depends on the fill
- * prices get one: buys by size and sells by funds.
- */
-function protectionPrice(input: NewOrder, spec: Instrument, reference: string | undefined): string | undefined {
-  if (input.type !== "market" && input.type !== "stop") return undefined;
-  const bySize = input.size !== undefined;
-  if (input.side === "buy" ? !bySize : bySize) return undefined;
-  const anchorText = input.type === "stop" ? input.stop_price : reference;
-  if (anchorText === undefined) return undefined;
-  const anchor = priceTicks(anchorText, spec);
-  const ticks = input.side === "buy" ? bandCeiling(anchor, spec) : bandFloor(anchor, spec);
-  return fromUnits(ticks, spec.tick_size);
-}
-
-/** What an open order's hold must cover after an amendment, or why the amendment cannot be held. */
-function amendedHold(
-  order: OrderRecord,
-  change: AmendOrder,
-  spec: Instrument,
-): { asset: string; amount: bigint } | { code: string; message: string } {
-  if (order.size_lots === undefined)
-    return { code: "not_amendable", message: "orders sized by funds cannot be amended" };
-  const lots = change.size === undefined ? order.size_lots : lotsOf(change.size, spec);
-  if (lots === undefined)
-    return { code: "size_off_lot", message: `size ${change.size} is not a multiple of ${spec.lot_size}` };
-  const remaining = BigInt(Math.max(lots - order.filled_lots, 0));
-  if (order.side === "sell") return { asset: spec.base, amount: lotsToBase(remaining, spec) };
-  const priceText = change.price ?? order.price;
-  let ticks: bigint;
-  try {
-    if (priceText !== undefined) ticks = priceTicks(priceText, spec);
-    else {
-      const stop = priceTicks(change.stop_price ?? (order.stop_price as string), spec);
-      ticks = bandCeiling(stop, spec);
-    }
-  } catch {
-    return { code: "price_off_tick", message: `price is not a multiple of ${spec.tick_size}` };
-  }
-  const notional = fundsToQuote(ticks * remaining, spec);
-  return { asset: spec.quote, amount: notional + maxFee(notional, spec) };
-}
-
-/** What an open order sized by quantity can still spend, or undefined for one sized by funds. */
-function holdForRemainder(order: OrderRecord, spec: Instrument): bigint | undefined {
-  const needed = amendedHold(order, {}, spec);
-  return "code" in needed ? undefined : needed.amount;
-}
-
-function reject(record: OrderRecord, code: string, message: string): void {
-  record.status = "rejected";
-  record.reject_code = code;
-  record.reject_message = message;
-  delete record.book_command;
-}
-
-function rejection(record: OrderRecord, details: Record<string, unknown>): DeskError {
-  return {
-    ok: false,
-    code: "order_rejected",
-    reason: record.reject_code ?? "rejected",
-    message: record.reject_message ?? "the order was rejected",
-    ...details,
-    order: orderView(record),
-  };
-}
-
-function riskDetails(risk: RiskReject): Record<string, unknown> {
-  if (risk.code === "insufficient_available") {
-    return {
-      asset: risk.asset,
-      available: formatAmount(risk.available, risk.asset),
-      required: formatAmount(risk.required, risk.asset),
-    };
-  }
-  if (risk.code === "too_many_open_orders") return { open_orders: risk.open_orders, limit: risk.limit };
-  return {};
-}
-
-function amendRejected(order: OrderRecord, reason: string, message: string): DeskError {
-  return { ok: false, code: "amend_rejected", reason, message, order: orderView(order) };
-}
-
-function notFound(ref: OrderRef): DeskError {
-  const id = "order_id" in ref ? ref.order_id : `client_order_id ${ref.client_order_id}`;
-  return { ok: false, code: "order_not_found", message: `No order ${id} on this account.` };
-}
-
-function notOpen(record: OrderRecord): DeskError {
-  return {
-    ok: false,
-    code: "order_not_open",
-    message: `Order ${record.order_id} is ${record.status}${record.status === "pending_new" ? " (the book has not answered yet)" : ""}.`,
-    order: orderView(record),
-  };
-}
-
-function unknownStatus(record: OrderRecord, err: unknown): DeskError {
-  console.warn(
-    JSON.stringify({ level: "warn", msg: "book call failed", order_id: record.order_id, error: String(err) }),
-  );
-  return {
-    ok: false,
-    code: "order_status_unknown",
-    message:
-      "The order book did not answer; the order's outcome is not known yet. Repeat the request (same client_order_id or Idempotency-Key) to learn it.",
-    order: orderView(record),
-  };
-}
-
-/** A stable hash of what makes two requests the same order. */
-function fingerprintOf(input: NewOrder): string {
-  const keys = Object.keys(input).sort() as (keyof NewOrder)[];
-  return JSON.stringify(keys.map((k) => [k, input[k]]));
 }
