@@ -33,13 +33,7 @@ import {
   unusable,
 } from "./keys.ts";
 import type { EntryQuery } from "./ledger-store.ts";
-import {
-  type CancelAllOutcome,
-  type DeskError,
-  OrderDesk,
-  type OrderOutcome,
-  PENDING_RESOLVE_MS,
-} from "./orders/desk.ts";
+import { type DeskError, OrderDesk, PENDING_RESOLVE_MS } from "./orders/desk.ts";
 import { FeeTally } from "./orders/fee-tally.ts";
 import {
   type AmendOrder,
@@ -50,6 +44,14 @@ import {
   type OrderRef,
 } from "./orders/input.ts";
 import { InstrumentCache } from "./orders/instruments.ts";
+import {
+  type BatchOutcome,
+  type CancelAfterOutcome,
+  KeyedRequests,
+  type KeyReused,
+  type StoredOutcome,
+  statusUnknown,
+} from "./orders/keyed-requests.ts";
 import { type OrderView, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
 import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
@@ -70,36 +72,12 @@ import { UserFeed, type UserShardRpc, type UserSubscribeReply } from "./user-fee
 export type * from "./funds.ts";
 export type { EntryQuery } from "./ledger-store.ts";
 export type { CancelAllOutcome, DeskError, OrderOutcome } from "./orders/desk.ts";
+export type { BatchOutcome, CancelAfterOutcome, KeyReused, StoredOutcome } from "./orders/keyed-requests.ts";
 export type { OrderView } from "./orders/record.ts";
 export type { FillView } from "./orders/settle.ts";
 export type { Page, RequestRecord } from "./orders/store.ts";
 export type * from "./types.ts";
 export type { UserMessage, UserSnapshot, UserSubscribeReply } from "./user-feed.ts";
-
-/** Idempotency records are kept this long. */
-const REQUEST_TTL_MS = 24 * 3_600_000;
-
-/** A mutation's outcome as stored under its Idempotency-Key. */
-export type StoredOutcome = OrderOutcome | CancelAllOutcome | BatchOutcome | CancelAfterOutcome | DeskError;
-
-export interface BatchOutcome {
-  ok: true;
-  results: OrderOutcome[];
-}
-
-export interface CancelAfterOutcome {
-  ok: true;
-  /** When every open order will be cancelled unless refreshed; null when disarmed. */
-  cancel_at: string | null;
-  cancel_at_ms: number | null;
-}
-
-/** A request repeated under its Idempotency-Key with a different body. */
-export interface KeyReused {
-  ok: false;
-  code: "idempotency_key_reused";
-  message: string;
-}
 
 /** Where a call came from, for logs, and its Idempotency-Key if it has one. */
 export interface CallOptions {
@@ -184,8 +162,8 @@ export class Account extends DurableObject {
   /** The user channel's subscribed feed shards and message sequence, loaded with the desk. */
   private userFeed: UserFeed | undefined;
   private readonly instruments: InstrumentCache;
-  /** Mutations in flight by Idempotency-Key: a concurrent retry waits for the first. */
-  private readonly keyed = new Map<string, Promise<StoredOutcome | KeyReused>>();
+  /** Outcomes of mutations sent with an Idempotency-Key, loaded with the schema. */
+  private keyedRequests: KeyedRequests | undefined;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -522,11 +500,7 @@ export class Account extends DurableObject {
   /** The stored outcome of a mutation sent with `key`, or null if none was recorded. */
   async requestOutcome(account: string, key: string): Promise<(RequestRecord & { in_progress: boolean }) | null> {
     this.check(account);
-    if (this.keyed.has(key)) {
-      return { key, fingerprint: "", operation: "", outcome: null, created_at: Date.now(), in_progress: true };
-    }
-    const found = this.orderStore?.request(key);
-    return found ? { ...found, in_progress: false } : null;
+    return this.keyedRequests?.outcome(key) ?? null;
   }
 
   /** A book's outbox push: applies this account's new rows and acknowledges through its cursor. */
@@ -572,7 +546,7 @@ export class Account extends DurableObject {
     }
     await desk.resolvePending(now - PENDING_RESOLVE_MS);
     await desk.reportFees();
-    this.orderStore?.pruneRequests(now - REQUEST_TTL_MS);
+    this.keyedRequests?.prune(now);
     await this.armAlarm();
   }
 
@@ -588,49 +562,20 @@ export class Account extends DurableObject {
     else await this.ctx.storage.setAlarm(next);
   }
 
-  /**
-   * Runs a mutation once per Idempotency-Key: a repeat with the same body gets the stored
-   * outcome, one with another body is refused, a concurrent repeat waits for the first.
-   * Outcomes whose status was unknown are not stored, so a repeat tries again.
-   */
+  /** Runs a mutation once per Idempotency-Key (see `orders/keyed-requests.ts`), then arms the alarm if it must. */
   private async keyedCall(
     options: CallOptions,
     operation: string,
     body: unknown,
     run: () => Promise<StoredOutcome>,
   ): Promise<StoredOutcome | KeyReused> {
-    const key = options.idempotency_key;
-    if (key === undefined) return this.afterMutation(await run());
-    const fingerprint = `${operation}:${JSON.stringify(body)}`;
-    const store = this.orderStore as OrderStore;
-    const running = this.keyed.get(key);
-    if (running) return running;
-    const stored = store.request(key);
-    if (stored) {
-      if (stored.fingerprint === fingerprint) return stored.outcome as StoredOutcome;
-      return {
-        ok: false,
-        code: "idempotency_key_reused",
-        message: `Idempotency-Key ${key} was already used for a different ${stored.operation} request.`,
-      };
-    }
-    const call = run().then((outcome) => {
-      if (!statusUnknown(outcome)) {
-        store.saveRequest({ key, fingerprint, operation, outcome, created_at: Date.now() });
-      }
-      return this.afterMutation(outcome);
-    });
-    this.keyed.set(key, call);
-    try {
-      return await call;
-    } finally {
-      this.keyed.delete(key);
-    }
+    const outcome = await (this.keyedRequests as KeyedRequests).run(options.idempotency_key, operation, body, run);
+    return outcome.ok || outcome.code !== "idempotency_key_reused" ? this.afterMutation(outcome) : outcome;
   }
 
   /** An outcome whose book call failed leaves an order pending: the alarm resolves it. */
   private async afterMutation(outcome: StoredOutcome): Promise<StoredOutcome> {
-    if (!outcome.ok && outcome.code === "order_status_unknown") await this.armAlarm();
+    if (statusUnknown(outcome)) await this.armAlarm();
     return outcome;
   }
 
@@ -660,6 +605,7 @@ export class Account extends DurableObject {
     const funds = new Funds(this.sql, this.ctx.storage);
     this.funds = funds;
     this.orderStore = new OrderStore(this.sql);
+    this.keyedRequests = new KeyedRequests(this.orderStore);
     if (this.self) this.desk = this.createDesk(this.self.account_id, funds, this.orderStore);
     this.migrated = true;
     // Orders left waiting for their book, or fees not yet reported, before a restart: the alarm finishes them.
@@ -756,10 +702,4 @@ export class Account extends DurableObject {
 
 function invalid(message: string): DeskError {
   return { ok: false, code: "invalid_order", message };
-}
-
-/** An outcome not to store under its key: some order's book call did not answer, so a repeat must try again. */
-function statusUnknown(outcome: StoredOutcome): boolean {
-  if (!outcome.ok) return outcome.code === "order_status_unknown";
-  return "results" in outcome && outcome.results.some((r) => !r.ok && r.code === "order_status_unknown");
 }
