@@ -7,7 +7,7 @@
  *                         [--json] [--check]
  *
  * Runs the Worker and its Durable Objects in workerd on loopback with fresh
- * state (`--runtime`, see "the server" below; default `miniflare`), waits for
+ * state (`--runtime`, see bench/runtime.ts; default `miniflare`), waits for
  * /v1/health, then:
  *  1. book throughput without subscribers: single commands per request, then
  *     batches of 100, through `POST /v1/admin/books/BTC-USD/commands`;
@@ -22,12 +22,8 @@
  * BENCH_CHECK=1) exits 1 when a target is missed. Progress goes to stderr.
  * Everything it started is killed (process group) on exit, error or signal.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { CLIENT_HEADERS, parseRuntime, sleep, startServer, stopServer } from "./runtime.ts";
 import { fmtInt, fmtNum, percentile } from "./stats.ts";
 
 const { values: args } = parseArgs({
@@ -51,169 +47,12 @@ const num = (name: keyof typeof args): number => {
   return x;
 };
 const SUBSCRIBERS = num("subscribers");
-const RUNTIMES = ["miniflare", "miniflare-entry", "wrangler-dev"] as const;
-const RUNTIME = args.runtime as (typeof RUNTIMES)[number];
-if (!RUNTIMES.includes(RUNTIME)) throw new Error(`--runtime is one of ${RUNTIMES.join(", ")}, got ${args.runtime}`);
-const DIRECT = RUNTIME === "miniflare";
-/** What Cloudflare's edge (and Miniflare's entry worker) tells the Worker about the client; rate limits key on it. */
-const CLIENT_HEADERS = { "cf-connecting-ip": "127.0.0.1" };
+const RUNTIME = parseRuntime(args.runtime);
 const TARGET_P99_MS = 50;
 const TARGET_BATCH_CMDS = 20_000;
 const SYMBOL = "BTC-USD";
 const TOKEN = "dev-operator-token";
 const log = (msg: string) => process.stderr.write(`[bench:feed] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ── the server ───────────────────────────────────────────────────────────
-//
-// Three ways to run the same Worker and objects in workerd on this machine:
-//  - `miniflare` (default): bundle with `wrangler deploy --dry-run` and load the
-//    bundle into Miniflare with the bindings wrangler derives from wrangler.toml
-//    (unstable_getMiniflareWorkerOptions, as the vitest pool does), SQLite
-//    Durable Objects persisted in a temp dir. One workerd, no inspector, and the
-//    Worker listens on its own socket (Miniflare's `unsafeDirectSockets`), as
-//    behind Cloudflare's edge; the client sends the `cf-connecting-ip` the edge
-//    would add.
-//  - `miniflare-entry`: the same, reached through Miniflare's entry worker (a
-//    JavaScript hop in front of the Worker that every request and every
-//    WebSocket frame passes through).
-//  - `wrangler-dev`: `wrangler dev` as a developer runs it: in front of the
-//    entry worker, wrangler's ProxyWorker in a second workerd (one more
-//    loopback hop each way, for requests and frames), the V8 inspector on, and
-//    the file watcher restarting the Worker (closing every socket) whenever a
-//    source file changes.
-
-let server: ChildProcess | undefined;
-let stateDir: string | undefined;
-let miniflare: { dispose(): Promise<void> } | undefined;
-
-function stopServer(): void {
-  if (server?.pid !== undefined && server.exitCode === null) {
-    try {
-      process.kill(-server.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    const pid = server.pid;
-    setTimeout(() => {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, 2000).unref();
-  }
-  server = undefined;
-  // Miniflare kills its workerd on exit; dispose() when we get the chance.
-  void miniflare?.dispose().catch(() => {});
-  miniflare = undefined;
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-  stateDir = undefined;
-}
-process.on("exit", stopServer);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    stopServer();
-    process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-const ROOT = join(import.meta.dirname, "..");
-const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-
-function startServer(): Promise<string> {
-  stateDir = mkdtempSync(join(tmpdir(), "bench-feed-"));
-  return RUNTIME === "wrangler-dev" ? startWranglerDev(stateDir) : startMiniflare(stateDir);
-}
-
-async function startMiniflare(dir: string): Promise<string> {
-  const outdir = join(dir, "bundle");
-  const build = spawnSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", outdir], {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
-    encoding: "utf8",
-  });
-  if (build.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${build.stderr || build.stdout}`);
-  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
-  const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import("miniflare");
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
-  // The bundle is one ES module: no module rules; module names are relative to its directory.
-  const { modulesRules: _rules, ...worker } = workerOptions as Record<string, unknown>;
-  const options = {
-    ...worker,
-    rootPath: outdir,
-    name: "platform3-edge",
-    modules: true,
-    scriptPath: join(outdir, "index.js"),
-    host: "127.0.0.1",
-    port: 0,
-    resourcePersistencePath: join(dir, "state"),
-    cf: false, // no request.cf download
-    ...(DIRECT ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
-    logRequests: false,
-    log: new Log(args.verbose ? LogLevel.INFO : LogLevel.WARN),
-    // The Worker's access and batch log lines: dropped unless --verbose.
-    handleStructuredLogs: args.verbose ? (l: { message: string }) => process.stderr.write(`${l.message}\n`) : () => {},
-  };
-  const mf = new Miniflare(convertV4MiniflareOptions(options as Parameters<typeof convertV4MiniflareOptions>[0]));
-  miniflare = mf;
-  const entry = await mf.ready;
-  const url = DIRECT ? await mf.unsafeGetDirectURL("platform3-edge") : entry;
-  const base = url.origin.replace("localhost", "127.0.0.1");
-  await waitHealthy(base, () => undefined);
-  return base;
-}
-
-async function startWranglerDev(dir: string): Promise<string> {
-  const [port, inspector] = [await freePort(), await freePort()];
-  const argv = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
-  argv.push("--persist-to", dir, "--show-interactive-dev-session=false", "--log-level", args.verbose ? "log" : "warn");
-  server = spawn(process.execPath, argv, {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
-    detached: true, // its own process group, so one kill stops wrangler and workerd
-    // --verbose: wrangler's and the Worker's logs go to stderr.
-    stdio: ["ignore", args.verbose ? process.stderr : "ignore", "pipe"],
-  });
-  let stderr = "";
-  server.stderr?.on("data", (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-    if (args.verbose) process.stderr.write(d);
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitHealthy(base, () =>
-    server?.exitCode !== null ? `wrangler dev exited (${server?.exitCode}): ${stderr}` : undefined,
-  );
-  return base;
-}
-
-async function waitHealthy(base: string, died: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    const why = died();
-    if (why) throw new Error(why);
-    try {
-      const res = await fetch(`${base}/v1/health`);
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`${RUNTIME} did not answer ${base}/v1/health within 90 s`);
-}
 
 // ── driving the book ─────────────────────────────────────────────────────
 
@@ -378,7 +217,8 @@ async function main(): Promise<void> {
   budget.unref();
 
   log(`starting ${RUNTIME} …`);
-  const base = await startServer();
+  // The server: see bench/runtime.ts (`--runtime`).
+  const { base } = await startServer({ runtime: RUNTIME, verbose: args.verbose, label: "bench-feed" });
   log(`up at ${base}`);
   const listed = await fetch(`${base}/v1/instruments`);
   if (!listed.ok) throw new Error(`GET /v1/instruments: ${listed.status}`);
