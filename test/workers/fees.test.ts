@@ -33,8 +33,8 @@ describe("fees account", () => {
       });
     await place("fee-maker", "ask", "sell", "500.00");
     await place("fee-taker", "bid", "buy", "500.00");
-    // Reports are coalesced; the alarm (or a later fill) retries a lost one. Run the alarms to be sure.
-    for (let i = 0; i < 20; i++) {
+    // Reports are coalesced (one a second at most); the alarm retries a lost one.
+    for (let i = 0; i < 120; i++) {
       await runDurableObjectAlarm(accountStub(env.ACCOUNT, "fee-maker"));
       const summary = await env.FEES.getByName(FEES_NAME).summary();
       if (summary.sources === 2) break;

@@ -62,6 +62,23 @@ export interface DeskOptions {
   maxOpenOrders?: number;
 }
 
+/** Fees are reported at most this often (a report carries running totals, so nothing is lost by waiting). */
+const FEE_REPORT_MS = 1_000;
+
+/** Most places one submit carries (the book takes up to 100 commands per call). */
+const MAX_PLACE_BATCH = 100;
+
+interface QueuedPlace {
+  record: OrderRecord;
+  trace: TraceContext;
+  resolve: (outcome: OrderOutcome) => void;
+}
+
+interface Lane {
+  queued: QueuedPlace[];
+  busy: boolean;
+}
+
 /** Orders waiting for the book's answer longer than this are resolved by the alarm. */
 export const PENDING_RESOLVE_MS = 5_000;
 
@@ -74,6 +91,8 @@ export class OrderDesk {
   private cursors = new Map<string, number>();
   /** Book calls in flight per order: a retry joins the first call instead of sending again. */
   private readonly inFlight = new Map<string, Promise<OrderOutcome>>();
+  /** Places waiting for their instrument's book, per instrument. */
+  private readonly lanes = new Map<string, Lane>();
   /** Cancels and amendments run one at a time per order. */
   private readonly orderQueues = new Map<string, Promise<void>>();
   private feeReport: ReturnType<typeof setTimeout> | undefined;
@@ -220,30 +239,74 @@ export class OrderDesk {
   private send(record: OrderRecord, spec: Instrument, trace: TraceContext): Promise<OrderOutcome> {
     const running = this.inFlight.get(record.order_id);
     if (running) return running;
-    const call = (async (): Promise<OrderOutcome> => {
-      let result: SubmitResult;
-      try {
-        result = await this.submit(spec, [record.book_command], trace);
-      } catch (err) {
-        return unknownStatus(record, err);
+    let lane = this.lanes.get(spec.symbol);
+    if (!lane) {
+      lane = { queued: [], busy: false };
+      this.lanes.set(spec.symbol, lane);
+    }
+    const queued = lane.queued;
+    const call = new Promise<OrderOutcome>((resolve) => queued.push({ record, trace, resolve }));
+    this.inFlight.set(record.order_id, call);
+    void call.finally(() => this.inFlight.delete(record.order_id));
+    if (!lane.busy) void this.drain(lane, spec);
+    return call;
+  }
+
+  /**
+   * Sends a lane's queued places to the book, one batch per submit: the first order of a
+   * quiet moment goes alone at once, and orders that arrive while a submit is in flight
+   * go together in the next one (group commit: one book transaction, one settlement).
+   */
+  private async drain(lane: Lane, spec: Instrument): Promise<void> {
+    lane.busy = true;
+    try {
+      while (lane.queued.length > 0) {
+        const batch = lane.queued.splice(0, MAX_PLACE_BATCH);
+        await this.sendBatch(spec, batch);
       }
-      const applied = this.settle(spec.symbol, result.rows);
-      const first = result.results[0];
-      const current = this.open.get(record.order_id) ?? record;
-      if (first && !first.ok && current.status === "pending_new") {
-        const code = first.error?.code ?? "invalid_command";
-        if (code !== "duplicate_order_id") {
-          // The book refused it and holds nothing of it: release the hold, the order is done.
-          reject(current, code, first.error?.message ?? "refused by the book");
-          release(this.ledger, current, applied);
-          applied.changed.add(current);
+    } finally {
+      lane.busy = false;
+    }
+  }
+
+  private async sendBatch(spec: Instrument, batch: QueuedPlace[]): Promise<void> {
+    let result: SubmitResult;
+    try {
+      result = await this.submit(
+        spec,
+        batch.map((q) => q.record.book_command),
+        (batch[0] as QueuedPlace).trace,
+      );
+    } catch (err) {
+      for (const q of batch) q.resolve(unknownStatus(q.record, err));
+      return;
+    }
+    let applied: Applied;
+    try {
+      applied = this.settle(spec.symbol, result.rows);
+      for (const [i, q] of batch.entries()) {
+        const answer = result.results[i];
+        const current = this.open.get(q.record.order_id) ?? q.record;
+        if (answer && !answer.ok && current.status === "pending_new") {
+          const code = answer.error?.code ?? "invalid_command";
+          if (code !== "duplicate_order_id") {
+            // The book refused it and holds nothing of it: release the hold, the order is done.
+            reject(current, code, answer.error?.message ?? "refused by the book");
+            release(this.ledger, current, applied);
+            applied.changed.add(current);
+          }
         }
       }
       this.commitApplied(spec.symbol, applied);
-      return this.outcomeOf(current, this.fillsOf(current, applied));
-    })();
-    this.inFlight.set(record.order_id, call);
-    return call.finally(() => this.inFlight.delete(record.order_id));
+    } catch (err) {
+      // Memory was reloaded from disk: the orders stay pending and the alarm resolves them.
+      for (const q of batch) q.resolve(unknownStatus(q.record, err));
+      return;
+    }
+    for (const q of batch) {
+      const current = this.open.get(q.record.order_id) ?? this.o.store.byId(q.record.order_id) ?? q.record;
+      q.resolve(this.outcomeOf(current, this.fillsOf(current, applied)));
+    }
   }
 
   // ── cancel, amend, cancel all ──────────────────────────────────────────
@@ -448,7 +511,7 @@ export class OrderDesk {
       this.feeReport = setTimeout(() => {
         this.feeReport = undefined;
         void this.reportFees();
-      }, 50);
+      }, FEE_REPORT_MS);
     }
     if (applied.cursor !== previous) this.cursors.set(instrument, applied.cursor);
     for (const r of applied.changed) if (!isOpen(r)) this.open.delete(r.order_id);
