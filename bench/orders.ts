@@ -469,7 +469,7 @@ async function wsLoad(base: string, traders: Trader[], seconds: number): Promise
     const refused = auths.find((a) => a.error);
     if (refused) return { unavailable: `"auth" answered ${JSON.stringify(refused.error)}` };
     for (const s of sockets) {
-      const limit = Number(s.welcome?.limits?.messages_per_second);
+      const limit = Number(s.welcome?.limits?.orders_per_second ?? s.welcome?.limits?.messages_per_second);
       s.rate = WS_RATE !== "auto" ? WS_RATE : Number.isFinite(limit) && limit > 0 ? Math.floor(0.9 * limit) : 0;
     }
     // Warm-up, then the measured window.

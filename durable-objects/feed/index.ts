@@ -140,6 +140,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
       limits: {
         max_subscriptions: this.limits.maxSubscriptions,
         messages_per_second: this.limits.messagesPerSecond,
+        orders_per_second: this.limits.ordersPerSecond,
         unacknowledged: { soft: this.limits.slowSoft, hard: this.limits.slowHard },
       },
     };
@@ -162,12 +163,16 @@ export class FeedShard extends DurableObject<FeedEnv> {
     const max = this.limits.maxFrameBytes;
     const text = typeof message === "string" && frameBytes(message, max) <= max ? message : undefined;
     const request = text === undefined ? undefined : parseRequest(text);
-    if (!socket.rate.allow(now)) {
+    const ordering = request?.ok === true && isOrderMethod(request.method);
+    if (!(ordering ? socket.orderRate : socket.rate).allow(now)) {
+      const limit = ordering
+        ? `${this.limits.ordersPerSecond} order requests`
+        : `${this.limits.messagesPerSecond} requests`;
       return this.violation(
         socket,
         request?.id ?? null,
         "rate_limited",
-        `More than ${this.limits.messagesPerSecond} requests in a second: slow down (the literal "ping" frame is not counted).`,
+        `More than ${limit} in a second: slow down (the literal "ping" frame is not counted).`,
       );
     }
     if (typeof message !== "string") {

@@ -15,14 +15,18 @@ export interface FeedLimitsEnv {
   FEED_SLOW_SOFT_LIMIT?: string;
   /** Messages sent without any frame from the client before the socket is closed (default 10000). */
   FEED_SLOW_HARD_LIMIT?: string;
+  /** Order requests (`order.*`) one socket may send per second, beside the other requests (default 1000). */
+  FEED_ORDERS_PER_SECOND?: string;
 }
 
 export interface FeedLimits {
   maxSockets: number;
   heartbeatMs: number;
   maxSubscriptions: number;
-  /** Requests one socket may send per second. */
+  /** Requests one socket may send per second (order requests apart). */
   messagesPerSecond: number;
+  /** Order requests one socket may send per second: a trading connection's own budget. */
+  ordersPerSecond: number;
   /** Limit violations (rate, subscriptions) a socket may commit before it is closed. */
   maxViolations: number;
   /** Largest request frame, bytes. */
@@ -41,6 +45,7 @@ const DEFAULTS = {
   FEED_MAX_SUBSCRIPTIONS: 100,
   FEED_SLOW_SOFT_LIMIT: 2000,
   FEED_SLOW_HARD_LIMIT: 10_000,
+  FEED_ORDERS_PER_SECOND: 1000,
 } as const;
 
 function positive(env: FeedLimitsEnv, name: keyof typeof DEFAULTS): number {
@@ -67,6 +72,7 @@ export function feedLimits(env: FeedLimitsEnv): FeedLimits {
     heartbeatMs: positive(env, "FEED_HEARTBEAT_MS"),
     maxSubscriptions: positive(env, "FEED_MAX_SUBSCRIPTIONS"),
     messagesPerSecond: 50,
+    ordersPerSecond: positive(env, "FEED_ORDERS_PER_SECOND"),
     maxViolations: 5,
     maxFrameBytes: 16 * 1024,
     maxUrlStreams: 10,

@@ -220,6 +220,8 @@ export interface WelcomeMessage {
   limits: {
     max_subscriptions: number;
     messages_per_second: number;
+    /** Order requests (`order.*`) per second, counted apart from the others. */
+    orders_per_second: number;
     /**
      * Messages the shard sends without any frame back before it pauses level2
      * (`soft`) or closes the socket with 4008 (`hard`): answer heartbeats with

@@ -54,6 +54,8 @@ export class FeedSocket implements Client {
   /** This socket's streams, each with its cursor (shared with the stream). */
   readonly cursors = new Map<StreamKey, Cursor>();
   readonly rate: RateWindow;
+  /** Order requests have their own window, so trading is not throttled by market-data chatter (nor the reverse). */
+  readonly orderRate: RateWindow;
   violations = 0;
   /** Order requests in flight: cancel-on-disconnect waits for them. */
   readonly pending = new Set<Promise<unknown>>();
@@ -96,6 +98,7 @@ export class FeedSocket implements Client {
     this.ipAddress = state.ip;
     this.ackedAt = Date.now();
     this.rate = new RateWindow(limits.messagesPerSecond);
+    this.orderRate = new RateWindow(limits.ordersPerSecond);
   }
 
   /** Accepts a new socket for hibernation; `streams` (from the URL) become its tags. */

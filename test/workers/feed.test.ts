@@ -48,7 +48,12 @@ describe("GET /v1/ws", () => {
     expect(welcome.shard).toMatch(/^feed-[01]$/);
     expect(welcome).toMatchObject({
       heartbeat_ms: 5000,
-      limits: { max_subscriptions: 10, messages_per_second: 50, unacknowledged: { soft: 100, hard: 300 } },
+      limits: {
+        max_subscriptions: 10,
+        messages_per_second: 50,
+        orders_per_second: 1000,
+        unacknowledged: { soft: 100, hard: 300 },
+      },
     });
   });
 });
