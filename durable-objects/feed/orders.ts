@@ -21,10 +21,12 @@ import {
   type AmendOrder,
   CancelAllSchema,
   ClientOrderIdString,
+  type NewOrder,
   NewOrderSchema,
   type OrderRef,
 } from "../account/orders/input.ts";
 import { DecimalString, OrderIdString } from "../order-book/commands.ts";
+import { PlaceBatcher } from "./place-batcher.ts";
 import { issues, type RequestId } from "./protocol.ts";
 import type { Answer, Session, Sessions } from "./session.ts";
 import type { FeedSocket } from "./subscriptions.ts";
@@ -77,12 +79,12 @@ export type OrderCall = (rpc: OrderAccountRpc, account: string) => Promise<unkno
 export function parseOrderCall(
   method: OrderMethod,
   params: unknown,
-): { ok: true; call: OrderCall } | { ok: false; message: string } {
+): { ok: true; call: OrderCall; place?: NewOrder } | { ok: false; message: string } {
   switch (method) {
     case "order.place": {
       const parsed = NewOrderSchema.safeParse(params);
       if (!parsed.success) return invalid(method, parsed.error);
-      return { ok: true, call: (rpc, account) => rpc.placeOrder(account, parsed.data) };
+      return { ok: true, call: (rpc, account) => rpc.placeOrder(account, parsed.data), place: parsed.data };
     }
     case "order.cancel": {
       const parsed = RefSchema.safeParse(params);
@@ -138,12 +140,15 @@ const CANCEL_ATTEMPTS = 3;
 export class OrderEntry {
   private readonly env: { ACCOUNT: DurableObjectNamespace<Account> };
   private readonly sessions: Sessions;
+  /** Places of one account arriving together go to it together. */
+  private readonly placer: PlaceBatcher;
   private readonly answer: Answer;
 
   constructor(env: { ACCOUNT: DurableObjectNamespace<Account> }, sessions: Sessions, answer: Answer) {
     this.env = env;
     this.sessions = sessions;
     this.answer = answer;
+    this.placer = new PlaceBatcher((account) => accountStub(env.ACCOUNT, account));
   }
 
   /** `order.*`: validated here, run by the account's order desk; the reply is the desk's outcome. */
@@ -152,7 +157,9 @@ export class OrderEntry {
     if (!session) return;
     const parsed = parseOrderCall(method, raw);
     if (!parsed.ok) return this.answer.fail(socket, id, "invalid_params", parsed.message);
-    const task = this.run(socket, id, session, parsed.call);
+    const { place } = parsed;
+    const call: OrderCall = place === undefined ? parsed.call : (_rpc, account) => this.placer.place(account, place);
+    const task = this.run(socket, id, session, call);
     // Cancel-on-disconnect waits for requests in flight, so an order sent just before closing is cancelled too.
     socket.pending.add(task);
     try {
