@@ -1,5 +1,8 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+// ProvidedContext keys of the Postgres global setup (databaseUrl, neonWsProxy, …).
+import type {} from "./test/global-setup-context.ts";
+import type {} from "./test/global-setup-postgres.ts";
 
 export default defineConfig({
   test: {
@@ -17,22 +20,27 @@ export default defineConfig({
       {
         // Worker, Durable Objects and integration tests inside workerd (Miniflare).
         plugins: [
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            // Test-only: small feed limits so capacity and slow-consumer paths are reachable.
             miniflare: {
               bindings: {
+                // Test-only: small feed limits so capacity and slow-consumer paths are reachable.
                 FEED_SHARDS: "2",
                 FEED_MAX_SOCKETS_PER_SHARD: "5",
                 FEED_MAX_SUBSCRIPTIONS: "10",
                 FEED_SLOW_SOFT_LIMIT: "100",
                 FEED_SLOW_HARD_LIMIT: "300",
+                // The run's Postgres (test/global-setup-postgres.ts), reached through the Neon bridge.
+                DATABASE_URL: inject("databaseUrl"),
+                NEON_WS_PROXY: inject("neonWsProxy"),
               },
             },
-          }),
+          })),
         ],
         test: {
           name: "workers",
+          // One throwaway Postgres (system packages, else PGlite) + the Neon bridge for the run.
+          globalSetup: ["./test/global-setup-postgres.ts"],
           include: ["workers/**/*.test.ts", "durable-objects/**/*.test.ts", "test/workers/**/*.test.ts"],
         },
       },

@@ -92,6 +92,8 @@ export class Funds {
   private readonly sql: Sql;
   private readonly storage: DurableObjectStorage;
   private ledger: AccountLedger;
+  /** Runs inside every change's transaction with the transactions it persisted (the event journal). */
+  onPersist: ((txs: readonly LedgerTransaction[]) => void) | undefined;
 
   /** Loads the ledger from storage (the schema must exist). */
   constructor(sql: Sql, storage: DurableObjectStorage) {
@@ -125,6 +127,7 @@ export class Funds {
       this.storage.transactionSync(() => {
         appendTransactions(this.sql, this.ledger, txs, now, orderRefs);
         extra(now);
+        this.onPersist?.(txs);
       });
     } catch (err) {
       this.ledger = loadLedger(this.sql);
@@ -198,6 +201,7 @@ export class Funds {
       this.storage.transactionSync(() => {
         appendTransaction(this.sql, this.ledger, tx, now);
         extra(now);
+        this.onPersist?.([tx]);
       });
     } catch (err) {
       this.ledger = loadLedger(this.sql);

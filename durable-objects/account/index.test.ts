@@ -46,6 +46,7 @@ describe("Account object", () => {
     expect(key.id.startsWith(`k_${account}_`)).toBe(true);
     expect((await tables(account)).sort()).toEqual([
       "account",
+      "account_events",
       "api_keys",
       "book_cursors",
       "fills",
@@ -59,6 +60,7 @@ describe("Account object", () => {
       "refresh_families",
       "refresh_tokens",
       "requests",
+      "stream_out",
       "transfers",
       "user_feed",
       "user_subscribers",

@@ -33,12 +33,13 @@ import {
   unusable,
 } from "./keys.ts";
 import type { EntryQuery } from "./ledger-store.ts";
-import { type DeskError, OrderDesk, PENDING_RESOLVE_MS } from "./orders/desk.ts";
+import { type DeskError, OrderDesk, type OrderOutcome, PENDING_RESOLVE_MS } from "./orders/desk.ts";
 import { FeeTally } from "./orders/fee-tally.ts";
 import {
   type AmendOrder,
   type CancelAll,
   type FillQuery,
+  type NewOrder,
   NewOrderSchema,
   type OrderQuery,
   type OrderRef,
@@ -56,6 +57,7 @@ import { type OrderView, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
 import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
+import { AccountJournal } from "./stream-out.ts";
 import { familyRevoked, openFamily, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
 import type {
   ApiKeyView,
@@ -164,6 +166,10 @@ export class Account extends DurableObject {
   private readonly instruments: InstrumentCache;
   /** Outcomes of mutations sent with an Idempotency-Key, loaded with the schema. */
   private keyedRequests: KeyedRequests | undefined;
+  /** The event journal sent to the EVENTS Queue (stream-out.ts), loaded with the schema. */
+  private journal: AccountJournal | undefined;
+  /** Until when the alarm last armed for unsent events covers new ones (one setAlarm per window). */
+  private streamWakeUntil = 0;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -429,14 +435,19 @@ export class Account extends DurableObject {
     const desk = this.deskOf(account);
     if ("code" in desk) return desk;
     return this.keyedCall(options, "batch", inputs, async (): Promise<BatchOutcome> => {
-      const results = await Promise.all(
-        inputs.map((input) => {
-          const parsed = NewOrderSchema.safeParse(input);
-          if (!parsed.success)
-            return invalid(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-          return desk.place(parsed.data, options);
-        }),
+      const results: OrderOutcome[] = [];
+      const valid: Array<{ index: number; order: NewOrder }> = [];
+      for (const [index, input] of inputs.entries()) {
+        const parsed = NewOrderSchema.safeParse(input);
+        if (parsed.success) valid.push({ index, order: parsed.data });
+        else results[index] = invalid(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+      }
+      // The valid ones go together: one commit of their holds, one submit per instrument.
+      const placed = await desk.placeMany(
+        valid.map((v) => v.order),
+        options,
       );
+      for (const [k, v] of valid.entries()) results[v.index] = placed[k] as OrderOutcome;
       return { ok: true, results };
     });
   }
@@ -546,6 +557,7 @@ export class Account extends DurableObject {
     }
     await desk.resolvePending(now - PENDING_RESOLVE_MS);
     await desk.reportFees();
+    await this.journal?.flush();
     this.keyedRequests?.prune(now);
     await this.armAlarm();
   }
@@ -555,7 +567,9 @@ export class Account extends DurableObject {
     const deadline = this.self?.cancel_after_at ?? null;
     // Pending orders and unreported fees are retried soon.
     const pending =
-      (this.desk?.pendingSince(Number.MAX_SAFE_INTEGER).length ?? 0) > 0 || (this.desk?.feesUnreported() ?? false);
+      (this.desk?.pendingSince(Number.MAX_SAFE_INTEGER).length ?? 0) > 0 ||
+      (this.desk?.feesUnreported() ?? false) ||
+      (this.journal?.stream.lag() ?? 0) > 0;
     const resolveAt = pending ? Date.now() + PENDING_RESOLVE_MS : null;
     const next = deadline === null ? resolveAt : resolveAt === null ? deadline : Math.min(deadline, resolveAt);
     if (next === null) await this.ctx.storage.deleteAlarm();
@@ -604,12 +618,31 @@ export class Account extends DurableObject {
       SELECT account_id, name, created_at, trading_enabled, trading_changed_at, cancel_after_at FROM account WHERE id = 1`;
     const funds = new Funds(this.sql, this.ctx.storage);
     this.funds = funds;
+    const journal = new AccountJournal({
+      sql: this.sql,
+      account: () => this.self?.account_id,
+      queue: () => this.env.EVENTS,
+      wake: () => {
+        // A safety net for a crash before the send: the alarm retries what the Queue lacks.
+        const now = Date.now();
+        if (now < this.streamWakeUntil) return;
+        this.streamWakeUntil = now + PENDING_RESOLVE_MS;
+        void this.armAlarm();
+      },
+    });
+    this.journal = journal;
+    funds.onPersist = (txs) => journal.ledger(txs);
     this.orderStore = new OrderStore(this.sql);
     this.keyedRequests = new KeyedRequests(this.orderStore);
     if (this.self) this.desk = this.createDesk(this.self.account_id, funds, this.orderStore);
     this.migrated = true;
     // Orders left waiting for their book, or fees not yet reported, before a restart: the alarm finishes them.
-    if (this.desk && (this.desk.pendingSince(Number.MAX_SAFE_INTEGER).length > 0 || this.desk.feesUnreported())) {
+    if (
+      this.desk &&
+      (this.desk.pendingSince(Number.MAX_SAFE_INTEGER).length > 0 ||
+        this.desk.feesUnreported() ||
+        journal.stream.lag() > 0)
+    ) {
       await this.armAlarm();
     }
   }
@@ -664,6 +697,7 @@ export class Account extends DurableObject {
       book: (instrument) => orderBookStub(env.ORDER_BOOK, instrument),
       tradingEnabled: () => this.self?.trading_enabled === 1,
       maxOpenOrders: env.MAX_OPEN_ORDERS === undefined ? undefined : Number(env.MAX_OPEN_ORDERS),
+      journal: this.journal,
       fees: {
         tally: new FeeTally(this.ctx.storage.kv),
         report: async (version, totals) => {

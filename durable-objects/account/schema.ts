@@ -188,4 +188,22 @@ export const ACCOUNT_MIGRATIONS: SQLSchemaMigration[] = [
       CREATE TABLE user_feed (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
     `,
   },
+  {
+    idMonotonicInc: 5,
+    description: "event stream: the account's journal of its changes, and the Queue cursor",
+    sql: `
+      -- Append-only, written in the transaction of each change: order views, fills, ledger entries.
+      -- seq is contiguous per account; rows the Queue accepted are pruned later (never the newest).
+      CREATE TABLE account_events (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL
+      );
+
+      -- The last account_events seq the EVENTS Queue accepted.
+      CREATE TABLE stream_out (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+      INSERT INTO stream_out (id, seq) VALUES (1, 0);
+    `,
+  },
 ];

@@ -33,6 +33,7 @@ import { Outbox, type OutboxReceiver, type OutboxRow } from "./outbox.ts";
 import { replayUpdates } from "./replay.ts";
 import { ORDER_BOOK_MIGRATIONS } from "./schema.ts";
 import { BookStore, type Sequences } from "./store.ts";
+import { STREAM_RETRY_MS, StreamOut } from "./stream-out.ts";
 import { InstrumentUnits } from "./units.ts";
 import { type BookReject, ENGINE_REJECT_MESSAGES, toEngineCommand, toWireEvent, type WireEvent } from "./wire.ts";
 
@@ -42,6 +43,8 @@ export interface OrderBookEnv {
   ACCOUNT?: DurableObjectNamespace;
   /** Events kept in the log for resume (default 100 000). */
   BOOK_EVENT_RETENTION?: string;
+  /** The event stream's Queue (Postgres, Kafka); unbound: nothing is streamed. */
+  EVENTS?: Queue;
   /** Feed batching tick in ms (default 10). */
   FEED_TICK_MS?: string;
 }
@@ -116,6 +119,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   private publisher: FeedPublisher | undefined;
   private readonly outbox: Outbox;
   private readonly delivery: OutboxDelivery;
+  /** Sends the event log to the EVENTS Queue (stream-out.ts). */
+  private readonly stream: StreamOut;
   /** The alarm as last set (epoch ms), so arming it costs no storage read per batch. */
   private alarmAt: number | null = null;
 
@@ -130,6 +135,24 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       receiver: (account) => this.accountOf(account),
       delayMs: Number(env.FEED_TICK_MS ?? 10),
     });
+    this.stream = new StreamOut({
+      sql: this.sql,
+      queue: () => env.EVENTS,
+      read: (after, limit) => {
+        const { spec, units } = this.configured();
+        return this.store.eventsAfter(after, limit).map(({ seq, at, event }) => ({
+          stream: "book" as const,
+          key: spec.symbol,
+          seq,
+          at,
+          type: event.type,
+          body: toWireEvent(event, units),
+        }));
+      },
+      head: () => this.seqs.seq,
+      delayMs: Number(env.FEED_TICK_MS ?? 10),
+      label: () => `book:${this.spec?.symbol ?? "?"}`,
+    });
     const migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: ORDER_BOOK_MIGRATIONS });
     void ctx.blockConcurrencyWhile(async () => {
       await migrations.runAll();
@@ -137,6 +160,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       this.alarmAt = await ctx.storage.getAlarm();
       // Rows left from before a restart are swept by the alarm.
       if (this.outbox.oldest() !== undefined) await this.armAlarm(Date.now() + SWEEP_AFTER_MS);
+      // Events not yet streamed before a restart too.
+      if (this.stream.lag() > 0) await this.armAlarm(Date.now() + STREAM_RETRY_MS);
     });
   }
 
@@ -209,6 +234,11 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     const { units } = this.configured();
     const ticks = this.referencePrice();
     return ticks === undefined ? null : units.price(ticks);
+  }
+
+  /** The event stream: the last seq the Queue accepted, the newest logged, and whether it is bound. */
+  async streamStatus(): Promise<{ enabled: boolean; cursor: number; head: number }> {
+    return { enabled: this.stream.enabled, cursor: this.stream.cursor(), head: this.seqs.seq };
   }
 
   /** Outbox rows waiting for acknowledgement (operators, tests). */
@@ -379,10 +409,13 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
         const out = this.store.commit(this.engine, events, now, this.seqs);
         accounts = this.outbox.write(out);
         const keep = Number(this.env.BOOK_EVENT_RETENTION ?? 100_000);
-        if (this.seqs.seq % 1_000 < out.length || keep < 1_000) this.store.prune(this.seqs, keep);
+        if (this.seqs.seq % 1_000 < out.length || keep < 1_000) {
+          this.store.prune(this.seqs, keep, this.stream.keepAfter());
+        }
         return out;
       });
       this.publisher?.record(logged);
+      this.stream.soon();
       if (accounts) {
         if (caller !== undefined) accounts.delete(caller);
         this.delivery.soon(accounts);
@@ -394,12 +427,16 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     }
   }
 
-  /** When the alarm must next run: the next GTD expiry, or the outbox sweep while rows wait. */
+  /**
+   * When the alarm must next run: the next GTD expiry, the outbox sweep while rows wait,
+   * or a stream retry while events wait for the Queue.
+   */
   private nextWake(now: number): number | undefined {
     const expiry = this.engine.nextExpiry();
     const sweep = this.outbox.oldest() === undefined ? undefined : now + SWEEP_AFTER_MS;
-    if (expiry === undefined) return sweep;
-    return sweep === undefined ? expiry : Math.min(expiry, sweep);
+    const stream = this.stream.lag() > 0 ? now + STREAM_RETRY_MS : undefined;
+    const times = [expiry, sweep, stream].filter((t): t is number => t !== undefined);
+    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   /** Moves the alarm earlier to `at` (never later: a later wake-up re-arms itself). */
@@ -409,7 +446,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     await this.ctx.storage.setAlarm(at);
   }
 
-  /** Expires due GTD orders, sweeps unacknowledged outbox rows, then re-arms. */
+  /** Expires due GTD orders, sweeps unacknowledged outbox rows, streams unsent events, then re-arms. */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (!this.spec) return;
@@ -417,6 +454,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     const events = this.engine.execute({ type: "tick" }, now);
     if (events.length > 0) this.commit(events, now);
     await this.delivery.sweep(now);
+    await this.stream.flush();
     await this.armAlarm(this.nextWake(Date.now()));
   }
 

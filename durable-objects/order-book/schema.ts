@@ -107,4 +107,13 @@ export const ORDER_BOOK_MIGRATIONS: SQLSchemaMigration[] = [
       ALTER TABLE order_ids ADD COLUMN reject_message TEXT;
     `,
   },
+  {
+    idMonotonicInc: 5,
+    description: "event stream cursor: the last event seq the EVENTS Queue accepted",
+    sql: `
+      -- Events after this seq are sent to the Queue (and never pruned from the log until they are).
+      CREATE TABLE stream_out (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+      INSERT INTO stream_out (id, seq) VALUES (1, 0);
+    `,
+  },
 ];

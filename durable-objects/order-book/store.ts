@@ -244,9 +244,23 @@ export class BookStore {
     }
   }
 
-  /** Drops logged events older than the newest `keep`, so the log stays bounded. */
-  prune(seqs: Sequences, keep: number): void {
-    this.sql`DELETE FROM events WHERE seq <= ${seqs.seq - keep}`;
+  /**
+   * Drops logged events older than the newest `keep`, so the log stays bounded; never
+   * those after `keepAfter` (not yet streamed out).
+   */
+  prune(seqs: Sequences, keep: number, keepAfter?: number): void {
+    const upTo = keepAfter === undefined ? seqs.seq - keep : Math.min(seqs.seq - keep, keepAfter);
+    this.sql`DELETE FROM events WHERE seq <= ${upTo}`;
+  }
+
+  /** Logged events after `after`, oldest first (the event stream's source). */
+  eventsAfter(after: number, limit: number): Array<{ seq: number; at: number; event: EngineEvent }> {
+    return this.sql<{ seq: number; at: number; body: string }>`
+      SELECT seq, at, body FROM events WHERE seq > ${after} ORDER BY seq LIMIT ${limit}`.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      event: JSON.parse(r.body) as EngineEvent,
+    }));
   }
 
   /** Logged events of one channel after `afterChannelSeq`, if the log still holds the next one. */

@@ -7,7 +7,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { accountStub } from "../../durable-objects/account/ids.ts";
-import type { OrderOutcome, StoredOutcome } from "../../durable-objects/account/index.ts";
+import type { BatchOutcome, OrderOutcome, StoredOutcome } from "../../durable-objects/account/index.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 
 let n = 0;
@@ -261,5 +261,43 @@ describe("order desk", () => {
     await runDurableObjectAlarm(t);
     expect((await t.listOrders(trader, { status: "open", limit: 10 })).items).toEqual([]);
     expect(await t.getOrder(trader, { client_order_id: "d1" })).toMatchObject({ status: "cancelled" });
+  });
+
+  it("places a batch together: later orders see earlier holds, a repeated id answers the first", async () => {
+    await listInstrument(testInstrument("DSKH-USD", { maker_fee_bps: 0, taker_fee_bps: 0 }));
+    const trader = await fundedAccount({ USD: "25" });
+    const t = accountStub(env.ACCOUNT, trader);
+    const bid = (id: string, price: string) => ({
+      client_order_id: id,
+      instrument: "DSKH-USD",
+      side: "buy",
+      type: "limit",
+      price,
+      size: "1",
+    });
+    const outcome = await t.placeOrders(trader, [
+      bid("b1", "10.00"),
+      bid("b2", "10.00"),
+      bid("b1", "10.00"),
+      bid("b3", "10.00"),
+    ]);
+    if (!outcome.ok || !("results" in outcome)) throw new Error(JSON.stringify(outcome));
+    const [b1, b2, again, b3] = (outcome as BatchOutcome).results;
+    expect(b1).toMatchObject({ ok: true, order: { status: "new" } });
+    expect(b2).toMatchObject({ ok: true, order: { status: "new" } });
+    expect(again).toMatchObject({
+      ok: true,
+      replayed: true,
+      order: { order_id: (b1 as { order: { order_id: string } }).order.order_id },
+    });
+    // 25 USD covers two holds of 10, not a third.
+    expect(b3).toMatchObject({
+      ok: false,
+      code: "order_rejected",
+      reason: "insufficient_available",
+      available: "5.00000000",
+    });
+    expect(await balance(trader, "USD")).toMatchObject({ hold: "20.00000000" });
+    expect((await t.listOrders(trader, { status: "open", limit: 10 })).items).toHaveLength(2);
   });
 });

@@ -87,6 +87,22 @@ export interface Env {
   UPSTASH_REDIS_REST_TOKEN?: string;
   /** Longest wait for Redis on a rate-limit check before falling back to the Durable Object, ms (default 1000). */
   RATE_LIMIT_REDIS_TIMEOUT_MS?: string;
+  // ── persistence and streaming (workers/consumer, docs "Persistence and streaming") ──
+  /** The event Queue: the books and accounts send their events; this Worker's `queue` handler consumes them. */
+  EVENTS?: Queue;
+  /** Postgres (Neon) connection string, a secret: the consumer writes every event there. */
+  DATABASE_URL?: string;
+  /** Local and CI only: the WebSocket-to-TCP bridge the Neon driver goes through (host:port/path). */
+  NEON_WS_PROXY?: string;
+  /** Optional Kafka sink: the Confluent REST v3 base URL (a secret), with the cluster id and basic-auth pair. */
+  KAFKA_REST_URL?: string;
+  KAFKA_CLUSTER_ID?: string;
+  KAFKA_REST_USERNAME?: string;
+  KAFKA_REST_PASSWORD?: string;
+  /** Kafka topics are `<prefix>book` and `<prefix>account` (default "platform3."). */
+  KAFKA_TOPIC_PREFIX?: string;
+  /** Seconds before a batch that failed is delivered again (default 10). */
+  EVENTS_RETRY_DELAY_SECONDS?: string;
 }
 
 /** Hono generics for every router of the API. */

@@ -1,4 +1,5 @@
 /** Entry point of the edge Worker (wrangler.toml `main`). */
+import { queue } from "../consumer/index.ts";
 import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
 
@@ -13,4 +14,6 @@ export { RateLimiter } from "../../durable-objects/rate-limiter/index.ts";
 
 export default {
   fetch: app.fetch,
+  /** The EVENTS Queue's consumer: every event to Postgres (and Kafka when configured). */
+  queue,
 } satisfies ExportedHandler<Env>;

@@ -60,6 +60,8 @@ export interface DeskOptions {
   /** Fees paid so far (committed with the fills), and how to report them to the fees account. */
   fees?: { tally: FeeTally; report: (version: number, totals: FeeTotal[]) => Promise<{ version: number }> };
   maxOpenOrders?: number;
+  /** The event journal (../stream-out.ts): called inside each change's transaction. */
+  journal?: { orders(records: readonly OrderRecord[]): void; fills(fills: readonly FillView[]): void };
 }
 
 /** Fees are reported at most this often (a report carries running totals, so nothing is lost by waiting). */
@@ -161,38 +163,86 @@ export class OrderDesk {
   // ── place ──────────────────────────────────────────────────────────────
 
   async place(input: NewOrder, trace: TraceContext = {}): Promise<OrderOutcome> {
-    const fingerprint = fingerprintOf(input);
-    const seen = this.o.store.byClientId(input.client_order_id);
-    if (seen) return this.replay(seen, fingerprint, trace);
-    const spec = await this.o.instruments.get(input.instrument);
-    if (!spec) {
-      return { ok: false, code: "instrument_not_found", message: `No instrument ${input.instrument}.` };
+    return (await this.placeMany([input], trace))[0] as OrderOutcome;
+  }
+
+  /**
+   * Places orders together: their holds and records commit in one transaction, and those for
+   * one instrument reach its book together (see `drain`). Each order gets its own outcome,
+   * as if placed alone in the given order (a later one sees the holds of the earlier ones).
+   */
+  async placeMany(inputs: readonly NewOrder[], trace: TraceContext = {}): Promise<OrderOutcome[]> {
+    // Everything that needs an await first: instrument specs, and reference prices for market orders.
+    const specs = new Map<string, Instrument | null>();
+    for (const input of inputs) {
+      if (!specs.has(input.instrument)) specs.set(input.instrument, await this.o.instruments.get(input.instrument));
     }
-    let risk = this.risk(input, spec, undefined);
-    if (!risk.ok && risk.code === "no_reference_price") {
-      const reference = await this.o.book(spec).reference();
-      if (reference !== null) risk = this.risk(input, spec, reference);
+    const references = new Map<string, string | undefined>();
+    for (const input of inputs) {
+      const spec = specs.get(input.instrument);
+      if (!spec || references.has(spec.symbol)) continue;
+      const risk = this.risk(input, spec, undefined);
+      if (!risk.ok && risk.code === "no_reference_price") {
+        references.set(spec.symbol, (await this.o.book(spec).reference()) ?? undefined);
+      }
     }
-    // Awaits are over: from here to the book call everything is synchronous.
-    const again = this.o.store.byClientId(input.client_order_id);
-    if (again) return this.replay(again, fingerprint, trace);
+    // From here to the commit everything is synchronous: checks see one consistent state.
     const now = Date.now();
-    const record = newRecord(input, spec, fingerprint, now);
-    if (!risk.ok) {
-      reject(record, risk.code, risk.message);
-      this.commit([], [record], new Set(), now);
-      this.notify([record], []);
-      return rejection(record, riskDetails(risk));
-    }
+    const outcomes: Array<OrderOutcome | Promise<OrderOutcome>> = [];
+    const inBatch = new Map<string, { index: number; fingerprint: string }>();
     const txs: LedgerTransaction[] = [];
-    const hold = this.ledger.hold(record.order_id, risk.hold.asset, risk.hold.amount);
-    if (!hold.ok) throw new Error(`hold refused after risk passed: ${hold.message}`);
-    if (hold.transaction) txs.push(hold.transaction);
-    record.book_command = placeCommand(input, record, spec, risk.protection, risk.hold.fundsBudget);
-    this.open.set(record.order_id, record);
-    this.commit(txs, [record], new Set([record.order_id]), now);
-    // The user channel hears of it with the book's answer (its balances then include this hold).
-    return this.send(record, spec, trace);
+    const records: OrderRecord[] = [];
+    const rejected: OrderRecord[] = [];
+    const held = new Set<string>();
+    const toSend: Array<{ index: number; record: OrderRecord; spec: Instrument }> = [];
+    for (const [index, input] of inputs.entries()) {
+      const fingerprint = fingerprintOf(input);
+      const earlier = inBatch.get(input.client_order_id);
+      if (earlier) {
+        outcomes.push(
+          earlier.fingerprint === fingerprint
+            ? Promise.resolve()
+                // Read once the loop has filled in the earlier order's outcome.
+                .then(() => outcomes[earlier.index] as OrderOutcome | Promise<OrderOutcome>)
+                .then((o) => (o.ok ? { ...o, replayed: true } : o))
+            : conflict(input.client_order_id),
+        );
+        continue;
+      }
+      inBatch.set(input.client_order_id, { index, fingerprint });
+      const seen = this.o.store.byClientId(input.client_order_id);
+      if (seen) {
+        outcomes.push(this.replay(seen, fingerprint, trace));
+        continue;
+      }
+      const spec = specs.get(input.instrument);
+      if (!spec) {
+        outcomes.push({ ok: false, code: "instrument_not_found", message: `No instrument ${input.instrument}.` });
+        continue;
+      }
+      const risk = this.risk(input, spec, references.get(spec.symbol));
+      const record = newRecord(input, spec, fingerprint, now);
+      records.push(record);
+      if (!risk.ok) {
+        reject(record, risk.code, risk.message);
+        rejected.push(record);
+        outcomes.push(rejection(record, riskDetails(risk)));
+        continue;
+      }
+      const hold = this.ledger.hold(record.order_id, risk.hold.asset, risk.hold.amount);
+      if (!hold.ok) throw new Error(`hold refused after risk passed: ${hold.message}`);
+      if (hold.transaction) txs.push(hold.transaction);
+      held.add(record.order_id);
+      record.book_command = placeCommand(input, record, spec, risk.protection, risk.hold.fundsBudget);
+      this.open.set(record.order_id, record);
+      toSend.push({ index, record, spec });
+      outcomes.push(undefined as unknown as OrderOutcome); // filled in once sent
+    }
+    if (records.length > 0) this.commit(txs, records, held, now);
+    if (rejected.length > 0) this.notify(rejected, []);
+    // The user channel hears of the placed ones with the book's answer (their holds then show).
+    for (const { index, record, spec } of toSend) outcomes[index] = this.send(record, spec, trace);
+    return Promise.all(outcomes);
   }
 
   /** The risk verdict, with the protection price a market order gets from the same anchor as its hold. */
@@ -504,6 +554,7 @@ export class OrderDesk {
     this.commit(applied.transactions, applied.changed, refs, Date.now(), (sql) => {
       if (applied.cursor !== previous) sql.saveCursor(instrument, applied.cursor);
       sql.saveFills(applied.fills);
+      this.o.journal?.fills(applied.fills);
       this.o.fees?.tally.add(applied.fills);
     });
     if (applied.fills.length > 0 && this.o.fees && this.feeReport === undefined) {
@@ -539,6 +590,7 @@ export class OrderDesk {
       this.o.funds.persist(txs, holdRefs, () => {
         this.o.store.saveOrders(list);
         extra?.(this.o.store);
+        this.o.journal?.orders(list);
       });
     } catch (err) {
       this.reload();
@@ -577,4 +629,12 @@ export class OrderDesk {
     if (record.status === "rejected") return rejection(record, {});
     return { ok: true, order: orderView(record), fills, replayed: false };
   }
+}
+
+function conflict(clientOrderId: string): DeskError {
+  return {
+    ok: false,
+    code: "client_order_id_conflict",
+    message: `client_order_id ${clientOrderId} appears twice in the request with different orders.`,
+  };
 }

@@ -1,0 +1,117 @@
+/**
+ * The `EVENTS` Queue consumer (this Worker's `queue` handler): each batch of event
+ * envelopes goes to Postgres in ONE transaction (postgres-writer.ts) and, when
+ * configured, to Kafka (kafka-rest.ts). Every write is keyed by `(stream, key, seq)`,
+ * so delivery may be at least once: on success the whole batch is acknowledged; on any
+ * failure the whole batch is retried later (Queues retries up to `max_retries`, then
+ * moves the messages to the dead-letter queue). A message that is not an envelope is
+ * never written: it is retried on its own until it lands in the dead-letter queue.
+ */
+
+import { type DbEnv, hasDatabase, transaction } from "../../shared/db/neon.ts";
+import { type Envelope, groupByKey, parseEnvelope } from "../../shared/events/envelope.ts";
+import { type KafkaRestEnv, type KafkaResult, kafkaConfig, produceToKafka } from "./kafka-rest.ts";
+import { writeEvents } from "./postgres-writer.ts";
+
+export interface ConsumerEnv extends DbEnv, KafkaRestEnv {
+  /** Base delay before a failed batch is redelivered, seconds (default 5; doubles per attempt, at most 300). */
+  EVENTS_RETRY_DELAY_SECONDS?: string;
+}
+
+/** Where a batch goes; each throws (or reports failure) to have the batch retried. */
+export interface Sinks {
+  postgres?: (events: readonly Envelope[]) => Promise<void>;
+  kafka?: (events: readonly Envelope[]) => Promise<KafkaResult>;
+}
+
+export interface BatchOutcome {
+  /** Messages acknowledged (written, or nothing configured to write them to). */
+  acked: number;
+  /** Messages to be delivered again. */
+  retried: number;
+  /** Messages that are not envelopes (retried until the dead-letter queue takes them). */
+  invalid: number;
+  delaySeconds?: number;
+  error?: string;
+}
+
+let warnedNoSink = false;
+
+/** The sinks this environment configures: Postgres with `DATABASE_URL`, Kafka with `KAFKA_REST_URL`. */
+export function sinksFor(env: ConsumerEnv): Sinks {
+  const sinks: Sinks = {};
+  if (hasDatabase(env)) {
+    sinks.postgres = async (events) => {
+      await transaction(env, (client) => writeEvents(client, events));
+    };
+  }
+  const kafka = kafkaConfig(env);
+  if (kafka) sinks.kafka = (events) => produceToKafka(kafka, groupByKey(events));
+  return sinks;
+}
+
+/** Handles one batch: writes it, then acks it all, or retries it all after a delay. */
+export async function handleEventBatch(
+  batch: MessageBatch<unknown>,
+  env: ConsumerEnv,
+  sinks: Sinks = sinksFor(env),
+): Promise<BatchOutcome> {
+  const valid: Array<Message<unknown>> = [];
+  const invalid: Array<Message<unknown>> = [];
+  const events: Envelope[] = [];
+  for (const message of batch.messages) {
+    const envelope = parseEnvelope(message.body);
+    if (envelope) {
+      valid.push(message);
+      events.push(envelope);
+    } else invalid.push(message);
+  }
+  for (const message of invalid) {
+    console.error(
+      JSON.stringify({ level: "error", msg: "event queue: not an envelope", queue: batch.queue, id: message.id }),
+    );
+    message.retry();
+  }
+  if (!sinks.postgres && !sinks.kafka && !warnedNoSink) {
+    warnedNoSink = true;
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        msg: "event queue: neither DATABASE_URL nor KAFKA_REST_URL is set; events are acknowledged and dropped",
+      }),
+    );
+  }
+  try {
+    if (events.length > 0) {
+      await sinks.postgres?.(events);
+      const kafka = await sinks.kafka?.(events);
+      if (kafka && !kafka.ok) throw new Error(kafka.error);
+    }
+  } catch (err) {
+    const attempts = Math.max(1, ...valid.map((m) => m.attempts));
+    const base = Number(env.EVENTS_RETRY_DELAY_SECONDS ?? 5);
+    const delaySeconds = Math.min(300, Math.max(0, Math.round(base * 2 ** (attempts - 1))));
+    const error = String(err);
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        msg: "event queue: batch failed; retried",
+        queue: batch.queue,
+        messages: valid.length,
+        attempts,
+        delay_seconds: delaySeconds,
+        error,
+      }),
+    );
+    batch.retryAll({ delaySeconds });
+    return { acked: 0, retried: valid.length + invalid.length, invalid: invalid.length, delaySeconds, error };
+  }
+  if (invalid.length === 0) batch.ackAll();
+  else for (const message of valid) message.ack();
+  return { acked: valid.length, retried: invalid.length, invalid: invalid.length };
+}
+
+/** The Worker's `queue` handler. */
+export async function queue(batch: MessageBatch<unknown>, env: ConsumerEnv): Promise<void> {
+  await handleEventBatch(batch, env);
+}
