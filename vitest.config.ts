@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 // ProvidedContext keys of the Postgres global setup (databaseUrl, neonWsProxy, …).
 import type {} from "./test/global-setup-context.ts";
 import type {} from "./test/global-setup-postgres.ts";
+import type {} from "./test/global-setup-redis.ts";
 
 export default defineConfig({
   test: {
@@ -40,7 +41,8 @@ export default defineConfig({
         test: {
           name: "workers",
           // One throwaway Postgres (system packages, else PGlite) + the Neon bridge for the run.
-          globalSetup: ["./test/global-setup-postgres.ts"],
+          // …and one throwaway redis-server behind the Upstash bridge (test/global-setup-redis.ts; skips without it).
+          globalSetup: ["./test/global-setup-postgres.ts", "./test/global-setup-redis.ts"],
           include: ["workers/**/*.test.ts", "durable-objects/**/*.test.ts", "test/workers/**/*.test.ts"],
         },
       },

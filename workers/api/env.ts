@@ -87,6 +87,10 @@ export interface Env {
   UPSTASH_REDIS_REST_TOKEN?: string;
   /** Longest wait for Redis on a rate-limit check before falling back to the Durable Object, ms (default 1000). */
   RATE_LIMIT_REDIS_TIMEOUT_MS?: string;
+  /** Longest wait for one Redis command of the other uses (market data, revocations, idempotency), ms (default 500). */
+  REDIS_TIMEOUT_MS?: string;
+  /** How long an isolate skips Redis after a failure, ms (default 30 000). */
+  REDIS_COOLOFF_MS?: string;
   // ── persistence and streaming (workers/consumer, docs "Persistence and streaming") ──
   /** The event Queue: the books and accounts send their events; this Worker's `queue` handler consumes them. */
   EVENTS?: Queue;

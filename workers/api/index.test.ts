@@ -33,6 +33,7 @@ describe("GET /v1/health", () => {
       status: "ok",
       version: env.API_VERSION,
       environment: "development",
+      redis: expect.objectContaining({ status: "not_configured" }),
     });
   });
 

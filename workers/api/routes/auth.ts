@@ -4,7 +4,8 @@
  * /v1/auth/refresh` (rotation; reuse of a spent token revokes its family),
  * `POST /v1/auth/revoke` (a refresh token, or an access token's family), and
  * the public signing keys at `GET /.well-known/jwks.json` (router `wellKnown`,
- * mounted at the root).
+ * mounted at the root). A revoked family is also published to Redis (when
+ * configured) before the answer, so every isolate refuses its tokens at once.
  */
 import type { z } from "@hono/zod-openapi";
 import { type Context, Hono } from "hono";
@@ -28,6 +29,7 @@ import type { AppEnv } from "../env.ts";
 import { clientIp } from "../middleware/auth/index.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
+import { publishRevocation } from "../redis/revocation.ts";
 import { methodNotAllowed } from "../routing.ts";
 
 export { JWT_BEARER_GRANT };
@@ -93,13 +95,17 @@ auth.openapi(revokeToken, async (c) => {
   const account = accountOfRefreshToken(token);
   if (account && token_type_hint !== "access_token") {
     const family = await accountStub(c.env.ACCOUNT, account).revokeRefreshToken(account, token);
-    if (family) markRevoked(family);
+    if (family) {
+      markRevoked(family);
+      await publishRevocation(c.env, family);
+    }
   } else if (token.split(".").length === 3) {
     const keys = await loadSigningKeys(c.env);
     const verified = await verifyAccessToken(token, keys, authConfig(c.env)).catch(() => undefined);
     if (verified) {
       await accountStub(c.env.ACCOUNT, verified.account).revokeFamily(verified.account, verified.family);
       markRevoked(verified.family);
+      await publishRevocation(c.env, verified.family);
     }
   }
   c.header("cache-control", "no-store");
@@ -146,7 +152,10 @@ async function refresh(c: Context<AppEnv>, token: string) {
     { refresh_ms: config.refreshTtlMs },
   );
   if (!outcome.ok) {
-    if (outcome.revoked_family) markRevoked(outcome.revoked_family);
+    if (outcome.revoked_family) {
+      markRevoked(outcome.revoked_family);
+      await publishRevocation(c.env, outcome.revoked_family);
+    }
     throw invalidGrant(outcome.message, outcome.reason);
   }
   return tokenResponse(c, outcome, keys);

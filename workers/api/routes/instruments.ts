@@ -1,7 +1,9 @@
 /**
  * Public instrument and market-data routes. Reads go to the instrument's book
- * object; responses are cached at the edge for a moment (see edge-cache). The
- * contracts (`openapi/contracts/market-data.ts`) validate every parameter.
+ * object; responses are cached at the edge for a moment (see edge-cache), and
+ * the ticker and top of book also in Redis when configured, shared by every
+ * location (redis/market-data.ts). The contracts
+ * (`openapi/contracts/market-data.ts`) validate every parameter.
  */
 import {
   CANDLE_INTERVALS,
@@ -25,6 +27,7 @@ import {
 } from "../openapi/contracts/market-data.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
+import { bboKey, readThrough, tickerKey } from "../redis/index.ts";
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
@@ -48,7 +51,10 @@ instruments.openapi(getBook, async (c) => {
   const q = c.req.valid("query");
   const instrument = await instrumentOr404(c.env, c.req.valid("param").symbol);
   const level = Number(q.level) as 1 | 2 | 3;
-  return c.json(await bookFor(c.env, instrument).book(level, q.depth), 200);
+  const read = () => bookFor(c.env, instrument).book(level, q.depth);
+  // Level 1 ignores depth: one top of book per instrument.
+  const view = level === 1 ? await readThrough(c, bboKey(instrument.symbol), cacheMs(c.env), read) : await read();
+  return c.json(view, 200);
 });
 
 instruments.openapi(getTrades, async (c) => {
@@ -60,7 +66,10 @@ instruments.openapi(getTrades, async (c) => {
 
 instruments.openapi(getTicker, async (c) => {
   const instrument = await instrumentOr404(c.env, c.req.valid("param").symbol);
-  return c.json(await bookFor(c.env, instrument).ticker(), 200);
+  const ticker = await readThrough(c, tickerKey(instrument.symbol), cacheMs(c.env), () =>
+    bookFor(c.env, instrument).ticker(),
+  );
+  return c.json(ticker, 200);
 });
 
 instruments.openapi(getCandles, async (c) => {

@@ -39,6 +39,7 @@ import {
 } from "../openapi/contracts/orders.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
+import { rememberKeyedOutcome } from "../redis/idempotency.ts";
 import {
   type AnyOutcome,
   batchItem,
@@ -205,7 +206,9 @@ export function callOptions(c: Context<AppEnv>): CallOptions {
  */
 async function mutate(c: Context<AppEnv>, call: () => Promise<AnyOutcome>): Promise<AnyOutcome> {
   try {
-    return await call();
+    const outcome = await call();
+    rememberKeyedOutcome(c, outcome); // Redis, after the response (GET /v1/requests/{key})
+    return outcome;
   } catch (err) {
     console.error(
       JSON.stringify({

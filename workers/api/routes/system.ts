@@ -1,7 +1,8 @@
-/** System routes: clock and health. No auth, no bindings beyond vars. */
+/** System routes: clock and health (with this isolate's view of Redis). No auth, no bindings beyond vars. */
 import type { z } from "@hono/zod-openapi";
 import { getHealth, getTime, type HealthSchema, type TimeSchema } from "../openapi/contracts/system.ts";
 import { createRouter } from "../openapi/router.ts";
+import { redisHealth } from "../redis/index.ts";
 
 export type TimeResponse = z.infer<typeof TimeSchema>;
 export type HealthResponse = z.infer<typeof HealthSchema>;
@@ -14,5 +15,8 @@ system.openapi(getTime, (c) => {
 });
 
 system.openapi(getHealth, (c) =>
-  c.json({ status: "ok" as const, version: c.env.API_VERSION, environment: c.env.ENVIRONMENT }, 200),
+  c.json(
+    { status: "ok" as const, version: c.env.API_VERSION, environment: c.env.ENVIRONMENT, redis: redisHealth(c.env) },
+    200,
+  ),
 );

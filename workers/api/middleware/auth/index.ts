@@ -25,6 +25,7 @@ import { pathAndQuery, readSignatureHeaders, type SignatureHeaders, signingStrin
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { type AuthContext, SCOPES, type Scope } from "../../auth-context.ts";
 import type { AppEnv } from "../../env.ts";
+import { publishRevocationsLater, revokedInRedis } from "../../redis/revocation.ts";
 import { declaredScope } from "../../routing.ts";
 import { maxBodyBytes, tooLarge } from "../../validation.ts";
 
@@ -232,11 +233,19 @@ async function verifyOurs(c: Context<AppEnv>, token: string): Promise<AuthContex
     );
   }
   let revoked = cachedRevocation(verified.family, now);
+  // Redis (when configured) knows revocations made anywhere at once; it only ever says "revoked",
+  // so a miss or a failure leaves the answer to the cache and the Account object, as without it.
+  if (revoked !== true && (await revokedInRedis(c.env, verified.family))) {
+    revoked = true;
+    rememberRevocation(verified.family, true, verified.expiresAt * 1000 + 5_000);
+  }
   if (revoked === undefined) {
     revoked = await accountStub(c.env.ACCOUNT, verified.account).familyRevoked(verified.account, verified.family);
     // A revocation is final: remember it until the token expires. A live family only for the cache time.
     const until = revoked ? verified.expiresAt * 1000 + 5_000 : now + config.revocationCacheMs;
     if (revoked || config.revocationCacheMs > 0) rememberRevocation(verified.family, revoked, until);
+    // Revoked where Redis was not told (an API key's revocation, an outage): tell it now.
+    if (revoked) publishRevocationsLater(c, [verified.family]);
   }
   if (revoked) throw invalidToken("This token's session has been revoked.", "token_revoked");
   return {

@@ -12,11 +12,49 @@ export const TimeSchema = z
   })
   .openapi("Time");
 
+const count = (description: string) => z.number().int().nonnegative().openapi({ description });
+
+export const RedisUseCountersSchema = z
+  .object({
+    successes: count("Redis commands that answered (reads and writes)."),
+    hits: count("Reads Redis answered with something usable."),
+    failures: count("Commands that failed or timed out (each opens the breaker)."),
+    skipped: count("Commands not sent while the breaker was open."),
+    fallbacks: count("Reads answered without Redis (by the authoritative object) because it failed or was skipped."),
+  })
+  .openapi("RedisUseCounters");
+
+export const RedisHealthSchema = z
+  .object({
+    status: z.enum(["not_configured", "ok", "degraded"]).openapi({
+      description:
+        "`degraded` while this isolate skips Redis after a failure (every use then answers from its object); `ok` otherwise.",
+    }),
+    timeout_ms: z.number().int().nullable().openapi({ description: "Deadline of one command (REDIS_TIMEOUT_MS)." }),
+    cooloff_ms: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "How long a failure skips Redis (REDIS_COOLOFF_MS)." }),
+    retry_at_ms: z.number().int().nullable().openapi({ description: "When Redis is tried again, while degraded." }),
+    last_error: z.string().nullable().openapi({ description: "The last failure, until Redis answers again." }),
+    uses: z.object({
+      market_data: RedisUseCountersSchema,
+      revocation: RedisUseCountersSchema,
+      idempotency: RedisUseCountersSchema,
+    }),
+  })
+  .openapi("RedisHealth", {
+    description:
+      "This isolate's view of Redis (ticker and top of book, revoked token families, idempotency records; not the rate limiter's), counted since the isolate started.",
+  });
+
 export const HealthSchema = z
   .object({
     status: z.literal("ok"),
     version: z.string().openapi({ example: "0.1.0" }),
     environment: z.string().openapi({ example: "production" }),
+    redis: RedisHealthSchema,
   })
   .openapi("Health");
 
