@@ -26,6 +26,7 @@ import { admin } from "./routes/admin.ts";
 import { auth, wellKnown } from "./routes/auth.ts";
 import { balances } from "./routes/balances.ts";
 import { mountBenchRoutes } from "./routes/bench.ts";
+import { history } from "./routes/history.ts";
 import { instruments } from "./routes/instruments.ts";
 import { orders } from "./routes/orders.ts";
 import { requests } from "./routes/requests.ts";
@@ -86,6 +87,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, requests);
   app.route(API_PREFIX, sessions);
   app.route(API_PREFIX, instruments);
+  app.route(API_PREFIX, history);
   app.route(API_PREFIX, admin);
   app.route(API_PREFIX, ws);
   mountBenchRoutes(app, API_PREFIX); // only with BENCH_ROUTES="true" (npm run bench:orders)

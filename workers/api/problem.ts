@@ -41,6 +41,7 @@ export const PROBLEM_CODES = {
   operator_disabled: { status: 503, title: "Operator Routes Disabled" },
   feed_capacity: { status: 503, title: "Feed At Capacity" },
   order_status_unknown: { status: 503, title: "Order Status Unknown" },
+  history_unavailable: { status: 503, title: "History Unavailable" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

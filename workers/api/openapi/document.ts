@@ -9,6 +9,7 @@ import { AUTH_CONTRACTS } from "../auth/contracts.ts";
 import { BALANCE_CONTRACTS } from "./contracts/accounts-balances.ts";
 import { changeInstrumentStatus, createInstrument, getFees, runBookCommands } from "./contracts/admin.ts";
 import { openFeed } from "./contracts/feed.ts";
+import { HISTORY_CONTRACTS } from "./contracts/history.ts";
 import { getBook, getCandles, getInstrument, getTicker, getTrades, listInstruments } from "./contracts/market-data.ts";
 import { ORDER_CONTRACTS } from "./contracts/orders.ts";
 import { getSessions } from "./contracts/sessions.ts";
@@ -38,6 +39,7 @@ export const API_CONTRACTS = [
   ...AUTH_CONTRACTS,
   ...BALANCE_CONTRACTS,
   ...ORDER_CONTRACTS,
+  ...HISTORY_CONTRACTS,
 ] as const;
 
 export interface DocumentOptions {

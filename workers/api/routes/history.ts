@@ -1,0 +1,299 @@
+/**
+ * History routes (mount at /v1), answered from Postgres, the system of record the
+ * event pipeline writes: the caller's done orders, fills and ledger (`read`; only
+ * the caller's account is ever addressed) and an instrument's trades and candles
+ * (public). Open orders and balances stay with the objects, which are authoritative.
+ *
+ * Every page is a keyset page (`workers/api/history/queries.ts`) with an opaque
+ * cursor: base64url of the last row's sort key. Amounts are `numeric::text` from
+ * Postgres, re-formatted exactly on the asset's or instrument's grid so they read
+ * like the live endpoints'. Without `DATABASE_URL` every route is 503
+ * `history_unavailable`; with Postgres unreachable too, plus `Retry-After`.
+ */
+import type { Context } from "hono";
+import { type DbEnv, hasDatabase, withClient } from "../../../shared/db/neon.ts";
+import { fromUnits, toUnits } from "../../../shared/decimal.ts";
+import type { Instrument } from "../../../shared/instruments/schema.ts";
+import { formatAmount, isAssetCode, parseAmount } from "../../../shared/ledger/assets.ts";
+import type { AppEnv } from "../env.ts";
+import {
+  candleHistory,
+  fillHistory,
+  type HistoryDb,
+  ledgerHistory,
+  orderHistory,
+  type TimeKey,
+  tradeHistory,
+} from "../history/queries.ts";
+import { instrumentOr404 } from "../instruments.ts";
+import { callerOf } from "../middleware/auth/index.ts";
+import {
+  DEFAULT_HISTORY_PAGE,
+  DONE_STATUSES,
+  getCandleHistory,
+  getFillHistory,
+  getLedgerHistory,
+  getOrderHistory,
+  getTradeHistory,
+  MAX_CANDLE_SPAN_MS,
+  MAX_HISTORY_CANDLES,
+} from "../openapi/contracts/history.ts";
+import { createRouter } from "../openapi/router.ts";
+import { problemException } from "../problem.ts";
+
+/** Interval widths, ms (the live candles' buckets). */
+const INTERVAL_MS = {
+  "1m": 60_000,
+  "5m": 300_000,
+  "15m": 900_000,
+  "1h": 3_600_000,
+  "6h": 21_600_000,
+  "1d": 86_400_000,
+} as const;
+
+/** Longest a history query may take before the request is answered 503, ms. */
+export const HISTORY_QUERY_TIMEOUT_MS = 5_000;
+/** `Retry-After` of a 503 while Postgres is unreachable, seconds. */
+export const HISTORY_RETRY_AFTER_SECONDS = 5;
+
+export const history = createRouter();
+
+history.openapi(getOrderHistory, async (c) => {
+  const { account } = callerOf(c);
+  const q = c.req.valid("query");
+  const after = q.cursor === undefined ? undefined : decodeTimeKey(q.cursor);
+  const limit = q.limit ?? DEFAULT_HISTORY_PAGE;
+  const page = await query(c, (db) =>
+    orderHistory(db, {
+      account,
+      statuses: q.status === undefined ? DONE_STATUSES : [q.status],
+      instrument: q.instrument,
+      start: q.start,
+      end: q.end,
+      limit,
+      after,
+    }),
+  );
+  // biome-ignore lint/suspicious/noExplicitAny: the stored view is the Order the account object wrote.
+  const orders = page.rows as any[];
+  return c.json({ orders, next_cursor: page.next && encodeTimeKey(page.next) }, 200);
+});
+
+history.openapi(getFillHistory, async (c) => {
+  const { account } = callerOf(c);
+  const q = c.req.valid("query");
+  const after = q.cursor === undefined ? undefined : decodeTimeKey(q.cursor);
+  const page = await query(c, (db) =>
+    fillHistory(db, {
+      account,
+      instrument: q.instrument,
+      orderId: q.order_id,
+      start: q.start,
+      end: q.end,
+      limit: q.limit ?? DEFAULT_HISTORY_PAGE,
+      after,
+    }),
+  );
+  // biome-ignore lint/suspicious/noExplicitAny: the stored view is the Fill the account object wrote.
+  const fills = page.rows as any[];
+  return c.json({ fills, next_cursor: page.next && encodeTimeKey(page.next) }, 200);
+});
+
+history.openapi(getLedgerHistory, async (c) => {
+  const { account } = callerOf(c);
+  const q = c.req.valid("query");
+  const before = q.cursor === undefined ? undefined : decodeId(q.cursor);
+  const page = await query(c, (db) =>
+    ledgerHistory(db, {
+      account,
+      asset: q.asset,
+      start: q.start,
+      end: q.end,
+      limit: q.limit ?? DEFAULT_HISTORY_PAGE,
+      before,
+    }),
+  );
+  const entries = page.rows.map((r) => ({
+    entry_id: Number(r.entry_id),
+    tx_id: Number(r.tx_id),
+    time: new Date(Number(r.at_ms)).toISOString(),
+    time_ms: Number(r.at_ms),
+    type: r.type as "deposit" | "withdrawal" | "hold" | "release" | "trade" | "fee",
+    asset: r.asset,
+    amount: assetAmount(r.amount, r.asset),
+    balance: assetAmount(r.balance, r.asset),
+    hold: assetAmount(r.hold, r.asset),
+    reference: r.reference,
+  }));
+  return c.json({ entries, next_cursor: page.next === null ? null : encodeId(page.next) }, 200);
+});
+
+history.openapi(getTradeHistory, async (c) => {
+  const q = c.req.valid("query");
+  const before = q.cursor === undefined ? undefined : decodeId(q.cursor);
+  const instrument = await instrumentOr404(c.env, c.req.valid("param").symbol);
+  const page = await query(c, (db) =>
+    tradeHistory(db, {
+      instrument: instrument.symbol,
+      start: q.start,
+      end: q.end,
+      limit: q.limit ?? DEFAULT_HISTORY_PAGE,
+      before,
+    }),
+  );
+  const trades = page.rows.map((r) => ({
+    trade_id: Number(r.trade_id),
+    price: onGrid(r.price, instrument.tick_size),
+    size: onGrid(r.size, instrument.lot_size),
+    side: r.aggressor,
+    time: Number(r.at_ms),
+  }));
+  return c.json(
+    { instrument: instrument.symbol, trades, next_cursor: page.next === null ? null : encodeId(page.next) },
+    200,
+  );
+});
+
+history.openapi(getCandleHistory, async (c) => {
+  const q = c.req.valid("query");
+  const width = INTERVAL_MS[q.interval];
+  const end = q.end ?? Date.now();
+  const start = q.start ?? Math.max(0, end - Math.min(width * MAX_HISTORY_CANDLES, MAX_CANDLE_SPAN_MS));
+  if (start >= end) throw invalidQuery("start", "start must be before end");
+  if (end - start > MAX_CANDLE_SPAN_MS) throw invalidQuery("end", "the window must be at most 31 days");
+  if (Math.ceil((end - start) / width) > MAX_HISTORY_CANDLES) {
+    throw invalidQuery("end", `the window must hold at most ${MAX_HISTORY_CANDLES} ${q.interval} candles`);
+  }
+  const instrument = await instrumentOr404(c.env, c.req.valid("param").symbol);
+  const rows = await query(c, (db) => candleHistory(db, { instrument: instrument.symbol, width, start, end }));
+  const candles = rows.map((r) => ({
+    start: Number(r.bucket_ms),
+    open: onGrid(r.open, instrument.tick_size),
+    high: onGrid(r.high, instrument.tick_size),
+    low: onGrid(r.low, instrument.tick_size),
+    close: onGrid(r.close, instrument.tick_size),
+    volume: onGrid(r.volume, instrument.lot_size),
+    trades: Number(r.trades),
+  }));
+  return c.json({ instrument: instrument.symbol, interval: q.interval, start, end, candles }, 200);
+});
+
+// ── Postgres ───────────────────────────────────────────────────────────────
+
+/**
+ * Runs `fn` on a connection of its own (closed before the response). Not
+ * configured: 503 `history_unavailable`. Unreachable, failing or slower than
+ * {@link HISTORY_QUERY_TIMEOUT_MS}: logged, then 503 with `Retry-After`.
+ */
+async function query<T>(c: Context<AppEnv>, fn: (db: HistoryDb) => Promise<T>): Promise<T> {
+  const env: DbEnv = c.env;
+  if (!hasDatabase(env)) {
+    throw problemException(
+      "history_unavailable",
+      "History is not available here: no Postgres is configured (DATABASE_URL). Open orders, balances and " +
+        "recent market data are served by the live endpoints.",
+      { extensions: { instance: c.req.path } },
+    );
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${HISTORY_QUERY_TIMEOUT_MS} ms`)),
+        HISTORY_QUERY_TIMEOUT_MS,
+      );
+    });
+    return await Promise.race([withClient(env, (client) => fn(client as unknown as HistoryDb)), timeout]);
+  } catch (err) {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "history: postgres unavailable",
+        path: c.req.path,
+        request_id: c.get("requestId") ?? null,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+    throw problemException(
+      "history_unavailable",
+      "History is temporarily unavailable (the database did not answer); retry shortly.",
+      {
+        headers: { "retry-after": String(HISTORY_RETRY_AFTER_SECONDS) },
+        extensions: { instance: c.req.path },
+      },
+    );
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+// ── amounts ────────────────────────────────────────────────────────────────
+
+/** A signed `numeric::text` amount of `asset` at the asset's scale, as the live ledger prints it. */
+function assetAmount(text: string, asset: string): string {
+  const negative = text.startsWith("-");
+  const parsed = isAssetCode(asset) ? parseAmount(negative ? text.slice(1) : text, asset) : undefined;
+  if (!parsed?.ok) return text;
+  return formatAmount(negative ? -parsed.amount : parsed.amount, asset);
+}
+
+/** A non-negative `numeric::text` on `unit`'s grid, with exactly the unit's fraction digits. */
+function onGrid(text: string, unit: Instrument["tick_size"]): string {
+  const units = toUnits(text, unit);
+  return typeof units === "bigint" ? fromUnits(units, unit) : text;
+}
+
+// ── cursors ────────────────────────────────────────────────────────────────
+
+const CURSOR_MESSAGE = "cursor must be a next_cursor from a previous page";
+
+function invalidQuery(field: string, message: string) {
+  return problemException("invalid_request", `Invalid query: ${field}: ${message}`, {
+    extensions: { errors: [{ field, message }] },
+  });
+}
+
+function toBase64Url(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(cursor: string): string | undefined {
+  try {
+    const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(binary, (ch) => ch.charCodeAt(0)),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** Cursor of a time-sorted page: `<epoch ms>:<id>`. */
+export function encodeTimeKey(key: TimeKey): string {
+  return toBase64Url(`${key.ms}:${key.id}`);
+}
+
+/** The key in a time cursor, or a 400 naming `cursor`. */
+export function decodeTimeKey(cursor: string): TimeKey {
+  const text = fromBase64Url(cursor) ?? "";
+  const match = /^(0|[1-9][0-9]{0,15}):([A-Za-z0-9._:-]{1,64})$/.exec(text);
+  const ms = Number(match?.[1]);
+  if (!match || !Number.isSafeInteger(ms)) throw invalidQuery("cursor", CURSOR_MESSAGE);
+  return { ms, id: match[2] as string };
+}
+
+/** Cursor of an id-sorted page (ledger entries, trades). */
+export function encodeId(id: number): string {
+  return toBase64Url(String(id));
+}
+
+/** The id in an id cursor, or a 400 naming `cursor`. */
+export function decodeId(cursor: string): number {
+  const text = fromBase64Url(cursor) ?? "";
+  if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw invalidQuery("cursor", CURSOR_MESSAGE);
+  }
+  return Number(text);
+}
