@@ -138,7 +138,8 @@ export function candles(
       (SELECT close FROM candles_1m WHERE start = b.last) AS close,
       b.volume, b.trades
     FROM (
-      SELECT (start / ${width}) * ${width} AS bucket, min(start) AS first, max(start) AS last,
+      -- Numbers are bound as REAL: cast the width so the division truncates to the interval.
+      SELECT (start / CAST(${width} AS INTEGER)) * CAST(${width} AS INTEGER) AS bucket, min(start) AS first, max(start) AS last,
              max(high) AS high, min(low) AS low, sum(volume) AS volume, sum(trades) AS trades
       FROM candles_1m WHERE start >= ${start} AND start < ${end}
       GROUP BY bucket ORDER BY bucket LIMIT ${MAX_CANDLES}

@@ -213,10 +213,20 @@ describe("trades, ticker, candles", () => {
   });
 
   it("aggregates candles for every interval and rejects a bad interval or window", async () => {
-    for (const interval of ["1m", "5m", "15m", "1h", "6h", "1d"]) {
+    const widths: Record<string, number> = {
+      "1m": 60_000,
+      "5m": 300_000,
+      "15m": 900_000,
+      "1h": 3_600_000,
+      "6h": 21_600_000,
+      "1d": 86_400_000,
+    };
+    for (const [interval, width] of Object.entries(widths)) {
       const body = await (await get(`/instruments/${SYMBOL}/candles?interval=${interval}`)).json<{
-        candles: unknown[];
+        candles: { start: number }[];
       }>();
+      // Each bucket starts on its interval's boundary.
+      for (const c of body.candles) expect(c.start % width).toBe(0);
       expect(body.candles).toEqual([
         expect.objectContaining({
           open: "101.00",
