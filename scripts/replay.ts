@@ -17,10 +17,15 @@
  * a moment after the objects commit. Prints "equal" or the differences; exit code 0
  * when everything is equal, 1 on any difference, 2 when it could not run.
  *
+ * By default the comparison runs in the API (`POST /v1/admin/replay`): the Worker reads the
+ * journal, restores it into fresh OrderBook and Account objects and compares their answers
+ * with the live objects'. `--local` runs the comparison here instead (the database read
+ * directly, the live objects through the public API, the fresh engine in Node).
+ *
  * Options: `--url` (default http://127.0.0.1:8787), `--token` (operator token; default
  * $OPERATOR_TOKEN, else the development token), `--database-url` (default $DATABASE_URL,
  * else the local `npm run dev` database), `--instrument` and `--account` (repeatable;
- * default every one in the journal), `--attempts` (default 5), `--json` (the report as JSON).
+ * default every one in the journal), `--attempts` (default 5), `--json` (the report as JSON), `--local`.
  * The Neon driver needs a WebSocket proxy: Neon's own for a Neon URL; `NEON_WS_PROXY` when
  * set; for a Postgres on loopback the script starts its own bridge.
  */
@@ -46,6 +51,7 @@ const { values } = parseArgs({
     account: { type: "string", multiple: true },
     attempts: { type: "string", default: "5" },
     json: { type: "boolean", default: false },
+    local: { type: "boolean", default: false },
   },
 });
 
@@ -98,7 +104,72 @@ function print(report: ReplayReport, restored: Map<string, string[]>): void {
   }
 }
 
+interface RouteReport {
+  equal: boolean;
+  books: Array<{
+    instrument: string;
+    equal: boolean;
+    fresh_object: string | null;
+    events: number;
+    seq: number;
+    bids: number;
+    asks: number;
+    stops: number;
+    differences: string[];
+  }>;
+  accounts: Array<{
+    account: string;
+    equal: boolean;
+    fresh_object: string | null;
+    entries: number;
+    differences: string[];
+  }>;
+}
+
+/** Default: `POST /v1/admin/replay`, which restores the journal into fresh objects and compares them. */
+async function viaRoute(): Promise<number> {
+  const body: Record<string, string[]> = {};
+  if (values.instrument) body.instruments = values.instrument;
+  if (values.account) body.accounts = values.account;
+  const attempts = Number(values.attempts) || 5;
+  let report: RouteReport | undefined;
+  for (let i = 0; i < attempts && !report?.equal; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 1_000));
+    const res = await fetch(`${apiUrl}/v1/admin/replay`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`POST /v1/admin/replay: ${res.status} ${await res.text()}`);
+    report = (await res.json()) as RouteReport;
+  }
+  const r = report as RouteReport;
+  if (values.json) console.log(JSON.stringify(r, null, 2));
+  else {
+    for (const b of r.books) {
+      console.log(
+        `book ${b.instrument}: ${b.equal ? "equal" : "DIFFERENT"} (${b.events} events to seq ${b.seq}; ` +
+          `${b.bids} bids, ${b.asks} asks, ${b.stops} stops; fresh object ${b.fresh_object ?? "none"})`,
+      );
+      for (const line of b.differences) console.log(`  ${line}`);
+    }
+    for (const a of r.accounts) {
+      console.log(
+        `account ${a.account}: ${a.equal ? "equal" : "DIFFERENT"} (${a.entries} entries; fresh object ${a.fresh_object ?? "none"})`,
+      );
+      for (const line of a.differences) console.log(`  ${line}`);
+    }
+    console.log(
+      r.equal
+        ? `equal: ${r.books.length} books and ${r.accounts.length} accounts restored from the journal into fresh objects match the live objects`
+        : "DIFFERENT: see above",
+    );
+  }
+  return r.equal ? 0 : 1;
+}
+
 async function main(): Promise<number> {
+  if (!values.local) return viaRoute();
   const { env, bridge } = await dbEnv();
   try {
     // One connection for the whole run.

@@ -13,6 +13,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
 import { importJWK, jwtVerify } from "jose";
+import { AccountLedger, type LedgerSnapshot } from "../../shared/ledger/index.ts";
 import type { Scope } from "../../workers/api/auth-context.ts";
 import { FEES_NAME } from "../fees/index.ts";
 import { registryStub } from "../instrument-registry/index.ts";
@@ -32,7 +33,7 @@ import {
   touch,
   unusable,
 } from "./keys.ts";
-import type { EntryQuery } from "./ledger-store.ts";
+import { appendTransactions, type EntryQuery } from "./ledger-store.ts";
 import { type DeskError, OrderDesk, type OrderOutcome, PENDING_RESOLVE_MS } from "./orders/desk.ts";
 import { FeeTally } from "./orders/fee-tally.ts";
 import {
@@ -375,6 +376,29 @@ export class Account extends DurableObject {
     if ("ok" in funds) return funds;
     const self = this.self as AccountRow;
     return { ok: true, account_id: account, trading_enabled: self.trading_enabled === 1, balances: funds.balances() };
+  }
+
+  /**
+   * Creates this (fresh) account from a ledger rebuilt from the journal (`shared/replay/ledger.ts`
+   * `ledgerSnapshot`), checked by `AccountLedger.restore` and written through the ledger store.
+   * Nothing is journaled to the event stream. Refused when the account already exists.
+   * Operators (`POST /v1/admin/replay`) only.
+   */
+  async restoreFromReplay(
+    account: string,
+    snapshot: LedgerSnapshot,
+  ): Promise<{ ok: true; balances: BalanceView[] } | { ok: false; code: "account_exists"; message: string }> {
+    await this.migrate();
+    if (this.self) return { ok: false, code: "account_exists", message: `Account ${account} already exists.` };
+    const ledger = AccountLedger.restore(snapshot);
+    const funds = this.funds as Funds;
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      appendTransactions(this.sql, ledger, ledger.transactions(), now, ledger.heldOrders());
+      this.ensure(account, "replay", now);
+    });
+    funds.reload();
+    return { ok: true, balances: funds.balances() };
   }
 
   /** Journal entries, newest first. */

@@ -11,7 +11,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
-import type { EngineEvent, MatchingEngine } from "../../shared/engine/index.ts";
+import { type EngineEvent, type EngineSnapshot, MatchingEngine } from "../../shared/engine/index.ts";
 import type { FeedCandle, FeedMessage, FeedTicker, PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
 import { type Instrument, InstrumentSchema } from "../../shared/instruments/schema.ts";
 import { type Sql, sqlOver } from "../sql.ts";
@@ -32,7 +32,7 @@ import {
 import { Outbox, type OutboxReceiver, type OutboxRow } from "./outbox.ts";
 import { replayUpdates } from "./replay.ts";
 import { ORDER_BOOK_MIGRATIONS } from "./schema.ts";
-import { BookStore, type Sequences } from "./store.ts";
+import { BookStore, ENGINE_OPTIONS, type Sequences } from "./store.ts";
 import { STREAM_RETRY_MS, StreamOut } from "./stream-out.ts";
 import { InstrumentUnits } from "./units.ts";
 import { type BookReject, ENGINE_REJECT_MESSAGES, toEngineCommand, toWireEvent, type WireEvent } from "./wire.ts";
@@ -193,6 +193,40 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     this.units = units;
     this.publisher ??= this.createPublisher(spec.symbol);
     return spec;
+  }
+
+  /**
+   * Loads a book rebuilt from the journal (`shared/replay/restore.ts` `replaySnapshot`) into this
+   * object, which must never have traded (no event logged, no live order): the instrument, the
+   * engine restored from `snapshot`, the live-order mirror and counters. `seqs` are the journal's
+   * (its last seq and the level2/trades channel counts); the stream cursor starts there, so
+   * nothing already journaled is sent again. Operators (`POST /v1/admin/replay`) only.
+   */
+  async restoreFromReplay(
+    input: Instrument,
+    snapshot: EngineSnapshot,
+    seqs: Pick<Sequences, "seq" | "level2" | "trades"> = { seq: 0, level2: 0, trades: 0 },
+  ): Promise<{ ok: true; resting: number; stops: number } | { ok: false; code: "book_not_fresh"; message: string }> {
+    const spec = InstrumentSchema.parse(input);
+    if (!this.store.isPristine(this.seqs)) {
+      return {
+        ok: false,
+        code: "book_not_fresh",
+        message: "This book has traded: replay restores only into a fresh object.",
+      };
+    }
+    const engine = MatchingEngine.restore({ ...snapshot, options: ENGINE_OPTIONS });
+    const now = Date.now();
+    try {
+      this.ctx.storage.transactionSync(() => {
+        this.store.saveInstrument(spec, now);
+        this.store.restoreState(engine, { ...this.seqs, ...seqs }, now);
+      });
+    } finally {
+      this.load();
+      this.stream.reload();
+    }
+    return { ok: true, resting: snapshot.resting.length, stops: snapshot.stops.length };
   }
 
   async instrument(): Promise<Instrument | null> {

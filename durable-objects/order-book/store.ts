@@ -183,6 +183,32 @@ export class BookStore {
     return logged;
   }
 
+  /** Whether this book has never logged an event nor held an order (what `restoreState` needs). */
+  isPristine(seqs: Sequences): boolean {
+    return seqs.seq === 0 && this.sql.one`SELECT 1 AS one FROM live_orders LIMIT 1` === undefined;
+  }
+
+  /**
+   * Writes a restored engine (`MatchingEngine.restore` of a replayed snapshot) into a pristine
+   * book: the live-order mirror, every order id as seen, the counters and `seqs`, and the
+   * stream cursor at `seqs.seq` (the journal already holds those events: nothing is sent again).
+   * Call inside `transactionSync`.
+   */
+  restoreState(engine: MatchingEngine, seqs: Sequences, at: number): void {
+    const snapshot = engine.snapshot();
+    const ids = [...snapshot.resting, ...snapshot.stops].map((o) => o.id);
+    this.mirror(engine, new Set(ids));
+    if (ids.length > 0) {
+      this
+        .sql`INSERT OR IGNORE INTO order_ids (order_id, accepted_at) SELECT value, ${at} FROM json_each(${JSON.stringify(ids)})`;
+    }
+    const c = engine.counters();
+    this.sql`UPDATE book_state SET last_price = ${c.lastTradePrice}, next_trade_id = ${c.nextTradeId},
+             next_priority = ${c.nextPriority}, clock = ${c.now}, seq = ${seqs.seq}, level2_seq = ${seqs.level2},
+             trades_seq = ${seqs.trades}, ticker_seq = ${seqs.ticker}, candles_seq = ${seqs.candles} WHERE id = 1`;
+    this.sql`UPDATE stream_out SET seq = ${seqs.seq} WHERE id = 1`;
+  }
+
   /**
    * Which of `ids` this book has seen (one query for a whole batch): accepted ones map to
    * null, ones refused to an Account object to the refusal.

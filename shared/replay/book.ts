@@ -45,6 +45,8 @@ export interface RebuiltOrder {
   stop_price: string | undefined;
   /** Remaining size (wire decimal at the lot's precision). */
   remaining: string;
+  /** Total size as last accepted or amended (filled included); undefined for orders sized by funds. */
+  size: string | undefined;
   /** Queue position: lower joined earlier. */
   priority: number;
   stop: boolean;
@@ -68,6 +70,12 @@ export interface RebuiltBook {
   orders: RebuiltOrder[];
   /** The last seq folded (0 for an empty journal). */
   seq: number;
+  /** The last trade's id and price (wire decimal), if the book ever traded. */
+  last_trade_id: number | undefined;
+  last_trade_price: string | undefined;
+  /** Events of the book's public channels: its `level2` and `trades` channel sequences. */
+  level_events: number;
+  trade_events: number;
   /** Events folded. */
   events: number;
   /** Problems of the journal itself: gaps in seq, events about unknown orders, levels that disagree. */
@@ -108,6 +116,7 @@ interface Live {
   stop_price: string | undefined;
   /** Remaining, 10^-18 units; undefined for orders sized by funds. */
   remaining: bigint | undefined;
+  size: string | undefined;
   /** Fraction digits sizes print with. */
   sizeScale: number;
   priority: number;
@@ -130,6 +139,10 @@ export function foldBook(events: Iterable<BookJournalEvent>): RebuiltBook {
   let last = 0;
   let count = 0;
   let sizeScale = 0;
+  let lastTradeId: number | undefined;
+  let lastTradePrice: string | undefined;
+  let levelEvents = 0;
+  let tradeEvents = 0;
 
   const get = (id: unknown, e: BookJournalEvent): Live | undefined => {
     const order = live.get(String(id));
@@ -155,6 +168,7 @@ export function foldBook(events: Iterable<BookJournalEvent>): RebuiltBook {
           price: str(b.price),
           stop_price: str(b.stop_price),
           remaining: size === undefined ? undefined : fixed(size),
+          size,
           sizeScale: size === undefined ? sizeScale : scaleOf(size),
           priority: ++priority,
           stop: str(b.stop_price) !== undefined,
@@ -167,6 +181,9 @@ export function foldBook(events: Iterable<BookJournalEvent>): RebuiltBook {
         break;
       }
       case "trade": {
+        tradeEvents++;
+        if (typeof b.trade_id === "number") lastTradeId = b.trade_id;
+        lastTradePrice = str(b.price) ?? lastTradePrice;
         const maker = get(b.maker_order_id, e);
         if (maker) maker.remaining = fixed(b.maker_remaining_size);
         const taker = get(b.taker_order_id, e);
@@ -180,6 +197,7 @@ export function foldBook(events: Iterable<BookJournalEvent>): RebuiltBook {
         const order = get(b.order_id, e);
         if (!order) break;
         order.remaining = fixed(b.remaining_size);
+        order.size = str(b.size) ?? order.size;
         order.price = str(b.price);
         order.stop_price = str(b.stop_price);
         if (b.priority_kept !== true) order.priority = ++priority;
@@ -198,6 +216,7 @@ export function foldBook(events: Iterable<BookJournalEvent>): RebuiltBook {
         break;
       }
       case "level":
+        levelEvents++;
         levels.set(`${b.side}\u0000${b.price}`, {
           side: String(b.side),
           price: String(b.price),
@@ -230,6 +249,7 @@ export function foldBook(events: Iterable<BookJournalEvent>): RebuiltBook {
     price: o.price,
     stop_price: o.stop_price,
     remaining: o.remaining === undefined ? "" : format(o.remaining, o.sizeScale),
+    size: o.size,
     priority: o.priority,
     stop: o.stop,
     order_type: o.order_type,
@@ -264,6 +284,10 @@ export function foldBook(events: Iterable<BookJournalEvent>): RebuiltBook {
     stops: [...live.values()].filter((o) => o.stop).map(rebuilt),
     orders: resting.sort(byQueue).map(rebuilt),
     seq: last,
+    last_trade_id: lastTradeId,
+    last_trade_price: lastTradePrice,
+    level_events: levelEvents,
+    trade_events: tradeEvents,
     events: count,
     problems,
   };

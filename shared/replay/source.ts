@@ -1,6 +1,7 @@
 /**
  * Reads what a replay folds from Postgres: the `book` journal of an instrument in
- * `seq` order and an account's `ledger_entries` in `entry_id` order, in keyset
+ * `seq` order and an account's `ledger_entries` in `entry_id` order (with each fill
+ * entry's order, from `fills`, for `ledgerSnapshot`), in keyset
  * pages. Works on any client with `query(text, params)` (the Neon driver, PGlite).
  */
 import type { BookJournalEvent } from "./book.ts";
@@ -51,13 +52,17 @@ export async function accountLedger(db: ReplayDb, account: string): Promise<Ledg
   let after = 0;
   for (;;) {
     const { rows } = await db.query(
-      `SELECT entry_id::text AS entry_id, type, asset, amount::text AS amount, balance::text AS balance,
-              hold::text AS hold
-       FROM ledger_entries WHERE account_id = $1 AND entry_id > $2::bigint ORDER BY ledger_entries.entry_id LIMIT ${PAGE}`,
+      `SELECT e.entry_id::text AS entry_id, e.type, e.asset, e.amount::text AS amount, e.balance::text AS balance,
+              e.hold::text AS hold, e.tx_id::text AS tx_id,
+              round(extract(epoch FROM e.at) * 1000)::bigint::text AS at, e.reference, f.order_id
+       FROM ledger_entries e
+       LEFT JOIN fills f ON f.account_id = e.account_id AND f.fill_id = e.reference AND e.type IN ('trade', 'fee')
+       WHERE e.account_id = $1 AND e.entry_id > $2::bigint ORDER BY e.entry_id LIMIT ${PAGE}`,
       [account, after],
     );
-    for (const r of rows as Array<Omit<LedgerJournalEntry, "entry_id"> & { entry_id: string }>) {
-      out.push({ ...r, entry_id: Number(r.entry_id) });
+    type Row = Omit<LedgerJournalEntry, "entry_id" | "tx_id" | "at"> & { entry_id: string; tx_id: string; at: string };
+    for (const r of rows as Row[]) {
+      out.push({ ...r, entry_id: Number(r.entry_id), tx_id: Number(r.tx_id), at: Number(r.at) });
     }
     if (rows.length < PAGE) return out;
     after = out[out.length - 1]?.entry_id ?? after;

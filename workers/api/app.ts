@@ -29,6 +29,7 @@ import { mountBenchRoutes } from "./routes/bench.ts";
 import { history } from "./routes/history.ts";
 import { instruments } from "./routes/instruments.ts";
 import { orders } from "./routes/orders.ts";
+import { replayRoutes } from "./routes/replay.ts";
 import { requests } from "./routes/requests.ts";
 import { sessions } from "./routes/sessions.ts";
 import { system } from "./routes/system.ts";
@@ -89,6 +90,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, instruments);
   app.route(API_PREFIX, history);
   app.route(API_PREFIX, admin);
+  app.route(API_PREFIX, replayRoutes);
   app.route(API_PREFIX, ws);
   mountBenchRoutes(app, API_PREFIX); // only with BENCH_ROUTES="true" (npm run bench:orders)
   app.openAPIRegistry.registerPath({ ...openFeed, path: `${API_PREFIX}${openFeed.path}` });

@@ -12,6 +12,7 @@ import { openFeed } from "./contracts/feed.ts";
 import { HISTORY_CONTRACTS } from "./contracts/history.ts";
 import { getBook, getCandles, getInstrument, getTicker, getTrades, listInstruments } from "./contracts/market-data.ts";
 import { ORDER_CONTRACTS } from "./contracts/orders.ts";
+import { replayJournal } from "./contracts/replay.ts";
 import { getSessions } from "./contracts/sessions.ts";
 import { getHealth, getOpenApi, getTime } from "./contracts/system.ts";
 import { securitySchemes } from "./security.ts";
@@ -36,6 +37,7 @@ export const API_CONTRACTS = [
   changeInstrumentStatus,
   runBookCommands,
   getFees,
+  replayJournal,
   ...AUTH_CONTRACTS,
   ...BALANCE_CONTRACTS,
   ...ORDER_CONTRACTS,
