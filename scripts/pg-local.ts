@@ -55,9 +55,14 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** The local database, migrated, with the bridge in front. */
-export async function startLocalStack(options: { quiet?: boolean } = {}): Promise<LocalStack> {
-  const server = await startLocalPostgres();
+/**
+ * The local database, migrated, with the bridge in front. `dataDir` and `port`
+ * default to `.data/pglite/` and 54329 (`npm run test:e2e` passes a temporary directory and a free port).
+ */
+export async function startLocalStack(
+  options: { quiet?: boolean; dataDir?: string; port?: number } = {},
+): Promise<LocalStack> {
+  const server = await startLocalPostgres({ dataDir: options.dataDir, port: options.port });
   let bridge: NeonWsBridge | undefined;
   try {
     await dbmate(server.url, ["migrate"], { quiet: options.quiet });

@@ -1,0 +1,522 @@
+/**
+ * The end-to-end journey, against a running stack, through public interfaces only:
+ * HTTP with `fetch`, the feed WebSocket with the `ws` package.
+ *
+ * An operator lists `E2E-USD` (open) and creates and funds `e2e-a` and `e2e-b`;
+ * each trader gets a token and a socket subscribed to `level2` and `trades` of the
+ * instrument and to its `user` channel. A rests four asks (HTTP, WebSocket, a batch),
+ * B rests a bid and crosses twice (HTTP, WebSocket), A amends one ask down (HTTP)
+ * and another (WebSocket) and cancels a third; B arms the dead-man timer and its
+ * bid is cancelled (`cancel_all`) when it fires. Then everything must agree:
+ * every reply with the user channel (contiguous `seq`, no resync), the user channel
+ * with REST orders, fills and balances, level2 deltas applied to the snapshot with
+ * the REST book, the trades stream with REST trades, both sockets' market data
+ * with each other, Postgres history with the live answers (polled: it trails by a
+ * second or two), and money: balances + fees = deposits, with the exact amounts.
+ *
+ * `scripts/e2e.ts` (`npm run test:e2e`) starts a fresh stack and calls `runJourney`.
+ * Against a running server: `node --experimental-strip-types test/e2e/journey.ts
+ * --url http://127.0.0.1:8787 [--tag 2]` (a tag gives fresh names: `E2E2-USD`, `e2e-a-2`).
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { eventually, FeedSocket, Http, type Msg } from "./client.ts";
+
+export interface JourneyOptions {
+  base: string;
+  operatorToken: string;
+  log: (line: string) => void;
+  /** Suffix for the instrument and account names (reruns against one server). */
+  tag?: string;
+  /** How long Postgres history may trail the live answers (default 30 s). */
+  historyDeadlineMs?: number;
+}
+
+/** Exact decimals: integer units at `scale` fraction digits. */
+const SCALE = 8;
+function units(s: string): bigint {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s);
+  if (!m) throw new Error(`not a decimal: ${s}`);
+  const frac = (m[3] ?? "").padEnd(SCALE, "0");
+  if (frac.length > SCALE) throw new Error(`too many digits: ${s}`);
+  const v = BigInt(m[2] as string) * 10n ** BigInt(SCALE) + BigInt(frac);
+  return m[1] ? -v : v;
+}
+const fmt = (u: bigint): string => {
+  const neg = u < 0n;
+  const a = neg ? -u : u;
+  const p = 10n ** BigInt(SCALE);
+  return `${neg ? "-" : ""}${a / p}.${(a % p).toString().padStart(SCALE, "0")}`;
+};
+const sum = (xs: string[]): bigint => xs.reduce((t, x) => t + units(x), 0n);
+
+interface Trader {
+  name: string;
+  account: string;
+  http: Http;
+  ws: FeedSocket;
+  /** Every order view a reply carried (HTTP and WebSocket), in order. */
+  replies: Msg[];
+  /** Every fill a reply carried. */
+  replyFills: Msg[];
+}
+
+export async function runJourney(o: JourneyOptions): Promise<string> {
+  const t0 = Date.now();
+  const tag = o.tag ?? "";
+  const SYM = `E2E${tag}-USD`;
+  const BASE_ASSET = `E2E${tag}`;
+  const op = new Http(o.base, o.operatorToken);
+  const pub = new Http(o.base);
+  const sockets: FeedSocket[] = [];
+  const step = (line: string): void => o.log(`  ${line}`);
+
+  try {
+    // ── Operator: list the instrument, create and fund the accounts ─────────────
+    const spec = {
+      symbol: SYM,
+      base: BASE_ASSET,
+      quote: "USD",
+      tick_size: "0.01",
+      lot_size: "0.001",
+      min_qty: "0.001",
+      max_qty: "1000",
+      min_notional: "0.01",
+      price_band_pct: "50",
+      maker_fee_bps: 10,
+      taker_fee_bps: 20,
+      home_region: "enam",
+      calendar: { kind: "24x7" },
+      status: "open",
+    };
+    deepStrictEqual(await op.post("/v1/admin/instruments", spec, 201), spec);
+    equal((await pub.get(`/v1/instruments/${SYM}`)).status, "open");
+    step(`operator listed ${SYM} (open)`);
+
+    const deposits: Record<string, Record<string, string>> = {
+      a: { [BASE_ASSET]: "10", USD: "1000" },
+      b: { USD: "10000" },
+    };
+    const traders: Record<"a" | "b", Trader> = {} as Record<"a" | "b", Trader>;
+    for (const name of ["a", "b"] as const) {
+      const account = `e2e-${name}${tag ? `-${tag}` : ""}`;
+      const created = await op.post(
+        "/v1/admin/accounts",
+        { account_id: account, name: `E2E ${name}`, api_key: { name: "e2e", scopes: ["read", "trade"] } },
+        201,
+      );
+      equal(created.account.account_id, account);
+      deepStrictEqual(created.api_key.scopes, ["read", "trade"]);
+      for (const [asset, amount] of Object.entries(deposits[name] as Record<string, string>)) {
+        const path = `/v1/admin/accounts/${account}/deposits`;
+        const body = { asset, amount, reference: `e2e-${asset}` };
+        const first = await op.post(path, body, 201);
+        equal(first.amount, fmt(units(amount)));
+        // The same reference again moves nothing.
+        const again = await op.post(path, body, 200);
+        ok(again.replayed);
+        equal(again.tx_id, first.tx_id);
+      }
+      const token = await pub.post("/v1/auth/token", {
+        api_key: created.api_key.id,
+        api_secret: created.api_key.secret,
+      });
+      equal(token.account_id, account);
+      equal(token.token_type, "Bearer");
+      const http = pub.withBearer(token.access_token);
+      equal((await http.get("/v1/accounts/me")).account_id, account);
+      const ws = await FeedSocket.open(`${o.base.replace(/^http/, "ws")}/v1/ws`);
+      sockets.push(ws);
+      await ws.next((m) => m.type === "welcome", 10_000, "welcome");
+      const session = await ws.call("auth", { token: token.access_token });
+      equal(session.account, account);
+      traders[name] = { name, account, http, ws, replies: [], replyFills: [] };
+    }
+    const { a: A, b: B } = traders;
+    step(`accounts ${A.account} and ${B.account} funded; tokens issued; sockets authenticated`);
+
+    // ── Subscriptions: level2 + trades of the instrument, and the user channel ──
+    const snapshots = new Map<Trader, { level2: Msg; trades: Msg; user: Msg }>();
+    for (const t of [A, B]) {
+      const sub = await t.ws.call("subscribe", { channels: ["level2", "trades", "user"], instruments: [SYM] });
+      for (const s of [`level2:${SYM}`, `trades:${SYM}`, "user"]) ok(sub.subscriptions.includes(s), `${s} subscribed`);
+      const level2 = await t.ws.next((m) => m.type === "snapshot" && m.channel === "level2", 10_000, "level2 snapshot");
+      const trades = await t.ws.next((m) => m.type === "snapshot" && m.channel === "trades", 10_000, "trades snapshot");
+      const user = await t.ws.next((m) => m.type === "snapshot" && m.channel === "user", 10_000, "user snapshot");
+      deepStrictEqual([level2.bids, level2.asks, trades.trades, user.orders], [[], [], [], []]);
+      // The snapshot's balances are the deposits.
+      deepStrictEqual(
+        Object.fromEntries(user.balances.map((b: Msg) => [b.asset, b.total])),
+        Object.fromEntries(Object.entries(deposits[t.name] as object).map(([k, v]) => [k, fmt(units(v))])),
+      );
+      snapshots.set(t, { level2, trades, user });
+    }
+    step("both sockets subscribed: level2, trades and user snapshots received");
+
+    // A deposit while B is subscribed streams as a balance message.
+    const topUp = await op.post(
+      `/v1/admin/accounts/${B.account}/deposits`,
+      {
+        asset: "USD",
+        amount: "500",
+        reference: "e2e-USD-2",
+      },
+      201,
+    );
+    (deposits.b as Record<string, string>).USD = "10500";
+    const streamedTopUp = await B.ws.next(
+      (m) => m.type === "balance" && m.balances.some((b: Msg) => b.asset === "USD" && b.total === "10500.00000000"),
+      10_000,
+      "the top-up on B's user channel",
+    );
+    deepStrictEqual(streamedTopUp.balances, [topUp.balance]);
+    step("operator tops up B by 500 USD: streamed on B's user channel");
+
+    const limit = (id: string, side: "buy" | "sell", price: string, size: string) => ({
+      client_order_id: id,
+      instrument: SYM,
+      side,
+      type: "limit",
+      price,
+      size,
+    });
+    const record = (t: Trader, reply: Msg): Msg => {
+      t.replies.push(reply.order);
+      t.replyFills.push(...(reply.fills ?? []));
+      return reply;
+    };
+    const httpPlace = async (t: Trader, order: Msg): Promise<Msg> => {
+      const a = await t.http.call("POST", "/v1/orders", order, { "idempotency-key": `key-${order.client_order_id}` });
+      equal(a.status, 201, JSON.stringify(a.body));
+      equal(a.headers.get("location"), `/v1/orders/${a.body.order.order_id}`);
+      return record(t, a.body);
+    };
+    const wsCall = async (t: Trader, method: string, params: Msg): Promise<Msg> =>
+      record(t, await t.ws.call(method, params));
+
+    // ── A rests four asks: HTTP, WebSocket, and a batch ─────────────────────────
+    const a1 = await httpPlace(A, limit("a1", "sell", "101.00", "2"));
+    equal(a1.order.status, "new");
+    // The same order again: the first outcome, same order id, nothing placed twice.
+    const a1again = await A.http.call("POST", "/v1/orders", limit("a1", "sell", "101.00", "2"));
+    equal(a1again.status, 200);
+    ok(a1again.body.replayed);
+    equal(a1again.body.order.order_id, a1.order.order_id);
+    const a2 = await wsCall(A, "order.place", limit("a2", "sell", "102.00", "3"));
+    equal(a2.order.status, "new");
+    const batch = await A.http.post("/v1/orders/batch", {
+      orders: [limit("a3", "sell", "103.00", "1"), limit("a4", "sell", "104.00", "1.5")],
+    });
+    for (const r of batch.results) {
+      ok(r.ok, JSON.stringify(r));
+      equal(r.order.status, "new");
+      record(A, r);
+    }
+    const [a3, a4] = batch.results as Msg[];
+    step("A rests asks a1 2@101.00 (HTTP), a2 3@102.00 (WebSocket), a3 1@103.00 + a4 1.5@104.00 (batch)");
+
+    // ── B rests a bid and crosses twice ─────────────────────────────────────────
+    const b1 = await httpPlace(B, limit("b1", "buy", "99.00", "1"));
+    equal(b1.order.status, "new");
+    const b2 = await httpPlace(B, limit("b2", "buy", "101.50", "1.25"));
+    equal(b2.order.status, "filled");
+    deepStrictEqual(
+      b2.fills.map((f: Msg) => [f.price, f.size, f.liquidity]),
+      [["101.00", "1.250", "taker"]],
+    );
+    const b3 = await wsCall(B, "order.place", limit("b3", "buy", "102.00", "1"));
+    equal(b3.order.status, "filled");
+    deepStrictEqual(
+      b3.fills.map((f: Msg) => [f.price, f.size, f.liquidity]),
+      [
+        ["101.00", "0.750", "taker"],
+        ["102.00", "0.250", "taker"],
+      ],
+    );
+    step("B rests b1 1@99.00 and crosses: b2 1.25@101.50 (HTTP) and b3 1@102.00 (WebSocket), 3 trades");
+
+    // The makers' fills reach A through the book's outbox: wait for them on A's user channel.
+    await A.ws.next(
+      (m) => m.type === "order" && m.order.client_order_id === "a2" && m.order.status === "partially_filled",
+      10_000,
+      "a2 partially filled on A's user channel",
+    );
+    await A.ws.next(
+      (m) => m.type === "order" && m.order.client_order_id === "a1" && m.order.status === "filled",
+      10_000,
+      "a1 filled on A's user channel",
+    );
+
+    // ── A amends down (HTTP, WebSocket) and cancels ─────────────────────────────
+    const amended = record(A, await A.http.expect("PATCH", `/v1/orders/${a2.order.order_id}`, { size: "2" }));
+    deepStrictEqual(
+      [amended.order.status, amended.order.size, amended.order.filled_size, amended.order.remaining_size],
+      ["partially_filled", "2.000", "0.250", "1.750"],
+    );
+    const amendedWs = await wsCall(A, "order.amend", { client_order_id: "a4", size: "1" });
+    deepStrictEqual(
+      [amendedWs.order.order_id, amendedWs.order.size, amendedWs.order.remaining_size],
+      [a4.order.order_id, "1.000", "1.000"],
+    );
+    const cancelled = record(A, await A.http.expect("DELETE", `/v1/orders/${a3.order.order_id}`));
+    deepStrictEqual([cancelled.order.status, cancelled.order.done_reason], ["cancelled", "user"]);
+    // Cancelling again is refused and changes nothing.
+    equal((await A.http.call("DELETE", `/v1/orders/${a3.order.order_id}`)).body.code, "order_not_open");
+    step("A amends a2 to 2 (HTTP) and a4 to 1 (WebSocket), cancels a3 (HTTP)");
+
+    // ── B's dead-man timer ─────────────────────────────────────────────────────
+    const armedAt = Date.now();
+    const armed = await B.http.post("/v1/orders/cancel-after", { timeout_ms: 1500 });
+    ok(
+      armed.cancel_at_ms >= armedAt + 1500 - 50 && armed.cancel_at_ms <= Date.now() + 1500 + 50,
+      JSON.stringify(armed),
+    );
+    const fired = await B.ws.next(
+      (m) => m.type === "order" && m.order.client_order_id === "b1" && m.order.status === "cancelled",
+      15_000,
+      "b1 cancelled by the dead-man timer",
+    );
+    equal(fired.order.done_reason, "cancel_all");
+    ok(fired.order.updated_at_ms >= armed.cancel_at_ms, "the timer did not fire early");
+    const b1rest = (await B.http.get(`/v1/orders/${b1.order.order_id}`)).order;
+    deepStrictEqual([b1rest.status, b1rest.done_reason], ["cancelled", "cancel_all"]);
+    step(`B arms cancel-after 1500 ms: b1 cancelled (cancel_all) ${fired.order.updated_at_ms - armedAt} ms later`);
+
+    // ── Everything settles: the books, the balances and the fees ────────────────
+    const expectedBook = {
+      bids: [] as string[][],
+      asks: [
+        ["102.00", "1.750"],
+        ["104.00", "1.000"],
+      ],
+    };
+    const expectedTrades = [
+      ["101.00", "1.250", "buy"],
+      ["101.00", "0.750", "buy"],
+      ["102.00", "0.250", "buy"],
+    ];
+    // Notional 126.25 + 75.75 + 25.50 = 227.50; taker fee 20 bps = 0.455, maker 10 bps = 0.2275.
+    const expectedBalances: Record<string, Record<string, [string, string]>> = {
+      [A.account]: { [BASE_ASSET]: ["7.75000000", "2.75000000"], USD: ["1227.27250000", "0.00000000"] },
+      [B.account]: { [BASE_ASSET]: ["2.25000000", "0.00000000"], USD: ["10272.04500000", "0.00000000"] },
+    };
+    const expectedFees = "0.68250000";
+
+    const book = await eventually(async () => {
+      const b = await pub.get(`/v1/instruments/${SYM}/book?level=2`);
+      deepStrictEqual({ bids: b.bids, asks: b.asks }, expectedBook);
+      return b;
+    }, 10_000);
+    const restTrades = (await pub.get(`/v1/instruments/${SYM}/trades?limit=1000`)).trades as Msg[];
+    deepStrictEqual(
+      restTrades
+        .slice()
+        .reverse()
+        .map((t) => [t.price, t.size, t.side]),
+      expectedTrades,
+    );
+    for (const t of [A, B]) {
+      await eventually(async () => {
+        const { balances } = await t.http.get("/v1/accounts/me/balances");
+        const want = expectedBalances[t.account] as Record<string, [string, string]>;
+        deepStrictEqual(
+          Object.fromEntries(balances.map((b: Msg) => [b.asset, [b.total, b.hold]])),
+          Object.fromEntries(Object.keys(want).map((k) => [k, want[k]])),
+        );
+      }, 10_000);
+    }
+    // Fee reports are coalesced (about one a second per account).
+    const fees = await eventually(async () => {
+      const f = await op.get("/v1/admin/fees");
+      const mine = f.instruments.find((i: Msg) => i.instrument === SYM && i.asset === "USD");
+      equal(mine?.collected, expectedFees);
+      return f;
+    }, 15_000);
+    step("REST book, trades, balances and fees have the expected values");
+
+    // Wait for a heartbeat after everything, so the sockets' streams are complete.
+    const lastSeqs = new Map<Trader, Msg>();
+    for (const t of [A, B]) {
+      const from = t.ws.received.length;
+      const beat = await t.ws.next((m) => m.type === "heartbeat", 15_000, "a heartbeat", from);
+      lastSeqs.set(t, beat.seqs);
+    }
+
+    // ── The user channel agrees with every reply and with REST ──────────────────
+    for (const t of [A, B]) {
+      const snap = (snapshots.get(t) as { user: Msg }).user;
+      const msgs = t.ws.received.filter((m) => m?.channel === "user" && m.seq !== undefined && m.type !== "snapshot");
+      deepStrictEqual(
+        t.ws.received.filter((m) => m?.type === "resync" || m?.conflated),
+        [],
+        `${t.name}: no resync or conflated message`,
+      );
+      const seqs = msgs.map((m) => m.seq);
+      deepStrictEqual(
+        seqs,
+        seqs.map((_, i) => snap.seq + 1 + i),
+        `${t.name}: user seq contiguous after the snapshot`,
+      );
+      equal(lastSeqs.get(t).user, seqs.at(-1), `${t.name}: heartbeat names the last user seq`);
+      const orders = new Map<string, Msg>();
+      const balances = new Map<string, Msg>(snap.balances.map((b: Msg) => [b.asset, b]));
+      const fills: Msg[] = [];
+      for (const m of msgs) {
+        if (m.type === "order") orders.set(m.order.order_id, m.order);
+        else if (m.type === "fill") fills.push(m.fill);
+        else if (m.type === "balance") for (const b of m.balances) balances.set(b.asset, b);
+        else throw new Error(`unexpected user message ${JSON.stringify(m)}`);
+      }
+      // Every order view a reply carried was also streamed, identically.
+      const streamed = msgs.filter((m) => m.type === "order").map((m) => JSON.stringify(m.order));
+      for (const r of t.replies) {
+        ok(
+          streamed.includes(JSON.stringify(r)),
+          `${t.name}: reply view of ${r.client_order_id} not streamed: ${JSON.stringify(r)}`,
+        );
+      }
+      const streamedFills = fills.map((f) => JSON.stringify(f));
+      for (const f of t.replyFills) ok(streamedFills.includes(JSON.stringify(f)), `${t.name}: reply fill not streamed`);
+
+      const restOrders = [
+        ...(await t.http.get("/v1/orders?status=open&limit=1000")).orders,
+        ...(await t.http.get("/v1/orders?status=done&limit=1000")).orders,
+      ] as Msg[];
+      const byId = (xs: Msg[], key: string) => [...xs].sort((x, y) => String(x[key]).localeCompare(String(y[key])));
+      deepStrictEqual(byId([...orders.values()], "order_id"), byId(restOrders, "order_id"), `${t.name}: orders`);
+      const restFills = await t.http.get("/v1/fills?limit=1000");
+      equal(restFills.next_cursor, null);
+      deepStrictEqual(byId(fills, "fill_id"), byId(restFills.fills, "fill_id"), `${t.name}: fills`);
+      const restBalances = (await t.http.get("/v1/accounts/me/balances")).balances as Msg[];
+      deepStrictEqual(byId([...balances.values()], "asset"), byId(restBalances, "asset"), `${t.name}: balances`);
+      // Every order's filled size is the sum of its fills; open orders' holds are the account's hold.
+      for (const order of restOrders) {
+        const filled = sum(restFills.fills.filter((f: Msg) => f.order_id === order.order_id).map((f: Msg) => f.size));
+        equal(fmt(filled), fmt(units(order.filled_size)), `${t.name}: ${order.client_order_id} filled = Σ fills`);
+      }
+      step(
+        `${t.name}: ${msgs.length} user messages (seq ${snap.seq + 1}..${seqs.at(-1)}) = replies = REST orders (${restOrders.length}), fills (${fills.length}), balances`,
+      );
+    }
+
+    // ── Market data: level2 deltas on the snapshot = REST book; trades = REST trades ──
+    const streams: Msg[] = [];
+    for (const t of [A, B]) {
+      const snap = snapshots.get(t) as { level2: Msg; trades: Msg };
+      const sides = { buy: new Map<string, string>(), sell: new Map<string, string>() };
+      for (const [p, s] of snap.level2.bids) sides.buy.set(p, s);
+      for (const [p, s] of snap.level2.asks) sides.sell.set(p, s);
+      let last = snap.level2.seq as number;
+      for (const m of t.ws.received.filter((x) => x?.channel === "level2" && x.type === "update")) {
+        equal(m.first_seq, last + 1, `${t.name}: level2 gap-free`);
+        ok(m.seq >= m.first_seq);
+        last = m.seq;
+        for (const [side, price, size] of m.changes as [keyof typeof sides, string, string][]) {
+          if (units(size) === 0n) sides[side].delete(price);
+          else sides[side].set(price, size);
+        }
+      }
+      const sorted = (m: Map<string, string>, dir: 1 | -1) =>
+        [...m.entries()].sort((x, y) => dir * Number(units(x[0]) - units(y[0])));
+      const built = { bids: sorted(sides.buy, -1), asks: sorted(sides.sell, 1) };
+      deepStrictEqual(built, { bids: book.bids, asks: book.asks }, `${t.name}: level2 stream = REST book`);
+      equal(last, book.seq, `${t.name}: level2 seq = REST book seq`);
+      equal(lastSeqs.get(t)[`level2:${SYM}`], last, `${t.name}: heartbeat names the last level2 seq`);
+
+      const trades: Msg[] = [...snap.trades.trades].reverse();
+      let lastT = snap.trades.seq as number;
+      for (const m of t.ws.received.filter((x) => x?.channel === "trades" && x.type === "update")) {
+        equal(m.first_seq, lastT + 1, `${t.name}: trades gap-free`);
+        lastT = m.seq;
+        trades.push(...m.trades);
+      }
+      deepStrictEqual(trades, restTrades.slice().reverse(), `${t.name}: trades stream = REST trades`);
+      equal(lastSeqs.get(t)[`trades:${SYM}`], lastT, `${t.name}: heartbeat names the last trades seq`);
+      streams.push({ built, last, trades, lastT });
+    }
+    deepStrictEqual(streams[0], streams[1], "both sockets saw the same market data");
+    step(`level2 (${book.seq} seq) and trades (${restTrades.length}) streams = REST, on both sockets`);
+
+    // ── Money is conserved: balances + fees = deposits, per asset ───────────────
+    const fee = units(fees.instruments.find((i: Msg) => i.instrument === SYM && i.asset === "USD")?.collected ?? "0");
+    for (const asset of [BASE_ASSET, "USD"]) {
+      let total = asset === "USD" ? fee : 0n;
+      let deposited = 0n;
+      for (const t of [A, B]) {
+        const b = ((await t.http.get("/v1/accounts/me/balances")).balances as Msg[]).find((x) => x.asset === asset);
+        total += b ? units(b.total) : 0n;
+        deposited += units((deposits[t.name] as Record<string, string>)[asset] ?? "0");
+      }
+      equal(fmt(total), fmt(deposited), `${asset}: balances + fees = deposits`);
+    }
+    step(`money conserved: Σ balances + fees (${fmt(fee)} USD) = deposits, per asset`);
+
+    // ── Postgres history catches up with the live answers ───────────────────────
+    const historyStart = Date.now();
+    const deadline = o.historyDeadlineMs ?? 30_000;
+    for (const t of [A, B]) {
+      await eventually(
+        async () => {
+          const pairs: [string, string][] = [
+            ["/v1/history/orders?limit=1000", "/v1/orders?status=done&limit=1000"],
+            ["/v1/history/fills?limit=1000", "/v1/fills?limit=1000"],
+            ["/v1/history/ledger?limit=1000", "/v1/accounts/me/ledger?limit=1000"],
+          ];
+          for (const [history, live] of pairs) {
+            deepStrictEqual(await t.http.get(history), await t.http.get(live), `${t.name}: ${history} = ${live}`);
+          }
+        },
+        deadline,
+        500,
+      );
+    }
+    await eventually(
+      async () => {
+        deepStrictEqual(
+          (await pub.get(`/v1/instruments/${SYM}/history/trades?limit=1000`)).trades,
+          restTrades,
+          "history trades = trades",
+        );
+      },
+      deadline,
+      500,
+    );
+    // The ledger replays: Σ amounts per asset = the total, and every running balance follows.
+    for (const t of [A, B]) {
+      const { entries } = await t.http.get("/v1/history/ledger?limit=1000");
+      const running = new Map<string, bigint>();
+      for (const e of [...entries].reverse()) {
+        const next = (running.get(e.asset) ?? 0n) + units(e.amount);
+        equal(fmt(next), fmt(units(e.balance)), `${t.name}: ledger entry ${e.entry_id} running balance`);
+        running.set(e.asset, next);
+      }
+      const want = expectedBalances[t.account] as Record<string, [string, string]>;
+      for (const [asset, [total]] of Object.entries(want)) equal(fmt(running.get(asset) ?? 0n), total);
+    }
+    step(`Postgres history (orders, fills, ledger, trades) = live answers after ${Date.now() - historyStart} ms`);
+
+    return `${SYM}: 9 orders, 3 trades, dead-man timer, every stream and Postgres agree (${((Date.now() - t0) / 1000).toFixed(1)} s)`;
+  } finally {
+    await Promise.all(sockets.map((s) => s.close()));
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: { url: { type: "string", default: "http://127.0.0.1:8787" }, tag: { type: "string" } },
+  });
+  try {
+    const summary = await runJourney({
+      base: values.url as string,
+      operatorToken: process.env.OPERATOR_TOKEN ?? "dev-operator-token",
+      tag: values.tag,
+      log: (line) => console.log(line),
+    });
+    console.log(`OK: ${summary}`);
+  } catch (err) {
+    console.error(`FAILED: ${(err as Error).stack ?? err}`);
+    process.exitCode = 1;
+  }
+}
