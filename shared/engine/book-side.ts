@@ -1,3 +1,4 @@
+import { LevelIndex } from "./level-index.ts";
 import { PriceLevel } from "./price-level.ts";
 import type { DepthLevel, OrderView, Side } from "./types.ts";
 
@@ -8,7 +9,7 @@ import type { DepthLevel, OrderView, Side } from "./types.ts";
  */
 export class BookSide {
   readonly side: Side;
-  private readonly levels = new Map<number, PriceLevel>();
+  private readonly levels = new LevelIndex();
   /** Ascending for bids, descending for asks: best last. */
   private readonly sorted: PriceLevel[] = [];
 
@@ -32,9 +33,9 @@ export class BookSide {
   /** The level at `price`, created (and inserted in order) if absent. */
   getOrCreate(price: number): PriceLevel {
     const found = this.levels.get(price);
-    if (found) return found;
+    if (found !== undefined) return found;
     const level = new PriceLevel(this.side, price);
-    this.levels.set(price, level);
+    this.levels.add(level);
     const sorted = this.sorted;
     // Binary search for the first position whose level is better than `price`.
     let lo = 0;
@@ -52,7 +53,7 @@ export class BookSide {
   /** Removes an empty level from the book. */
   remove(level: PriceLevel): void {
     level.removed = true;
-    this.levels.delete(level.price);
+    this.levels.remove(level);
     const sorted = this.sorted;
     const last = sorted.length - 1;
     if (sorted[last] === level) {

@@ -1,6 +1,7 @@
 import { BookSide } from "./book-side.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
 import { type Order, OrderStates } from "./order.ts";
+import { OrderIndex } from "./order-index.ts";
 import type { PriceLevel } from "./price-level.ts";
 import { restoreInto, takeSnapshot } from "./snapshot.ts";
 import { StopBook } from "./stop-book.ts";
@@ -40,7 +41,7 @@ export class MatchingEngine {
   /** @internal */ readonly sellStops = new StopBook("sell");
   /** @internal */ readonly expiries = new ExpiryQueue();
   /** Resting orders and untriggered stops by id. @internal */
-  readonly live = new Map<string, Order>();
+  readonly live = new OrderIndex();
   readonly options: Required<EngineOptions>;
   /** @internal */ lastPrice = 0;
   /** @internal */ nextTradeId = 1;
@@ -56,7 +57,6 @@ export class MatchingEngine {
   private touchedCount = 0;
   /** Stops triggered during the current command, waiting to execute. */
   private readonly triggered: Order[] = [];
-  private out: EngineEvent[] = [];
 
   constructor(options: EngineOptions = {}) {
     const maxPrice = options.maxPrice ?? DEFAULT_LIMIT;
@@ -78,36 +78,41 @@ export class MatchingEngine {
    * Runs one command at time `now` (epoch ms; a clock that goes backwards is
    * held at its latest value). GTD orders due by `now` expire first. Events are
    * appended to `out` when given, so a hot loop can reuse one array.
+   *
+   * Every method that emits events takes `out` as an argument (rather than an
+   * engine field: storing each command's fresh array into the long-lived engine
+   * costs a write barrier) and appends with `out[out.length] = event`, not
+   * `push`: a fresh `[]` starts with Smi elements, and TurboFan calls the
+   * `push` builtin instead of inlining it when the elements kind must change.
    */
   execute(cmd: Command, now: number, out: EngineEvent[] = []): EngineEvent[] {
-    this.out = out;
     this.stamp++;
     if (typeof now === "number" && now > this.clock) this.clock = now;
-    if (this.expiries.size > 0) this.expireDue();
+    if (this.expiries.size > 0) this.expireDue(out);
     if (typeof cmd !== "object" || cmd === null) {
-      this.reject(undefined, "unknown", "invalid_command");
+      this.reject(undefined, "unknown", "invalid_command", out);
     } else {
       switch (cmd.type) {
         case "place":
-          this.place(cmd);
+          this.place(cmd, out);
           break;
         case "cancel":
-          this.cancel(cmd);
+          this.cancel(cmd, out);
           break;
         case "cancel_all":
-          this.cancelAll(cmd);
+          this.cancelAll(cmd, out);
           break;
         case "amend":
-          this.amend(cmd);
+          this.amend(cmd, out);
           break;
         case "tick":
           break;
         default:
-          this.reject(undefined, "unknown", "invalid_command");
+          this.reject(undefined, "unknown", "invalid_command", out);
       }
-      if (this.triggered.length > 0) this.runTriggeredStops();
+      if (this.triggered.length > 0) this.runTriggeredStops(out);
     }
-    if (this.touchedCount > 0) this.flushLevels();
+    if (this.touchedCount > 0) this.flushLevels(out);
     return out;
   }
 
@@ -134,7 +139,7 @@ export class MatchingEngine {
 
   /** A resting order or untriggered stop. Orders that are done are not kept. */
   order(id: string): OrderView | undefined {
-    return this.live.get(id)?.toView();
+    return typeof id === "string" ? this.live.get(id, this.live.hash(id))?.toView() : undefined;
   }
 
   /** Untriggered stops, buys then sells, each in trigger order. */
@@ -172,25 +177,27 @@ export class MatchingEngine {
 
   // ── commands ───────────────────────────────────────────────────────────
 
-  private place(cmd: PlaceOrder): void {
+  private place(cmd: PlaceOrder, out: EngineEvent[]): void {
     const order = orderFromPlace(cmd, this.options, this.clock);
-    if (typeof order === "string") return this.reject(cmd.id, "place", order);
-    if (this.live.has(order.id)) return this.reject(order.id, "place", "duplicate_order_id");
+    if (typeof order === "string") return this.reject(cmd.id, "place", order, out);
+    order.hash = this.live.hash(order.id);
+    if (this.live.get(order.id, order.hash) !== undefined)
+      return this.reject(order.id, "place", "duplicate_order_id", out);
     const isStop = order.stopPrice > 0;
     if (isStop) {
       if (this.lastPrice > 0 && this.stopsOf(order.side).triggers(order.stopPrice, this.lastPrice)) {
-        return this.reject(order.id, "place", "stop_would_trigger");
+        return this.reject(order.id, "place", "stop_would_trigger", out);
       }
     } else {
       if (order.postOnly && this.crosses(order.side, order.price)) {
-        return this.reject(order.id, "place", "post_only_would_take");
+        return this.reject(order.id, "place", "post_only_would_take", out);
       }
       if (order.tif === "fok" && !this.fillable(order.side, order.price, order.qty, order.account, order.stp)) {
-        return this.reject(order.id, "place", "fok_not_fillable");
+        return this.reject(order.id, "place", "fok_not_fillable", out);
       }
     }
     order.priority = this.nextPriority++;
-    this.out.push(acceptedEvent(order));
+    out[out.length] = acceptedEvent(order);
     if (isStop) {
       order.state = OrderStates.stop;
       this.list(order);
@@ -198,20 +205,20 @@ export class MatchingEngine {
       this.scheduleExpiry(order);
       return;
     }
-    this.take(order);
+    this.take(order, out);
   }
 
-  private cancel(cmd: CancelOrder): void {
-    if (!isId(cmd.id)) return this.reject(undefined, "cancel", "invalid_order_id");
+  private cancel(cmd: CancelOrder, out: EngineEvent[]): void {
+    if (!isId(cmd.id)) return this.reject(undefined, "cancel", "invalid_order_id", out);
     const order = this.owned(cmd.id, cmd.account);
-    if (!order) return this.reject(cmd.id, "cancel", "unknown_order");
-    this.removeLive(order, "cancelled", "user");
+    if (!order) return this.reject(cmd.id, "cancel", "unknown_order", out);
+    this.removeLive(order, "cancelled", "user", out);
   }
 
-  private cancelAll(cmd: CancelAll): void {
-    if (!isId(cmd.account)) return this.reject(undefined, "cancel_all", "invalid_account");
+  private cancelAll(cmd: CancelAll, out: EngineEvent[]): void {
+    if (!isId(cmd.account)) return this.reject(undefined, "cancel_all", "invalid_account", out);
     if (cmd.side !== undefined && cmd.side !== "buy" && cmd.side !== "sell") {
-      return this.reject(undefined, "cancel_all", "invalid_side");
+      return this.reject(undefined, "cancel_all", "invalid_side", out);
     }
     // Collect first (cancelling mutates `live`), then cancel oldest first so replays and restores agree.
     const targets: Order[] = [];
@@ -219,22 +226,22 @@ export class MatchingEngine {
       if (order.account === cmd.account && (cmd.side === undefined || order.side === cmd.side)) targets.push(order);
     }
     targets.sort((a, b) => a.priority - b.priority);
-    for (const order of targets) this.removeLive(order, "cancelled", "cancel_all");
+    for (const order of targets) this.removeLive(order, "cancelled", "cancel_all", out);
   }
 
-  private amend(cmd: AmendOrder): void {
+  private amend(cmd: AmendOrder, out: EngineEvent[]): void {
     const bad = checkAmend(cmd, this.options);
-    if (bad) return this.reject(isId(cmd.id) ? cmd.id : undefined, "amend", bad);
+    if (bad) return this.reject(isId(cmd.id) ? cmd.id : undefined, "amend", bad, out);
     const order = this.owned(cmd.id, cmd.account);
-    if (!order) return this.reject(cmd.id, "amend", "unknown_order");
-    if (order.state === OrderStates.stop) return this.amendStop(order, cmd);
-    if (cmd.stopPrice !== undefined) return this.reject(order.id, "amend", "not_amendable");
+    if (!order) return this.reject(cmd.id, "amend", "unknown_order", out);
+    if (order.state === OrderStates.stop) return this.amendStop(order, cmd, out);
+    if (cmd.stopPrice !== undefined) return this.reject(order.id, "amend", "not_amendable", out);
 
     const price = cmd.price ?? order.price;
     const qty = cmd.qty ?? order.qty;
-    if (price === order.price && qty === order.qty) return this.reject(order.id, "amend", "nothing_to_amend");
-    if (qty <= order.filled) return this.reject(order.id, "amend", "amend_below_filled");
-    if (!Number.isSafeInteger(price * qty)) return this.reject(order.id, "amend", "notional_overflow");
+    if (price === order.price && qty === order.qty) return this.reject(order.id, "amend", "nothing_to_amend", out);
+    if (qty <= order.filled) return this.reject(order.id, "amend", "amend_below_filled", out);
+    if (!Number.isSafeInteger(price * qty)) return this.reject(order.id, "amend", "notional_overflow", out);
     const level = order.level as PriceLevel;
 
     if (price === order.price && qty < order.qty) {
@@ -244,11 +251,11 @@ export class MatchingEngine {
       order.remaining -= delta;
       level.total -= delta;
       this.touch(level);
-      this.out.push(amendedEvent(order, true));
+      out[out.length] = amendedEvent(order, true);
       return;
     }
     if (price !== order.price && order.postOnly && this.crosses(order.side, price)) {
-      return this.reject(order.id, "amend", "post_only_would_take");
+      return this.reject(order.id, "amend", "post_only_would_take", out);
     }
     // A new price or a larger size goes to the back of the queue, and a new price may trade.
     this.unrest(order);
@@ -257,23 +264,25 @@ export class MatchingEngine {
     order.price = price;
     order.priority = this.nextPriority++;
     order.state = OrderStates.taking;
-    this.out.push(amendedEvent(order, false));
-    this.take(order);
+    out[out.length] = amendedEvent(order, false);
+    this.take(order, out);
   }
 
-  private amendStop(order: Order, cmd: AmendOrder): void {
-    if (cmd.price !== undefined && order.kind !== "stop_limit") return this.reject(order.id, "amend", "not_amendable");
-    if (cmd.qty !== undefined && order.funds > 0) return this.reject(order.id, "amend", "not_amendable");
+  private amendStop(order: Order, cmd: AmendOrder, out: EngineEvent[]): void {
+    if (cmd.price !== undefined && order.kind !== "stop_limit")
+      return this.reject(order.id, "amend", "not_amendable", out);
+    if (cmd.qty !== undefined && order.funds > 0) return this.reject(order.id, "amend", "not_amendable", out);
     const stopPrice = cmd.stopPrice ?? order.stopPrice;
     const price = cmd.price ?? order.price;
     const qty = cmd.qty ?? order.qty;
     if (stopPrice === order.stopPrice && price === order.price && qty === order.qty) {
-      return this.reject(order.id, "amend", "nothing_to_amend");
+      return this.reject(order.id, "amend", "nothing_to_amend", out);
     }
-    if (price > 0 && !Number.isSafeInteger(price * qty)) return this.reject(order.id, "amend", "notional_overflow");
+    if (price > 0 && !Number.isSafeInteger(price * qty))
+      return this.reject(order.id, "amend", "notional_overflow", out);
     const book = this.stopsOf(order.side);
     if (this.lastPrice > 0 && book.triggers(stopPrice, this.lastPrice)) {
-      return this.reject(order.id, "amend", "stop_would_trigger");
+      return this.reject(order.id, "amend", "stop_would_trigger", out);
     }
     const keepsPriority = stopPrice === order.stopPrice && price === order.price && qty < order.qty;
     book.remove(order);
@@ -283,26 +292,26 @@ export class MatchingEngine {
     order.remaining = qty;
     if (!keepsPriority) order.priority = this.nextPriority++;
     book.add(order);
-    this.out.push(amendedEvent(order, keepsPriority));
+    out[out.length] = amendedEvent(order, keepsPriority);
   }
 
   // ── matching ───────────────────────────────────────────────────────────
 
   /** Matches `taker` against the book, then rests, cancels or completes it. */
-  private take(taker: Order): void {
-    const stoppedBy = this.match(taker);
+  private take(taker: Order, out: EngineEvent[]): void {
+    const stoppedBy = this.match(taker, out);
     const byFunds = taker.funds > 0;
     if (byFunds) {
-      if (taker.remainingFunds === 0) this.finish(taker, "filled", "filled");
+      if (taker.remainingFunds === 0) this.finish(taker, "filled", "filled", out);
       else if (stoppedBy === "funds_exhausted") {
         // Less than one lot's worth of funds left: done, and "filled" if it bought anything.
-        this.finish(taker, taker.filled > 0 ? "filled" : "cancelled", "funds_exhausted");
-      } else if (stoppedBy !== null) this.finish(taker, "cancelled", stoppedBy);
-      else this.finish(taker, "cancelled", "no_liquidity");
-    } else if (taker.remaining === 0) this.finish(taker, "filled", "filled");
-    else if (stoppedBy !== null) this.finish(taker, "cancelled", stoppedBy);
-    else if (taker.kind === "market" || taker.kind === "stop") this.finish(taker, "cancelled", "no_liquidity");
-    else if (taker.tif === "ioc" || taker.tif === "fok") this.finish(taker, "cancelled", "ioc_remainder");
+        this.finish(taker, taker.filled > 0 ? "filled" : "cancelled", "funds_exhausted", out);
+      } else if (stoppedBy !== null) this.finish(taker, "cancelled", stoppedBy, out);
+      else this.finish(taker, "cancelled", "no_liquidity", out);
+    } else if (taker.remaining === 0) this.finish(taker, "filled", "filled", out);
+    else if (stoppedBy !== null) this.finish(taker, "cancelled", stoppedBy, out);
+    else if (taker.kind === "market" || taker.kind === "stop") this.finish(taker, "cancelled", "no_liquidity", out);
+    else if (taker.tif === "ioc" || taker.tif === "fok") this.finish(taker, "cancelled", "ioc_remainder", out);
     else this.rest(taker);
   }
 
@@ -310,12 +319,11 @@ export class MatchingEngine {
    * The matching loop. Returns null when the taker is filled or the book no
    * longer crosses it, or the cause when it must stop early.
    */
-  private match(taker: Order): DoneCause | null {
+  private match(taker: Order, out: EngineEvent[]): DoneCause | null {
     const isBuy = taker.side === "buy";
     const book = isBuy ? this.asks : this.bids;
     const limit = taker.price;
     const byFunds = taker.funds > 0;
-    const out = this.out;
     for (;;) {
       const level = book.best();
       if (level === undefined) return null;
@@ -327,7 +335,7 @@ export class MatchingEngine {
         const want = byFunds ? Math.floor(taker.remainingFunds / price) : taker.remaining;
         if (want === 0) return byFunds ? "funds_exhausted" : null;
         if (maker.account === taker.account) {
-          const cause = this.preventSelfTrade(taker, maker, level, want);
+          const cause = this.preventSelfTrade(taker, maker, level, want, out);
           if (cause !== null) return cause;
           maker = next;
           continue;
@@ -341,7 +349,7 @@ export class MatchingEngine {
         taker.filled += qty;
         this.lastPrice = price;
         this.touch(level);
-        out.push({
+        out[out.length] = {
           type: "trade",
           tradeId: this.nextTradeId++,
           price,
@@ -352,12 +360,12 @@ export class MatchingEngine {
           takerId: taker.id,
           takerAccount: taker.account,
           makerRemaining: maker.remaining,
-        });
+        };
         // Stops trigger on every print, not only on the command's last price.
-        if (this.buyStops.size !== 0 || this.sellStops.size !== 0) this.triggerStops(price);
+        if (this.buyStops.size !== 0 || this.sellStops.size !== 0) this.triggerStops(price, out);
         if (maker.remaining === 0) {
           this.unrest(maker);
-          this.finish(maker, "filled", "filled");
+          this.finish(maker, "filled", "filled", out);
         }
         if (byFunds ? taker.remainingFunds === 0 : taker.remaining === 0) return null;
         maker = next;
@@ -366,25 +374,31 @@ export class MatchingEngine {
   }
 
   /** Applies the taker's STP mode against a resting order of the same account; returns a cause to stop the taker. */
-  private preventSelfTrade(taker: Order, maker: Order, level: PriceLevel, want: number): DoneCause | null {
+  private preventSelfTrade(
+    taker: Order,
+    maker: Order,
+    level: PriceLevel,
+    want: number,
+    out: EngineEvent[],
+  ): DoneCause | null {
     switch (taker.stp) {
       case "cancel_newest":
         return "self_trade";
       case "cancel_oldest":
-        this.removeLive(maker, "cancelled", "self_trade");
+        this.removeLive(maker, "cancelled", "self_trade", out);
         return null;
       case "cancel_both":
-        this.removeLive(maker, "cancelled", "self_trade");
+        this.removeLive(maker, "cancelled", "self_trade", out);
         return "self_trade";
       case "decrement_and_cancel": {
         const cut = Math.min(want, maker.remaining);
-        if (cut === maker.remaining) this.removeLive(maker, "cancelled", "self_trade");
+        if (cut === maker.remaining) this.removeLive(maker, "cancelled", "self_trade", out);
         else {
           maker.remaining -= cut;
           maker.qty -= cut;
           level.total -= cut;
           this.touch(level);
-          this.out.push(reducedEvent(maker, cut));
+          out[out.length] = reducedEvent(maker, cut);
         }
         // The taker is the smaller (or equal) side: cancel what is left of it.
         if (cut === want) return "self_trade";
@@ -393,7 +407,7 @@ export class MatchingEngine {
           taker.remaining -= cut;
           taker.qty -= cut;
         }
-        this.out.push(reducedEvent(taker, cut));
+        out[out.length] = reducedEvent(taker, cut);
         return null;
       }
     }
@@ -424,17 +438,17 @@ export class MatchingEngine {
   }
 
   /** Takes every stop the print at `price` triggers off its stop book and queues it to execute. */
-  private triggerStops(price: number): void {
+  private triggerStops(price: number, out: EngineEvent[]): void {
     for (;;) {
       const order = this.buyStops.popTriggered(price) ?? this.sellStops.popTriggered(price);
       if (order === undefined) return;
-      this.out.push({
+      out[out.length] = {
         type: "stop_triggered",
         id: order.id,
         account: order.account,
         stopPrice: order.stopPrice,
         lastPrice: price,
-      });
+      };
       order.state = OrderStates.taking;
       // A triggered stop joins the queue now, behind orders that rested while it waited.
       order.priority = this.nextPriority++;
@@ -446,25 +460,25 @@ export class MatchingEngine {
    * Executes triggered stops in trigger order, after the order whose trades
    * triggered them. Their own trades may trigger more, which join the queue.
    */
-  private runTriggeredStops(): void {
+  private runTriggeredStops(out: EngineEvent[]): void {
     const queue = this.triggered;
     for (let i = 0; i < queue.length; i++) {
       const order = queue[i] as Order;
       if (order.kind === "stop_limit" && order.postOnly && this.crosses(order.side, order.price)) {
-        this.finish(order, "cancelled", "post_only");
+        this.finish(order, "cancelled", "post_only", out);
       } else if (
         order.tif === "fok" &&
         !this.fillable(order.side, order.price, order.remaining, order.account, order.stp)
       ) {
-        this.finish(order, "cancelled", "fok_not_fillable");
+        this.finish(order, "cancelled", "fok_not_fillable", out);
       } else {
-        this.take(order);
+        this.take(order, out);
       }
     }
     queue.length = 0;
   }
 
-  private expireDue(): void {
+  private expireDue(out: EngineEvent[]): void {
     let top = this.expiries.peek(isLive);
     if (top === undefined || top.expireAt > this.clock) return;
     const due: Order[] = [];
@@ -475,7 +489,7 @@ export class MatchingEngine {
     }
     // The heap orders by time only; break ties by priority so replays agree.
     due.sort((a, b) => a.expireAt - b.expireAt || a.priority - b.priority);
-    for (const order of due) this.removeLive(order, "expired", "gtd");
+    for (const order of due) this.removeLive(order, "expired", "gtd", out);
   }
 
   // ── book bookkeeping ───────────────────────────────────────────────────
@@ -507,20 +521,20 @@ export class MatchingEngine {
   }
 
   /** Removes a resting order or stop from the book for good and reports it done. */
-  private removeLive(order: Order, reason: DoneReason, cause: DoneCause): void {
+  private removeLive(order: Order, reason: DoneReason, cause: DoneCause, out: EngineEvent[]): void {
     if (order.state === OrderStates.stop) this.stopsOf(order.side).remove(order);
     else this.unrest(order);
-    this.finish(order, reason, cause);
+    this.finish(order, reason, cause, out);
   }
 
   /** Reports an order done; its open quantity (or funds) is what gets cancelled or expired. */
-  private finish(order: Order, reason: DoneReason, cause: DoneCause): void {
+  private finish(order: Order, reason: DoneReason, cause: DoneCause, out: EngineEvent[]): void {
     if (order.listed) {
-      this.live.delete(order.id);
+      this.live.remove(order);
       order.listed = false;
     }
     order.state = OrderStates.done;
-    this.out.push({
+    out[out.length] = {
       type: "done",
       id: order.id,
       account: order.account,
@@ -529,19 +543,19 @@ export class MatchingEngine {
       cause,
       remaining: reason === "filled" ? 0 : order.remaining,
       remainingFunds: order.remainingFunds,
-    });
+    };
   }
 
   /** Indexes a resting order or stop by id (once: amended and triggered orders are listed already). */
   list(order: Order): void {
     if (!order.listed) {
       order.listed = true;
-      this.live.set(order.id, order);
+      this.live.add(order);
     }
   }
 
   private owned(id: string, account: string | undefined): Order | undefined {
-    const order = this.live.get(id);
+    const order = this.live.get(id, this.live.hash(id));
     // Another account's order is reported as unknown so ids leak nothing.
     if (order === undefined || (account !== undefined && order.account !== account)) return undefined;
     return order;
@@ -561,21 +575,26 @@ export class MatchingEngine {
   }
 
   /** One level event per price the command changed, with the final aggregate. */
-  private flushLevels(): void {
+  private flushLevels(out: EngineEvent[]): void {
     const touched = this.touched;
     const count = this.touchedCount;
     for (let i = 0; i < count; i++) {
       const level = touched[i] as PriceLevel;
       // A price emptied and re-created in one command reports once, from its last level object.
       if (level.removed && supersededLater(touched, i, count)) continue;
-      this.out.push({ type: "level", side: level.side, price: level.price, qty: level.removed ? 0 : level.total });
+      out[out.length] = { type: "level", side: level.side, price: level.price, qty: level.removed ? 0 : level.total };
     }
     this.touchedCount = 0;
   }
 
-  private reject(id: string | undefined, command: Command["type"] | "unknown", reason: RejectReason): void {
+  private reject(
+    id: string | undefined,
+    command: Command["type"] | "unknown",
+    reason: RejectReason,
+    out: EngineEvent[],
+  ): void {
     // Only a well-formed id is echoed: a rejected one may be anything, of any size.
-    this.out.push({ type: "rejected", id: isId(id) ? id : undefined, command, reason });
+    out[out.length] = { type: "rejected", id: isId(id) ? id : undefined, command, reason };
   }
 }
 

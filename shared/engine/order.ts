@@ -39,6 +39,8 @@ export class Order {
   queued: boolean;
   /** In the engine's id index (resting or waiting as a stop). */
   listed: boolean;
+  /** Hash of `id` in the engine's id index (set before the order is looked up or listed). */
+  hash: number;
   level: PriceLevel | null;
   prev: Order | null;
   next: Order | null;
@@ -77,6 +79,7 @@ export class Order {
     this.state = OrderStates.taking;
     this.queued = false;
     this.listed = false;
+    this.hash = 0;
     this.level = null;
     this.prev = null;
     this.next = null;

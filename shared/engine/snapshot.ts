@@ -25,6 +25,7 @@ export function restoreInto(engine: MatchingEngine, snapshot: EngineSnapshot): v
   engine.clock = snapshot.now;
   for (const view of snapshot.resting) {
     const order = fromView(view);
+    order.hash = engine.live.hash(order.id);
     order.state = OrderStates.resting;
     (order.side === "buy" ? engine.bids : engine.asks).getOrCreate(order.price).append(order);
     engine.list(order);
@@ -32,6 +33,7 @@ export function restoreInto(engine: MatchingEngine, snapshot: EngineSnapshot): v
   }
   for (const view of snapshot.stops) {
     const order = fromView(view);
+    order.hash = engine.live.hash(order.id);
     order.state = OrderStates.stop;
     (order.side === "buy" ? engine.buyStops : engine.sellStops).add(order);
     engine.list(order);

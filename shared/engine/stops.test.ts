@@ -202,6 +202,25 @@ describe("stop orders", () => {
     expect(levels(events)).toEqual([{ type: "level", side: "buy", price: 100, qty: 0 }]);
   });
 
+  it("a price emptied and refilled in one command reports once, where it was refilled", () => {
+    const h = book(
+      ...printAt(99),
+      limit("b1", "m1", "buy", 100, 1),
+      stopLimit("bs", "x", "buy", 100, 100, 2), // triggers at 100, rests as a bid at 100 after buying 1
+    );
+    // s1 empties bid 100, rests its remainder at ask 100; the triggered stop takes it and refills bid 100.
+    const events = h.run(limit("s1", "taker", "sell", 100, 2));
+    expect(trades(events).map((t) => [t.takerId, t.makerId, t.price])).toEqual([
+      ["s1", "b1", 100],
+      ["bs", "s1", 100],
+    ]);
+    expect(levels(events)).toEqual([
+      { type: "level", side: "sell", price: 100, qty: 0 },
+      { type: "level", side: "buy", price: 100, qty: 1 },
+    ]);
+    expect(h.engine.depth()).toEqual({ bids: [{ price: 100, qty: 1, orders: 1 }], asks: [] });
+  });
+
   it("with no trade yet are accepted at any stop price", () => {
     const h = book();
     expect(h.run(stop("a", "x", "buy", 1, 1))[0]).toMatchObject({ type: "accepted", kind: "stop", stopPrice: 1 });
