@@ -24,6 +24,7 @@ import { sqlOver } from "../../durable-objects/sql.ts";
 import { withClient } from "../../shared/db/neon.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { handleEventBatch } from "../../workers/consumer/index.ts";
+import { fundedAccount } from "./account-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 
 const hasDb = typeof env.DATABASE_URL === "string" && env.DATABASE_URL.length > 0;
@@ -43,16 +44,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
-async function fundedAccount(name: string, deposits: Record<string, string>): Promise<string> {
-  const account = `pipe-${name}-${tag.toLowerCase()}`;
-  const stub = accountStub(env.ACCOUNT, account);
-  const created = await stub.createAccount(account, { key: { scopes: ["read", "trade"] } });
-  if (!created.ok) throw new Error(created.message);
-  for (const [asset, amount] of Object.entries(deposits)) {
-    const r = await stub.deposit(account, { asset, amount, reference: `seed-${asset}` });
-    if (!r.ok) throw new Error(r.code);
-  }
-  return account;
+function funded(name: string, deposits: Record<string, string>): Promise<string> {
+  return fundedAccount(`pipe-${name}-${tag.toLowerCase()}`, deposits);
 }
 
 function placed(outcome: StoredOutcome | { ok: false; code: string }): Extract<OrderOutcome, { ok: true }> {
@@ -78,8 +71,8 @@ async function accountStream(account: string): Promise<{ cursor: number; head: n
 async function tradeOnce(symbol: string) {
   await listInstrument(testInstrument(symbol, { maker_fee_bps: 10, taker_fee_bps: 20 }));
   const base = symbol.split("-")[0] as string;
-  const seller = await fundedAccount(`s-${base.toLowerCase()}`, { [base]: "10" });
-  const buyer = await fundedAccount(`b-${base.toLowerCase()}`, { USD: "1000" });
+  const seller = await funded(`s-${base.toLowerCase()}`, { [base]: "10" });
+  const buyer = await funded(`b-${base.toLowerCase()}`, { USD: "1000" });
   const ask = placed(
     await accountStub(env.ACCOUNT, seller).placeOrder(seller, {
       client_order_id: "ask-1",

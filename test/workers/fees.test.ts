@@ -7,12 +7,11 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { accountStub } from "../../durable-objects/account/ids.ts";
 import { FEES_NAME } from "../../durable-objects/fees/index.ts";
+import { fundedAccount } from "./account-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 
-async function funded(account: string, asset: string, amount: string): Promise<void> {
-  const stub = accountStub(env.ACCOUNT, account);
-  await stub.createAccount(account, { key: { scopes: ["read", "trade"] } });
-  await stub.deposit(account, { asset, amount, reference: "seed" });
+function funded(account: string, asset: string, amount: string): Promise<string> {
+  return fundedAccount(account, { [asset]: amount });
 }
 
 const operator = { authorization: "Bearer dev-operator-token", "cf-connecting-ip": "198.19.7.1" };

@@ -19,7 +19,8 @@ import { withClient } from "../../shared/db/neon.ts";
 import { type LiveSource, type ReplayDb, replay } from "../../shared/replay/index.ts";
 import { createApp } from "../../workers/api/app.ts";
 import type { Env } from "../../workers/api/env.ts";
-import { bearer, createAccount, expectProblem, tokenFor } from "./auth-helpers.ts";
+import { fundedTrader, type Trader } from "./account-helpers.ts";
+import { expectProblem } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 
 const hasDb = typeof env.DATABASE_URL === "string" && env.DATABASE_URL.length > 0;
@@ -29,27 +30,12 @@ const SYMBOL = `HIST${tag}-USD`;
 const BASE_ASSET = `HIST${tag}`;
 const NO_CACHE = { "cache-control": "no-cache" };
 
-interface Trader {
-  account: string;
-  headers: Record<string, string>;
-}
-
 let seller: Trader;
 let buyer: Trader;
 let stranger: Trader;
 
-async function trader(deposits: Record<string, string>): Promise<Trader> {
-  const created = await createAccount(["read", "trade"]);
-  const { access_token } = await tokenFor(created.keyId, created.secret);
-  for (const [asset, amount] of Object.entries(deposits)) {
-    const r = await accountStub(env.ACCOUNT, created.account).deposit(created.account, {
-      asset,
-      amount,
-      reference: `seed-${asset}`,
-    });
-    if (!r.ok) throw new Error(r.code);
-  }
-  return { account: created.account, headers: { ...bearer(access_token), ...NO_CACHE } };
+function trader(deposits: Record<string, string>): Promise<Trader> {
+  return fundedTrader(deposits, NO_CACHE);
 }
 
 async function get<T = Record<string, unknown>>(path: string, who?: Trader): Promise<T> {

@@ -8,19 +8,13 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { accountStub } from "../../durable-objects/account/ids.ts";
 import type { BatchOutcome, OrderOutcome, StoredOutcome } from "../../durable-objects/account/index.ts";
+import { fundedAccount } from "./account-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 
 let n = 0;
-async function fundedAccount(deposits: Record<string, string>): Promise<string> {
-  const account = `desk-${++n}-${Math.random().toString(16).slice(2, 8)}`;
-  const stub = accountStub(env.ACCOUNT, account);
-  const created = await stub.createAccount(account, { key: { scopes: ["read", "trade"] } });
-  if (!created.ok) throw new Error(created.message);
-  for (const [asset, amount] of Object.entries(deposits)) {
-    const r = await stub.deposit(account, { asset, amount, reference: `seed-${asset}` });
-    if (!r.ok) throw new Error(r.code);
-  }
-  return account;
+/** A fresh, funded account (unique name per call). */
+function funded(deposits: Record<string, string>): Promise<string> {
+  return fundedAccount(`desk-${++n}-${Math.random().toString(16).slice(2, 8)}`, deposits);
 }
 
 function order(outcome: StoredOutcome | { ok: false; code: string }): Extract<OrderOutcome, { ok: true }> {
@@ -48,8 +42,8 @@ describe("order desk", () => {
   it("holds on placement, settles taker and maker exactly once with fees, releases the rest", async () => {
     const spec = testInstrument("DSKA-USD", { maker_fee_bps: 10, taker_fee_bps: 20 });
     await listInstrument(spec);
-    const seller = await fundedAccount({ DSKA: "10" });
-    const buyer = await fundedAccount({ USD: "1000" });
+    const seller = await funded({ DSKA: "10" });
+    const buyer = await funded({ USD: "1000" });
     const s = accountStub(env.ACCOUNT, seller);
     const b = accountStub(env.ACCOUNT, buyer);
 
@@ -97,7 +91,7 @@ describe("order desk", () => {
 
   it("answers a repeated client_order_id with the first outcome and never places twice", async () => {
     await listInstrument(testInstrument("DSKB-USD"));
-    const trader = await fundedAccount({ USD: "100" });
+    const trader = await funded({ USD: "100" });
     const t = accountStub(env.ACCOUNT, trader);
     const input = {
       client_order_id: "same",
@@ -121,7 +115,7 @@ describe("order desk", () => {
 
   it("rejects with the amounts when available is short, holding and changing nothing", async () => {
     await listInstrument(testInstrument("DSKC-USD"));
-    const trader = await fundedAccount({ USD: "5" });
+    const trader = await funded({ USD: "5" });
     const t = accountStub(env.ACCOUNT, trader);
     const outcome = await t.placeOrder(trader, {
       client_order_id: "too-big",
@@ -144,8 +138,8 @@ describe("order desk", () => {
 
   it("settles makers after their Account object is aborted, exactly once", async () => {
     await listInstrument(testInstrument("DSKD-USD", { maker_fee_bps: 0, taker_fee_bps: 0 }));
-    const maker = await fundedAccount({ USD: "1000" });
-    const taker = await fundedAccount({ DSKD: "5" });
+    const maker = await funded({ USD: "1000" });
+    const taker = await funded({ DSKD: "5" });
     const m = accountStub(env.ACCOUNT, maker);
     for (let i = 0; i < 3; i++) {
       order(
@@ -183,8 +177,8 @@ describe("order desk", () => {
 
   it("bounds market orders by the band around the reference price their hold was sized from", async () => {
     await listInstrument(testInstrument("DSKE-USD", { price_band_pct: "10", maker_fee_bps: 0, taker_fee_bps: 0 }));
-    const maker = await fundedAccount({ DSKE: "10", USD: "1000" });
-    const taker = await fundedAccount({ USD: "1000" });
+    const maker = await funded({ DSKE: "10", USD: "1000" });
+    const taker = await funded({ USD: "1000" });
     const m = accountStub(env.ACCOUNT, maker);
     const t = accountStub(env.ACCOUNT, taker);
     const buy = { client_order_id: "mkt-0", instrument: "DSKE-USD", side: "buy", type: "market", size: "2" };
@@ -220,7 +214,7 @@ describe("order desk", () => {
 
   it("kill switch cancels open orders, releases their holds and refuses new orders", async () => {
     await listInstrument(testInstrument("DSKF-USD"));
-    const trader = await fundedAccount({ USD: "100", DSKF: "5" });
+    const trader = await funded({ USD: "100", DSKF: "5" });
     const t = accountStub(env.ACCOUNT, trader);
     const resting = { instrument: "DSKF-USD", type: "limit", size: "1" } as const;
     order(await t.placeOrder(trader, { ...resting, client_order_id: "k1", side: "buy", price: "10.00" }));
@@ -246,7 +240,7 @@ describe("order desk", () => {
 
   it("dead-man timer cancels everything when it fires, and disarms with 0", async () => {
     await listInstrument(testInstrument("DSKG-USD"));
-    const trader = await fundedAccount({ USD: "100" });
+    const trader = await funded({ USD: "100" });
     const t = accountStub(env.ACCOUNT, trader);
     const bid = { instrument: "DSKG-USD", type: "limit", side: "buy", size: "1", price: "10.00" } as const;
     order(await t.placeOrder(trader, { ...bid, client_order_id: "d1" }));
@@ -265,7 +259,7 @@ describe("order desk", () => {
 
   it("places a batch together: later orders see earlier holds, a repeated id answers the first", async () => {
     await listInstrument(testInstrument("DSKH-USD", { maker_fee_bps: 0, taker_fee_bps: 0 }));
-    const trader = await fundedAccount({ USD: "25" });
+    const trader = await funded({ USD: "25" });
     const t = accountStub(env.ACCOUNT, trader);
     const bid = (id: string, price: string) => ({
       client_order_id: id,

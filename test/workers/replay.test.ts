@@ -10,7 +10,8 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accountStub } from "../../durable-objects/account/ids.ts";
 import { withClient } from "../../shared/db/neon.ts";
-import { bearer, createAccount, OPERATOR, tokenFor } from "./auth-helpers.ts";
+import { fundedTrader, type Trader } from "./account-helpers.ts";
+import { OPERATOR } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 
 const hasDb = typeof env.DATABASE_URL === "string" && env.DATABASE_URL.length > 0;
@@ -20,26 +21,11 @@ const SYMBOL = `RPLY${tag}-USD`;
 const BASE_ASSET = `RPLY${tag}`;
 const NO_CACHE = { "cache-control": "no-cache" };
 
-interface Trader {
-  account: string;
-  headers: Record<string, string>;
-}
-
 let seller: Trader;
 let buyer: Trader;
 
-async function trader(deposits: Record<string, string>): Promise<Trader> {
-  const created = await createAccount(["read", "trade"]);
-  const { access_token } = await tokenFor(created.keyId, created.secret);
-  for (const [asset, amount] of Object.entries(deposits)) {
-    const r = await accountStub(env.ACCOUNT, created.account).deposit(created.account, {
-      asset,
-      amount,
-      reference: `seed-${asset}`,
-    });
-    if (!r.ok) throw new Error(r.code);
-  }
-  return { account: created.account, headers: { ...bearer(access_token), ...NO_CACHE } };
+function trader(deposits: Record<string, string>): Promise<Trader> {
+  return fundedTrader(deposits, NO_CACHE);
 }
 
 async function send(method: string, path: string, who: Trader, body: unknown): Promise<Record<string, unknown>> {
