@@ -15,7 +15,12 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { accountStub } from "../../../durable-objects/account/ids.ts";
 import type { CallOptions, DeskError, OrderOutcome, OrderView } from "../../../durable-objects/account/index.ts";
-import { type NewOrder, NewOrderSchema } from "../../../durable-objects/account/orders/input.ts";
+import {
+  type AmendOrder,
+  type NewOrder,
+  NewOrderSchema,
+  type OrderRef,
+} from "../../../durable-objects/account/orders/input.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { toOrderUnits } from "../../../shared/risk/order-units.ts";
 import type { AppEnv, Env } from "../env.ts";
@@ -85,41 +90,25 @@ orders.openapi(placeOrderBatch, async (c) => {
   return c.json({ results }, 200);
 });
 
-orders.openapi(amendOrder, async (c) => {
-  const { account, stub } = own(c);
-  const ref = c.req.valid("param");
-  const change = c.req.valid("json");
-  const reply = unwrap(
-    c,
-    orderReply(await mutate(c, () => stub.amendOrder(account, ref, change, callOptions(c))), "amend"),
-  );
-  return c.json(reply.body, 200);
-});
+orders.openapi(amendOrder, async (c) => c.json(await amend(c, c.req.valid("param"), c.req.valid("json")), 200));
+orders.openapi(amendOrderByClientId, async (c) =>
+  c.json(await amend(c, c.req.valid("param"), c.req.valid("json")), 200),
+);
+orders.openapi(cancelOrder, async (c) => c.json(await cancel(c, c.req.valid("param")), 200));
+orders.openapi(cancelOrderByClientId, async (c) => c.json(await cancel(c, c.req.valid("param")), 200));
 
-orders.openapi(amendOrderByClientId, async (c) => {
+/** Amends one of the caller's orders, by either id. */
+async function amend(c: Context<AppEnv>, ref: OrderRef, change: AmendOrder) {
   const { account, stub } = own(c);
-  const ref = c.req.valid("param");
-  const change = c.req.valid("json");
-  const reply = unwrap(
-    c,
-    orderReply(await mutate(c, () => stub.amendOrder(account, ref, change, callOptions(c))), "amend"),
-  );
-  return c.json(reply.body, 200);
-});
+  return unwrap(c, orderReply(await mutate(c, () => stub.amendOrder(account, ref, change, callOptions(c))), "amend"))
+    .body;
+}
 
-orders.openapi(cancelOrder, async (c) => {
+/** Cancels one of the caller's orders, by either id. */
+async function cancel(c: Context<AppEnv>, ref: OrderRef) {
   const { account, stub } = own(c);
-  const ref = c.req.valid("param");
-  const reply = unwrap(c, orderReply(await mutate(c, () => stub.cancelOrder(account, ref, callOptions(c))), "cancel"));
-  return c.json(reply.body, 200);
-});
-
-orders.openapi(cancelOrderByClientId, async (c) => {
-  const { account, stub } = own(c);
-  const ref = c.req.valid("param");
-  const reply = unwrap(c, orderReply(await mutate(c, () => stub.cancelOrder(account, ref, callOptions(c))), "cancel"));
-  return c.json(reply.body, 200);
-});
+  return unwrap(c, orderReply(await mutate(c, () => stub.cancelOrder(account, ref, callOptions(c))), "cancel")).body;
+}
 
 orders.openapi(cancelAllOrders, async (c) => {
   const { account, stub } = own(c);
