@@ -53,6 +53,12 @@ export interface NeonWsBridge {
   wsProxy: string;
   /** Connections piped, refused, and open now. */
   stats: { opened: number; refused: number; open: number };
+  /**
+   * Takes the database away (false: every open connection is cut and new ones are
+   * refused with 503, as an unreachable Neon endpoint would be) or brings it back.
+   * For the load run's fault suite.
+   */
+  setAvailable(available: boolean): void;
   /** Stops listening and closes every open connection. */
   close(): Promise<void>;
 }
@@ -120,6 +126,7 @@ export async function startNeonWsBridge(options: NeonWsBridgeOptions): Promise<N
   const path = options.path ?? "/v2";
   const stats = { opened: 0, refused: 0, open: 0 };
   const sockets = new Set<Socket>();
+  let available = true;
 
   function allowed(address: string | null): boolean {
     if (!address) return false;
@@ -144,6 +151,7 @@ export async function startNeonWsBridge(options: NeonWsBridgeOptions): Promise<N
     const url = new URL(req.url ?? "/", "http://bridge");
     if (url.pathname !== path) return refuse(socket, 404, "Not Found");
     if (!allowed(url.searchParams.get("address"))) return refuse(socket, 403, "Forbidden");
+    if (!available) return refuse(socket, 503, "Service Unavailable");
     wss.handleUpgrade(req, socket, head, (ws) => pipe(ws));
   });
 
@@ -205,6 +213,12 @@ export async function startNeonWsBridge(options: NeonWsBridgeOptions): Promise<N
     port,
     wsProxy: `127.0.0.1:${port}${path}`,
     stats,
+    setAvailable: (up: boolean) => {
+      available = up;
+      if (up) return;
+      for (const ws of wss.clients) ws.terminate();
+      for (const tcp of sockets) tcp.destroy();
+    },
     close: async () => {
       for (const ws of wss.clients) ws.terminate();
       for (const tcp of sockets) tcp.destroy();

@@ -56,6 +56,7 @@ import {
 } from "./orders/keyed-requests.ts";
 import { type OrderView, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
+import { type Fault, type FaultResult, suffer } from "../fault-injection.ts";
 import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
 import { AccountJournal } from "./stream-out.ts";
@@ -621,6 +622,12 @@ export class Account extends DurableObject {
     this.check(account);
     if (!this.self || !this.desk) return { ok: false, code: "account_not_found", message: `No account ${account}.` };
     return this.desk;
+  }
+
+  /** Fault injection (`FAULT_ROUTES` builds only): crash, or resend journal events. */
+  async suffer(fault: Fault): Promise<FaultResult> {
+    await this.migrate();
+    return suffer(fault, this.env, this.ctx, this.journal?.stream);
   }
 
   // ── internals ──────────────────────────────────────────────────────────

@@ -33,6 +33,7 @@ import { Outbox, type OutboxReceiver, type OutboxRow } from "./outbox.ts";
 import { replayUpdates } from "./replay.ts";
 import { ORDER_BOOK_MIGRATIONS } from "./schema.ts";
 import { BookStore, ENGINE_OPTIONS, type Sequences } from "./store.ts";
+import { type Fault, type FaultResult, suffer } from "../fault-injection.ts";
 import { STREAM_RETRY_MS, StreamOut } from "./stream-out.ts";
 import { InstrumentUnits } from "./units.ts";
 import { type BookReject, ENGINE_REJECT_MESSAGES, toEngineCommand, toWireEvent, type WireEvent } from "./wire.ts";
@@ -47,6 +48,8 @@ export interface OrderBookEnv {
   EVENTS?: Queue;
   /** Feed batching tick in ms (default 10). */
   FEED_TICK_MS?: string;
+  /** "true": obey `suffer` (the load run's fault injection). */
+  FAULT_ROUTES?: string;
 }
 
 /** Who is calling: continues the caller's W3C trace in the book's logs. */
@@ -278,6 +281,11 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   /** Outbox rows waiting for acknowledgement (operators, tests). */
   async outboxSize(): Promise<number> {
     return this.outbox.size();
+  }
+
+  /** Fault injection (`FAULT_ROUTES` builds only): crash, or resend journal events. */
+  async suffer(fault: Fault): Promise<FaultResult> {
+    return suffer(fault, this.env, this.ctx, this.stream);
   }
 
   /**

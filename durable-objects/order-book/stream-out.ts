@@ -130,6 +130,22 @@ export class StreamOut {
     }
   }
 
+  /**
+   * Sends the newest `count` events the Queue already accepted once more, as a crash
+   * between a send and its cursor write would (fault injection: consumers must absorb
+   * duplicates). The cursor does not move. Resolves with how many went out again.
+   */
+  async resend(count: number): Promise<number> {
+    const queue = this.o.queue();
+    if (!queue || count < 1) return 0;
+    const cursor = this.cursor();
+    const events = this.o.read(Math.max(0, cursor - count), Math.min(count, READ_LIMIT)).filter((e) => e.seq <= cursor);
+    for (const batch of queueBatches(events)) {
+      await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+    }
+    return events.length;
+  }
+
   private save(seq: number): void {
     this.o.sql`UPDATE stream_out SET seq = ${seq} WHERE id = 1 AND seq < ${seq}`;
     this.cursorSeq = Math.max(this.cursorSeq ?? 0, seq);

@@ -5,6 +5,7 @@ import {
   ipRules,
   ipSubject,
   keyRules,
+  limitsFromJson,
   mostRestrictive,
   parseWindow,
   resolvePolicy,
@@ -105,6 +106,21 @@ describe("policy", () => {
     expect(policy.classes.cancel).toBeUndefined();
     expect(policy.classes.order_entry).toEqual({ limit: DEFAULT_LIMITS.classes.order_entry.limit, windowMs: 10_000 });
     expect(policy.authAttempts).toEqual({ limit: 10, windowMs: 60_000 });
+  });
+
+  it("takes budgets from the RATE_LIMITS var, refusing malformed ones", () => {
+    expect(limitsFromJson(undefined)).toEqual({});
+    expect(limitsFromJson(" ")).toEqual({});
+    const limits = limitsFromJson('{"ip":false,"classes":{"order_entry":{"limit":5000,"window":"10s"}}}');
+    const policy = resolvePolicy({}, limits);
+    expect(policy.ip).toBeUndefined();
+    expect(policy.classes.order_entry).toEqual({ limit: 5000, windowMs: 10_000 });
+    expect(policy.classes.cancel).toEqual({ limit: 200, windowMs: 10_000 });
+    expect(() => limitsFromJson("{ip:")).toThrow(/RATE_LIMITS is not JSON/);
+    expect(() => limitsFromJson("[1]")).toThrow(/must be a JSON object/);
+    expect(() => resolvePolicy({}, limitsFromJson('{"classes":{"trading":{"limit":1,"window":"1s"}}}'))).toThrow(
+      /unknown route class "trading"/,
+    );
   });
 
   it("builds IP rules always and key rules when a key is known", () => {

@@ -4,6 +4,7 @@
  * and problem+json for every error (404/405 from the declared routes, 500
  * without internals).
  */
+import { env } from "cloudflare:workers";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env.ts";
@@ -12,6 +13,7 @@ import { bodyLimit } from "./middleware/body-limit/index.ts";
 import { corsAllowlist } from "./middleware/cors/index.ts";
 import { requestLogger } from "./middleware/logger/index.ts";
 import { rateLimit } from "./middleware/rate-limit/index.ts";
+import { limitsFromJson } from "./middleware/rate-limit/policy.ts";
 import { requestId } from "./middleware/request-id/index.ts";
 import { secure } from "./middleware/secure/index.ts";
 import { traceContext } from "./middleware/trace/index.ts";
@@ -26,6 +28,7 @@ import { admin } from "./routes/admin.ts";
 import { auth, wellKnown } from "./routes/auth.ts";
 import { balances } from "./routes/balances.ts";
 import { mountBenchRoutes } from "./routes/bench.ts";
+import { mountFaultRoutes } from "./routes/faults.ts";
 import { history } from "./routes/history.ts";
 import { instruments } from "./routes/instruments.ts";
 import { orders } from "./routes/orders.ts";
@@ -69,7 +72,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", bodyLimit());
   // Rate limits run twice with one instance: per IP before authentication (failed credentials
   // count too), per API key after it; each limit is checked once per request.
-  const limits = rateLimit();
+  const limits = rateLimit({ limits: limitsFromJson(env.RATE_LIMITS) });
   app.use("*", limits);
   // Credentials, then the scope the matched route declares (c.get("route")); 401/403 problems.
   app.use("*", authorizeRoute({ operatorToken: true }));
@@ -93,6 +96,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, replayRoutes);
   app.route(API_PREFIX, ws);
   mountBenchRoutes(app, API_PREFIX); // only with BENCH_ROUTES="true" (npm run bench:orders)
+  mountFaultRoutes(app, API_PREFIX); // only with FAULT_ROUTES="true" (npm run bench:load -- --faults)
   app.openAPIRegistry.registerPath({ ...openFeed, path: `${API_PREFIX}${openFeed.path}` });
   mountDocs(app);
 

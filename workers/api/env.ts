@@ -47,6 +47,10 @@ export interface Env {
   FEED_TICK_MS?: string;
   /** "true": mount the benchmark's no-op route (`POST /v1/bench/noop`); only `npm run bench:orders` sets it. */
   BENCH_ROUTES?: string;
+  /** "true": mount the fault-injection routes (`/v1/faults/*`) and let objects obey them; only `npm run bench:load -- --faults` sets it. */
+  FAULT_ROUTES?: string;
+  /** JSON rate-limit budgets merged over the defaults (`RateLimitLimits` in middleware/rate-limit/policy.ts), e.g. `{"classes":{"order_entry":{"limit":1000,"window":"10s"}}}`. */
+  RATE_LIMITS?: string;
   /** How long public market data is cached at the edge, ms (0 disables). */
   MARKET_DATA_CACHE_MS?: string;
   // ── gateway hygiene (workers/api/middleware, README "Errors" / "Observability") ──

@@ -42,6 +42,7 @@ export const PROBLEM_CODES = {
   feed_capacity: { status: 503, title: "Feed At Capacity" },
   order_status_unknown: { status: 503, title: "Order Status Unknown" },
   history_unavailable: { status: 503, title: "History Unavailable" },
+  object_unavailable: { status: 503, title: "Object Unavailable" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

@@ -150,6 +150,25 @@ export function resolvePolicy(
   return policy;
 }
 
+/**
+ * Budgets from the `RATE_LIMITS` var: a JSON `RateLimitLimits` merged over the
+ * defaults (undefined or empty: the defaults). Malformed JSON throws, so a bad
+ * deployment fails at its first request instead of running unlimited.
+ */
+export function limitsFromJson(text: string | undefined): RateLimitLimits {
+  if (text === undefined || text.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error("rateLimit: RATE_LIMITS is not JSON.");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error("rateLimit: RATE_LIMITS must be a JSON object { ip, key, classes, authAttempts }.");
+  }
+  return parsed as RateLimitLimits;
+}
+
 /** What the middleware knows about a request when it checks it. */
 export interface RequestFacts {
   routeClass: RouteClass;

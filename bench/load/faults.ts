@@ -1,0 +1,133 @@
+/**
+ * The fault schedule of `npm run bench:load -- --faults`, spread over the load
+ * window (fractions of it in brackets):
+ * - object crashes every `abortEveryMs`, alternating a random book and a random
+ *   account (`POST /v1/faults` `abort`: `ctx.abort()`, calls in flight fail);
+ * - Postgres unreachable for `postgresDownMs` [0.25]: the Neon bridge cuts every
+ *   connection and refuses new ones, so the Queue consumer's batches fail and come back;
+ * - Redis unreachable [0.5] (connections reset), then redis-server stopped [0.7],
+ *   `redisDownMs` each (when redis-server is installed);
+ * - queue batches replayed every `resendEveryMs`: a random book and account send
+ *   their newest 200 already-delivered journal events again.
+ * Each fault is logged with its time; `results` counts what was done.
+ */
+
+import { OPERATOR } from "./setup.ts";
+import type { LoadStack } from "./stack.ts";
+import { call, sleep } from "./wire.ts";
+
+export interface FaultPlan {
+  seconds: number;
+  abortEveryMs: number;
+  resendEveryMs: number;
+  postgresDownMs: number;
+  redisDownMs: number;
+}
+
+export interface FaultTally {
+  aborts: number;
+  abortsFailed: number;
+  resends: number;
+  resentEvents: number;
+  postgresOutages: number;
+  redisOutages: number;
+}
+
+export async function runFaults(
+  stack: LoadStack,
+  plan: FaultPlan,
+  targets: { books: readonly string[]; accounts: readonly string[] },
+  stopped: () => boolean,
+  log: (line: string) => void,
+): Promise<FaultTally> {
+  const tally: FaultTally = {
+    aborts: 0,
+    abortsFailed: 0,
+    resends: 0,
+    resentEvents: 0,
+    postgresOutages: 0,
+    redisOutages: 0,
+  };
+  const started = Date.now();
+  const at = (fraction: number) => started + fraction * plan.seconds * 1000;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)] as T;
+  const fault = (body: object) => call(stack.base, "POST", "/v1/faults", OPERATOR, body);
+
+  const aborts = (async () => {
+    let book = true;
+    while (!stopped()) {
+      await sleep(plan.abortEveryMs * (0.5 + Math.random()));
+      if (stopped()) break;
+      const target = book ? "book" : "account";
+      const id = pick(book ? targets.books : targets.accounts);
+      book = !book;
+      const a = await fault({ target, id, kind: "abort" });
+      if (a.status === 200 && a.body.aborted) tally.aborts++;
+      else tally.abortsFailed++;
+      log(
+        `  fault: abort ${target} ${id} → ${a.status === 200 ? (a.body.aborted ? "crashed" : "answered") : a.status}`,
+      );
+    }
+  })();
+
+  const resends = (async () => {
+    while (!stopped()) {
+      await sleep(plan.resendEveryMs);
+      if (stopped()) break;
+      for (const [target, id] of [
+        ["book", pick(targets.books)],
+        ["account", pick(targets.accounts)],
+      ] as const) {
+        const a = await fault({ target, id, kind: "resend", events: 200 });
+        if (a.status === 200) {
+          tally.resends++;
+          tally.resentEvents += a.body.resent;
+        }
+      }
+    }
+  })();
+
+  const outage = async (when: number, ms: number, what: string, down: () => Promise<void>, up: () => Promise<void>) => {
+    await sleep(Math.max(0, when - Date.now()));
+    if (stopped()) return;
+    log(`  fault: ${what} for ${ms / 1000} s`);
+    await down();
+    await sleep(ms);
+    await up();
+    log(`  fault: ${what} over`);
+  };
+
+  const postgres = outage(
+    at(0.25),
+    plan.postgresDownMs,
+    "Postgres unreachable",
+    async () => {
+      stack.bridge.setAvailable(false);
+      tally.postgresOutages++;
+    },
+    async () => stack.bridge.setAvailable(true),
+  );
+  const redis = stack.redis
+    ? (async () => {
+        const r = stack.redis;
+        if (!r) return;
+        await outage(
+          at(0.5),
+          plan.redisDownMs,
+          "Redis connections reset",
+          () => r.setMode("reset").then(() => void tally.redisOutages++),
+          () => r.setMode("up"),
+        );
+        await outage(
+          at(0.7),
+          plan.redisDownMs,
+          "redis-server stopped",
+          () => r.setMode("redis-down").then(() => void tally.redisOutages++),
+          () => r.setMode("up"),
+        );
+      })()
+    : Promise.resolve(log("  fault: no redis-server installed, Redis outages skipped"));
+
+  await Promise.all([aborts, resends, postgres, redis]);
+  return tally;
+}
