@@ -82,7 +82,26 @@ describe("Stream", () => {
     expect(b.seqs()).toEqual(["snapshot@4", "5-5"]);
   });
 
-  it("resyncs only the socket that would see a gap", async () => {
+  it("repairs a gap from the book's log: the missing updates, in order, with no control message", async () => {
+    const { book, stream } = setup();
+    const a = new FakeClient();
+    const b = new FakeClient();
+    stream.sync(a, stream.add(a));
+    stream.sync(b, stream.add(b));
+    book.calls[0]?.answer({ messages: [snapshot(1)], resumed: false });
+    await flush();
+    // The push of seq 2 was lost (the book crashed after its commit): seq 3 reveals the gap.
+    stream.deliver(update(3, 3));
+    expect(book.calls).toHaveLength(2);
+    expect(book.calls[1]?.resumeFrom).toBe(1); // one replay request for both sockets
+    stream.deliver(update(4, 4)); // held while the repair is in flight
+    book.calls[1]?.answer({ messages: [update(2, 3)], resumed: true });
+    await flush();
+    expect(a.seqs()).toEqual(["snapshot@1", "2-3", "4-4"]);
+    expect(b.seqs()).toEqual(["snapshot@1", "2-3", "4-4"]);
+  });
+
+  it("resyncs with a snapshot when the book no longer has the missing updates", async () => {
     const { book, stream } = setup();
     const a = new FakeClient();
     stream.sync(a, stream.add(a));
@@ -91,10 +110,10 @@ describe("Stream", () => {
     stream.deliver(update(3, 3));
     expect(book.calls).toHaveLength(2);
     stream.deliver(update(4, 4)); // held while the resync is in flight
-    book.calls[1]?.answer({ messages: [snapshot(3)], resumed: false });
+    book.calls[1]?.answer({ messages: [snapshot(3)], resumed: false, reason: "pruned" });
     await flush();
     expect(a.seqs()).toEqual(["snapshot@1", "resync@", "snapshot@3", "4-4"]);
-    expect(a.sent[1].reason).toBe("gap: expected first_seq 2, got 3");
+    expect(a.sent[1].reason).toBe("pruned");
   });
 
   it("announces a resume, and continues after the replay (or after resume_from when nothing was missed)", async () => {

@@ -8,8 +8,11 @@
  * the stream keeps every push in a backlog; when the answer (a snapshot at seq
  * S, or a replay ending at S) arrives, the socket gets it and then the backlog
  * after S. Every delivery checks contiguity: an update that does not start at
- * the socket's last seq + 1 makes the socket resync with a fresh snapshot
- * instead of passing the gap on.
+ * the socket's last seq + 1 (a push lost when the book crashed between its
+ * commit and its push) is repaired from the book's log: the socket gets the
+ * missing updates replayed, in order, with no control message, as if nothing
+ * had happened. Only when the book no longer has them does it resync with a
+ * fresh snapshot; it never passes a gap on.
  */
 import type { FeedMessage, PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
 import type { ResumedMessage, ResyncMessage, StreamErrorMessage, StreamKey } from "./protocol.ts";
@@ -45,6 +48,8 @@ export interface SyncOptions {
   reason?: string;
   /** Mark the snapshot `conflated: true` (it replaces deltas a slow consumer missed). */
   conflated?: boolean;
+  /** Repairing a gap: a replay goes out without a `resumed` frame (the client sees contiguous updates). */
+  repair?: boolean;
 }
 
 interface Target extends SyncOptions {
@@ -64,6 +69,8 @@ const SYNC_ATTEMPTS = 3;
 const BACKLOG_CAP = 5_000;
 
 const RESTARTED = "the feed shard restarted and lost its place in the stream";
+/** Reasons that start with this are gaps, repaired by a replay when the book still has the updates. */
+const GAP = "gap: ";
 
 let nextSyncId = 1;
 
@@ -125,7 +132,7 @@ export class Stream {
       if (reason !== undefined) resync.push(this.target(client, cursor, reason));
     }
     if (resync.length > 0) {
-      this.start(resync, undefined);
+      this.restart(resync);
       // The update that revealed the gap may postdate the snapshot: keep it for the catch-up.
       if (this.inflight > 0 && this.backlog[this.backlog.length - 1] !== message) this.record(message);
     }
@@ -193,7 +200,7 @@ export class Stream {
     const last = cursor.last;
     if (last === undefined) return RESTARTED;
     if (message.seq <= last) return undefined;
-    if (message.first_seq > last + 1) return `gap: expected first_seq ${last + 1}, got ${message.first_seq}`;
+    if (message.first_seq > last + 1) return `${GAP}expected first_seq ${last + 1}, got ${message.first_seq}`;
     let out = text;
     if (message.first_seq <= last) {
       const trimmed = trimUpdate(message, last);
@@ -211,7 +218,25 @@ export class Stream {
 
   private target(client: Client, cursor: Cursor, reason: string): Target {
     if (reason === "conflate") return { client, cursor, id: 0, conflated: true };
+    if (reason.startsWith(GAP) && cursor.last !== undefined) {
+      return { client, cursor, id: 0, reason, repair: true, resumeFrom: cursor.last };
+    }
     return { client, cursor, id: 0, reason };
+  }
+
+  /** Syncs targets again: gaps by a replay from where each socket is (one request per place), the rest by a snapshot. */
+  private restart(targets: Target[]): void {
+    const snapshot: Target[] = [];
+    const replays = new Map<number, Target[]>();
+    for (const t of targets) {
+      if (t.repair && t.resumeFrom !== undefined) {
+        const group = replays.get(t.resumeFrom) ?? [];
+        group.push(t);
+        replays.set(t.resumeFrom, group);
+      } else snapshot.push(t);
+    }
+    if (snapshot.length > 0) this.start(snapshot, undefined);
+    for (const [from, group] of replays) this.start(group, from);
   }
 
   private record(message: FeedMessage): void {
@@ -263,7 +288,7 @@ export class Stream {
         }
       }
     }
-    if (again.length > 0) this.start(again, undefined);
+    if (again.length > 0) this.restart(again);
     this.settle();
   }
 
@@ -273,7 +298,7 @@ export class Stream {
     const head = { channel: this.channel, instrument: this.instrument };
     if (batch.resumeFrom !== undefined && reply.resumed) {
       const resumed: ResumedMessage = { type: "resumed", ...head, from_seq: batch.resumeFrom + 1 };
-      frames.push(JSON.stringify(resumed));
+      if (!t.repair) frames.push(JSON.stringify(resumed));
     } else if (batch.resumeFrom !== undefined || t.reason !== undefined) {
       const reason = reply.reason ?? t.reason ?? "resumed with a snapshot";
       const resync: ResyncMessage = { type: "resync", ...head, reason };
