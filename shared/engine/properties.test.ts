@@ -148,6 +148,26 @@ describe("engine invariants over random command streams", () => {
     );
   });
 
+  it("gives the same events and book with or without a caller array (fast paths vs general path)", () => {
+    fc.assert(
+      fc.property(commandStream(), (steps) => {
+        const fresh = new MatchingEngine();
+        const given = new MatchingEngine();
+        let now = 1_000;
+        for (const { dt, cmd } of steps) {
+          now += dt;
+          const prefix: EngineEvent[] = [{ type: "level", side: "buy", price: 1, qty: 1 }];
+          const out = given.execute(cmd, now, prefix);
+          expect(out).toBe(prefix);
+          // Strict: the same own properties (undefined ones included), so the same shapes.
+          expect(out.slice(1)).toStrictEqual(fresh.execute(cmd, now));
+          expect(given.snapshot()).toStrictEqual(fresh.snapshot());
+        }
+      }),
+      { numRuns: RUNS / 2 },
+    );
+  });
+
   it("restores from a snapshot into an engine that behaves identically for any continuation", () => {
     fc.assert(
       fc.property(commandStream(), commandStream(80), (prefix, continuation) => {

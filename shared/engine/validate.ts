@@ -49,9 +49,9 @@ function checkFunds(value: unknown): RejectReason | null {
 /**
  * Checks a place command against `limits` and the clock, and builds the order
  * with defaults applied (priority 0: the engine stamps it once the order is
- * accepted). Returns the reason to reject instead; never throws, whatever the input.
+ * accepted), in `into` when given. Returns the reason to reject instead; never throws, whatever the input.
  */
-export function orderFromPlace(cmd: PlaceOrder, limits: Limits, now: number): Order | RejectReason {
+export function orderFromPlace(cmd: PlaceOrder, limits: Limits, now: number, into?: Order): Order | RejectReason {
   if (!isId(cmd.id)) return "invalid_order_id";
   if (!isId(cmd.account)) return "invalid_account";
   if (!isSide(cmd.side)) return "invalid_side";
@@ -110,6 +110,23 @@ export function orderFromPlace(cmd: PlaceOrder, limits: Limits, now: number): Or
     expireAt = cmd.expireAt;
   } else if (cmd.expireAt !== undefined) return "invalid_expiry";
 
+  if (into !== undefined) {
+    return into.init(
+      cmd.id,
+      cmd.account,
+      cmd.side,
+      kind,
+      tif,
+      price,
+      stopPrice,
+      qty,
+      funds,
+      expireAt,
+      postOnly,
+      stp,
+      0,
+    );
+  }
   return new Order(cmd.id, cmd.account, cmd.side, kind, tif, price, stopPrice, qty, funds, expireAt, postOnly, stp, 0);
 }
 
