@@ -90,7 +90,12 @@ export class FeedShard extends DurableObject<FeedEnv> {
       fail: (socket, id, code, message, details) => this.fail(socket, id, code, message, details),
     };
     this.sessions = new Sessions(env, answer);
-    this.orders = new OrderEntry(env, this.sessions, answer);
+    this.orders = new OrderEntry(
+      env,
+      this.sessions,
+      answer,
+      async (symbol) => (await this.books.resolve([symbol])).get(symbol) ?? null,
+    );
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.name = ctx.id.name;
     if (this.name === undefined) {

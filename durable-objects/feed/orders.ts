@@ -14,6 +14,8 @@
  * requests still in flight are answered.
  */
 import { z } from "zod";
+import type { Instrument } from "../../shared/instruments/schema.ts";
+import { toOrderUnits } from "../../shared/risk/order-units.ts";
 import { accountStub } from "../account/ids.ts";
 import type { Account, StoredOutcome } from "../account/index.ts";
 import type { DeskErrorCode } from "../account/orders/desk.ts";
@@ -133,6 +135,44 @@ function invalid(method: OrderMethod, error: z.ZodError): { ok: false; message: 
   return { ok: false, message: `${HINTS[method]}: ${issues(error)}` };
 }
 
+/** Looks an instrument up (the shard's registry cache); null when it is not listed. */
+export type FindInstrument = (symbol: string) => Promise<Instrument | null>;
+
+/** The field a grid or limit refusal is about (notional and overflow refusals: size, or funds when sized by funds). */
+const SHAPE_FIELDS: Partial<Record<string, string>> = {
+  price_off_tick: "price",
+  stop_price_off_tick: "stop_price",
+  size_off_lot: "size",
+  size_below_minimum: "size",
+  size_above_maximum: "size",
+  funds_off_grid: "funds",
+};
+
+/**
+ * A new order checked against its instrument's grid and limits, as the HTTP API checks it
+ * before the account (`checkOrder` in `workers/api/routes/orders.ts`): the refusal, or undefined if it fits.
+ */
+export function checkPlacement(
+  order: NewOrder,
+  instrument: Instrument | null,
+): { code: "invalid_order" | "instrument_not_found"; message: string; details: Record<string, unknown> } | undefined {
+  if (!instrument) {
+    return {
+      code: "instrument_not_found",
+      message: `No instrument ${JSON.stringify(order.instrument)}; GET /v1/instruments lists them.`,
+      details: {},
+    };
+  }
+  const units = toOrderUnits({ ...order, order_type: order.type }, instrument);
+  if (!("ok" in units)) return undefined;
+  const field = SHAPE_FIELDS[units.code] ?? (order.funds !== undefined ? "funds" : "size");
+  return {
+    code: "invalid_order",
+    message: `Invalid order: ${field}: ${units.message}`,
+    details: { reason: units.code, errors: [{ field, message: units.message }] },
+  };
+}
+
 /** Attempts of a cancel-on-disconnect whose account call fails. */
 const CANCEL_ATTEMPTS = 3;
 
@@ -143,11 +183,18 @@ export class OrderEntry {
   /** Places of one account arriving together go to it together. */
   private readonly placer: PlaceBatcher;
   private readonly answer: Answer;
+  private readonly findInstrument: FindInstrument;
 
-  constructor(env: { ACCOUNT: DurableObjectNamespace<Account> }, sessions: Sessions, answer: Answer) {
+  constructor(
+    env: { ACCOUNT: DurableObjectNamespace<Account> },
+    sessions: Sessions,
+    answer: Answer,
+    findInstrument: FindInstrument,
+  ) {
     this.env = env;
     this.sessions = sessions;
     this.answer = answer;
+    this.findInstrument = findInstrument;
     this.placer = new PlaceBatcher((account) => accountStub(env.ACCOUNT, account));
   }
 
@@ -159,7 +206,7 @@ export class OrderEntry {
     if (!parsed.ok) return this.answer.fail(socket, id, "invalid_params", parsed.message);
     const { place } = parsed;
     const call: OrderCall = place === undefined ? parsed.call : (_rpc, account) => this.placer.place(account, place);
-    const task = this.run(socket, id, session, call);
+    const task = this.run(socket, id, session, call, place);
     // Cancel-on-disconnect waits for requests in flight, so an order sent just before closing is cancelled too.
     socket.pending.add(task);
     try {
@@ -169,8 +216,15 @@ export class OrderEntry {
     }
   }
 
-  private async run(socket: FeedSocket, id: RequestId, session: Session, call: OrderCall): Promise<void> {
+  private async run(
+    socket: FeedSocket,
+    id: RequestId,
+    session: Session,
+    call: OrderCall,
+    place: NewOrder | undefined,
+  ): Promise<void> {
     if (!(await this.sessions.stillValid(socket, id, session))) return;
+    if (place !== undefined && !(await this.fitsInstrument(socket, id, place))) return;
     let outcome: unknown;
     try {
       outcome = await call(accountStub(this.env.ACCOUNT, session.account), session.account);
@@ -185,6 +239,25 @@ export class OrderEntry {
     const reply = orderReply(outcome as Parameters<typeof orderReply>[0]);
     if ("result" in reply) this.answer.reply(socket, id, reply.result);
     else this.answer.fail(socket, id, reply.error.code, reply.error.message, reply.error.details);
+  }
+
+  /** True if a placement fits its instrument's grid and limits; otherwise answers why (nothing reaches the account). */
+  private async fitsInstrument(socket: FeedSocket, id: RequestId, order: NewOrder): Promise<boolean> {
+    let instrument: Instrument | null;
+    try {
+      instrument = await this.findInstrument(order.instrument);
+    } catch (err) {
+      this.answer.fail(
+        socket,
+        id,
+        "unavailable",
+        `The instrument registry did not answer (${String(err)}); retry shortly.`,
+      );
+      return false;
+    }
+    const refused = checkPlacement(order, instrument);
+    if (refused) this.answer.fail(socket, id, refused.code, refused.message, refused.details);
+    return refused === undefined;
   }
 
   /** Cancels the account's open orders once the socket's requests in flight are answered. */
