@@ -15,6 +15,7 @@ import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
 import { importJWK, jwtVerify } from "jose";
 import { AccountLedger, type LedgerSnapshot } from "../../shared/ledger/index.ts";
 import type { Scope } from "../../workers/api/auth-context.ts";
+import { type Fault, type FaultResult, suffer } from "../fault-injection.ts";
 import { FEES_NAME } from "../fees/index.ts";
 import { registryStub } from "../instrument-registry/index.ts";
 import { orderBookStub } from "../order-book/address.ts";
@@ -56,7 +57,6 @@ import {
 } from "./orders/keyed-requests.ts";
 import { type OrderView, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
-import { type Fault, type FaultResult, suffer } from "../fault-injection.ts";
 import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
 import { AccountJournal } from "./stream-out.ts";

@@ -283,7 +283,10 @@ export class Stream {
       for (const m of this.backlog) {
         const reason = this.deliverTo(t.client, t.cursor, m, JSON.stringify(m));
         if (reason !== undefined) {
-          again.push(this.target(t.client, t.cursor, reason));
+          // A repair that did not close the gap is not tried again: a snapshot ends it.
+          again.push(
+            t.repair ? { client: t.client, cursor: t.cursor, id: 0, reason } : this.target(t.client, t.cursor, reason),
+          );
           break;
         }
       }
