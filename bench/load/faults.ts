@@ -12,6 +12,7 @@
  * Each fault is logged with its time; `results` counts what was done.
  */
 
+import type { SwitchedRedis } from "../../scripts/redis-switch.ts";
 import { OPERATOR } from "./setup.ts";
 import type { LoadStack } from "./stack.ts";
 import { call, sleep } from "./wire.ts";
@@ -107,26 +108,26 @@ export async function runFaults(
     },
     async () => stack.bridge.setAvailable(true),
   );
-  const redis = stack.redis
-    ? (async () => {
-        const r = stack.redis;
-        if (!r) return;
-        await outage(
-          at(0.5),
-          plan.redisDownMs,
-          "Redis connections reset",
-          () => r.setMode("reset").then(() => void tally.redisOutages++),
-          () => r.setMode("up"),
-        );
-        await outage(
-          at(0.7),
-          plan.redisDownMs,
-          "redis-server stopped",
-          () => r.setMode("redis-down").then(() => void tally.redisOutages++),
-          () => r.setMode("up"),
-        );
-      })()
-    : Promise.resolve(log("  fault: no redis-server installed, Redis outages skipped"));
+  const redisOutages = async (r: SwitchedRedis): Promise<void> => {
+    const modes = [
+      [0.5, "reset", "Redis connections reset"],
+      [0.7, "redis-down", "redis-server stopped"],
+    ] as const;
+    for (const [fraction, mode, what] of modes) {
+      await outage(
+        at(fraction),
+        plan.redisDownMs,
+        what,
+        async () => {
+          await r.setMode(mode);
+          tally.redisOutages++;
+        },
+        () => r.setMode("up"),
+      );
+    }
+  };
+  if (!stack.redis) log("  fault: no redis-server installed, Redis outages skipped");
+  const redis = stack.redis ? redisOutages(stack.redis) : Promise.resolve();
 
   await Promise.all([aborts, resends, postgres, redis]);
   return tally;
