@@ -34,6 +34,8 @@ export default defineConfig({
                 // The run's Postgres (test/global-setup-postgres.ts), reached through the Neon bridge.
                 DATABASE_URL: inject("databaseUrl"),
                 NEON_WS_PROXY: inject("neonWsProxy"),
+                // The shell's HOSTILE_RUNS reaches the hostile-input suites (process.env inside workerd).
+                ...(process.env.HOSTILE_RUNS ? { HOSTILE_RUNS: process.env.HOSTILE_RUNS } : {}),
               },
             },
           })),

@@ -8,7 +8,7 @@
  * (404, or 403 on operator routes) nor learns anything of them; a body over
  * `MAX_BODY_BYTES` is `413 payload_too_large`. Nothing ever changes.
  *
- * `HOSTILE_RUNS` (or `VITE_HOSTILE_RUNS` on the command line) sets the runs per operation (default 12).
+ * `HOSTILE_RUNS` sets the runs per operation (default 12).
  */
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";

@@ -10,12 +10,11 @@ import { signingKeys } from "../../workers/api/auth/signing-keys.ts";
 
 /**
  * Runs per property: `HOSTILE_RUNS`, else `fallback`. Tests run inside workerd, where the
- * shell's environment is not `process.env`: Vite passes `VITE_`-prefixed variables, so
- * `VITE_HOSTILE_RUNS=200 npx vitest run …` sets it from the command line.
+ * shell's environment is not `process.env`: vitest.config.ts passes `HOSTILE_RUNS` on as a
+ * binding when it is set, so `HOSTILE_RUNS=200 npx vitest run …` works.
  */
 export function hostileRuns(fallback: number): number {
-  const meta = import.meta as ImportMeta & { env?: Record<string, string | undefined> };
-  const raw = process.env.HOSTILE_RUNS ?? meta.env?.VITE_HOSTILE_RUNS;
+  const raw = process.env.HOSTILE_RUNS;
   const runs = Number(raw ?? fallback);
   if (!Number.isSafeInteger(runs) || runs <= 0) throw new Error(`HOSTILE_RUNS="${raw}" is not a positive integer.`);
   return runs;

@@ -5,7 +5,7 @@
  * order desk's), the socket keeps answering afterwards, and no balance, order
  * or book changes. Only limit abuse closes a socket, with 1008.
  *
- * `HOSTILE_RUNS` (or `VITE_HOSTILE_RUNS` on the command line) sets the runs per method (default 15).
+ * `HOSTILE_RUNS` sets the runs per method (default 15).
  */
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
