@@ -15,7 +15,6 @@
  */
 import { z } from "zod";
 import type { Instrument } from "../../shared/instruments/schema.ts";
-import { toOrderUnits } from "../../shared/risk/order-units.ts";
 import { accountStub } from "../account/ids.ts";
 import type { Account, StoredOutcome } from "../account/index.ts";
 import type { DeskErrorCode } from "../account/orders/desk.ts";
@@ -23,6 +22,7 @@ import {
   type AmendOrder,
   CancelAllSchema,
   ClientOrderIdString,
+  checkPlacement,
   type NewOrder,
   NewOrderSchema,
   type OrderRef,
@@ -137,41 +137,6 @@ function invalid(method: OrderMethod, error: z.ZodError): { ok: false; message: 
 
 /** Looks an instrument up (the shard's registry cache); null when it is not listed. */
 export type FindInstrument = (symbol: string) => Promise<Instrument | null>;
-
-/** The field a grid or limit refusal is about (notional and overflow refusals: size, or funds when sized by funds). */
-const SHAPE_FIELDS: Partial<Record<string, string>> = {
-  price_off_tick: "price",
-  stop_price_off_tick: "stop_price",
-  size_off_lot: "size",
-  size_below_minimum: "size",
-  size_above_maximum: "size",
-  funds_off_grid: "funds",
-};
-
-/**
- * A new order checked against its instrument's grid and limits, as the HTTP API checks it
- * before the account (`checkOrder` in `workers/api/routes/orders.ts`): the refusal, or undefined if it fits.
- */
-export function checkPlacement(
-  order: NewOrder,
-  instrument: Instrument | null,
-): { code: "invalid_order" | "instrument_not_found"; message: string; details: Record<string, unknown> } | undefined {
-  if (!instrument) {
-    return {
-      code: "instrument_not_found",
-      message: `No instrument ${JSON.stringify(order.instrument)}; GET /v1/instruments lists them.`,
-      details: {},
-    };
-  }
-  const units = toOrderUnits({ ...order, order_type: order.type }, instrument);
-  if (!("ok" in units)) return undefined;
-  const field = SHAPE_FIELDS[units.code] ?? (order.funds !== undefined ? "funds" : "size");
-  return {
-    code: "invalid_order",
-    message: `Invalid order: ${field}: ${units.message}`,
-    details: { reason: units.code, errors: [{ field, message: units.message }] },
-  };
-}
 
 /** Attempts of a cancel-on-disconnect whose account call fails. */
 const CANCEL_ATTEMPTS = 3;

@@ -4,6 +4,8 @@
  * the Account object.
  */
 import { z } from "zod";
+import type { Instrument } from "../../../shared/instruments/schema.ts";
+import { toOrderUnits } from "../../../shared/risk/order-units.ts";
 import {
   DecimalString,
   ORDER_TYPES,
@@ -114,4 +116,44 @@ export interface FillQuery {
   start?: number | undefined;
   end?: number | undefined;
   limit: number;
+}
+
+/** The field a grid or limit refusal is about (notional and overflow refusals: size, or funds when sized by funds). */
+const SHAPE_FIELDS: Partial<Record<string, string>> = {
+  price_off_tick: "price",
+  stop_price_off_tick: "stop_price",
+  size_off_lot: "size",
+  size_below_minimum: "size",
+  size_above_maximum: "size",
+  funds_off_grid: "funds",
+};
+
+/** Why a new order cannot go to the account at all; nothing is recorded for it. */
+export interface PlacementRefusal {
+  code: "invalid_order" | "instrument_not_found";
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * A new order checked against its instrument's grid and limits before it reaches the
+ * account, by `POST /v1/orders` and by the socket's `order.place` alike: the refusal,
+ * or undefined if it fits (`instrument` null: not listed).
+ */
+export function checkPlacement(order: NewOrder, instrument: Instrument | null): PlacementRefusal | undefined {
+  if (!instrument) {
+    return {
+      code: "instrument_not_found",
+      message: `No instrument ${JSON.stringify(order.instrument)}; GET /v1/instruments lists them.`,
+      details: {},
+    };
+  }
+  const units = toOrderUnits({ ...order, order_type: order.type }, instrument);
+  if (!("ok" in units)) return undefined;
+  const field = SHAPE_FIELDS[units.code] ?? (order.funds !== undefined ? "funds" : "size");
+  return {
+    code: "invalid_order",
+    message: `Invalid order: ${field}: ${units.message}`,
+    details: { reason: units.code, errors: [{ field, message: units.message }] },
+  };
 }

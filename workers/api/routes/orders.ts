@@ -7,7 +7,7 @@
  * Every mutation takes an optional `Idempotency-Key` (the object keeps each
  * key's outcome for 24 hours) and carries the request's trace and id into the
  * object. Before a new order leaves the edge it is checked against its
- * instrument's grid and limits (`toOrderUnits`, as risk and the book check
+ * instrument's grid and limits (`checkPlacement`, as risk and the book check
  * it): a bad order is a 400 and records nothing. Outcomes become HTTP replies
  * in `order-outcomes.ts`.
  */
@@ -17,12 +17,12 @@ import { accountStub } from "../../../durable-objects/account/ids.ts";
 import type { CallOptions, DeskError, OrderOutcome, OrderView } from "../../../durable-objects/account/index.ts";
 import {
   type AmendOrder,
+  checkPlacement,
   type NewOrder,
   NewOrderSchema,
   type OrderRef,
 } from "../../../durable-objects/account/orders/input.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
-import { toOrderUnits } from "../../../shared/risk/order-units.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { callerOf } from "../middleware/auth/index.ts";
@@ -221,31 +221,9 @@ async function mutate(c: Context<AppEnv>, call: () => Promise<AnyOutcome>): Prom
 
 /** A new order checked against its instrument's grid and limits: the refusal, or undefined if it fits. */
 export async function checkOrder(env: Env, order: NewOrder): Promise<Failure | undefined> {
-  const instrument = await findInstrument(env, order.instrument);
-  if (!instrument) {
-    return edgeFailure(
-      "instrument_not_found",
-      `No instrument ${JSON.stringify(order.instrument)}; GET /v1/instruments lists them.`,
-    );
-  }
-  const units = toOrderUnits({ ...order, order_type: order.type }, instrument);
-  if (!("ok" in units)) return undefined;
-  const field = SHAPE_FIELDS[units.code] ?? (order.funds !== undefined ? "funds" : "size");
-  return edgeFailure("invalid_order", `Invalid order: ${field}: ${units.message}`, {
-    reason: units.code,
-    errors: [{ field, message: units.message }],
-  });
+  const refused = checkPlacement(order, (await findInstrument(env, order.instrument)) ?? null);
+  return refused && edgeFailure(refused.code, refused.message, refused.details);
 }
-
-/** The field a shape refusal is about (notional and overflow refusals: size, or funds when sized by funds). */
-const SHAPE_FIELDS: Partial<Record<string, string>> = {
-  price_off_tick: "price",
-  stop_price_off_tick: "stop_price",
-  size_off_lot: "size",
-  size_below_minimum: "size",
-  size_above_maximum: "size",
-  funds_off_grid: "funds",
-};
 
 /** One order of a batch: parsed and checked, or the problem it gets. */
 async function checkBatchItem(env: Env, item: unknown): Promise<NewOrder | Failure> {

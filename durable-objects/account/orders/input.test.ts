@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { testInstrument } from "../../test/workers/book-helpers.ts";
-import type { NewOrder } from "../account/orders/input.ts";
-import { checkPlacement } from "./orders.ts";
+import { testInstrument } from "../../../test/workers/book-helpers.ts";
+import { checkPlacement, type NewOrder } from "./input.ts";
 
 const spec = testInstrument("ORD-USD");
 const order = (change: Partial<NewOrder> = {}): NewOrder => ({
@@ -14,7 +13,7 @@ const order = (change: Partial<NewOrder> = {}): NewOrder => ({
   ...change,
 });
 
-describe("checkPlacement (the edge check of order.place, as over HTTP)", () => {
+describe("checkPlacement (the edge check of POST /v1/orders and order.place)", () => {
   it("passes an order that fits the grid and limits", () => {
     expect(checkPlacement(order(), spec)).toBeUndefined();
     expect(checkPlacement(order({ type: "market", price: undefined, size: undefined, funds: "10.00" }), spec)).toBe(
