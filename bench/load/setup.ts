@@ -4,6 +4,7 @@
  * Every trader has its own client IP (`cf-connecting-ip`, which Cloudflare's
  * edge sets), as traders on their own machines would.
  */
+import { testInstrument } from "../../test/instrument-spec.ts";
 import { call, must } from "./wire.ts";
 
 export const OPERATOR = { authorization: `Bearer ${process.env.OPERATOR_TOKEN ?? "dev-operator-token"}` };
@@ -28,22 +29,7 @@ export function instrumentSymbols(run: string, count: number): string[] {
 
 export async function listInstruments(base: string, symbols: readonly string[]): Promise<void> {
   for (const symbol of symbols) {
-    await must(base, "POST", "/v1/admin/instruments", OPERATOR, {
-      symbol,
-      base: symbol.split("-")[0],
-      quote: QUOTE,
-      tick_size: "0.01",
-      lot_size: "0.001",
-      min_qty: "0.001",
-      max_qty: "1000",
-      min_notional: "0.01",
-      price_band_pct: "50",
-      maker_fee_bps: 10,
-      taker_fee_bps: 20,
-      home_region: "enam",
-      calendar: { kind: "24x7" },
-      status: "open",
-    });
+    await must(base, "POST", "/v1/admin/instruments", OPERATOR, testInstrument(symbol));
   }
 }
 

@@ -9,6 +9,7 @@
  * `client_order_id` and `Idempotency-Key`, so a retry gets the first outcome and
  * never places twice. Its latency runs from the first send to the definite answer.
  */
+import { mulberry32 } from "../flow.ts";
 import { MID_TICKS, type Trader } from "./setup.ts";
 import { call, type Msg, RpcSocket, sleep } from "./wire.ts";
 
@@ -53,18 +54,6 @@ export class LoadResults {
   note(map: Map<string, number>, key: string): void {
     map.set(key, (map.get(key) ?? 0) + 1);
   }
-}
-
-/** A small deterministic generator per trader (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Channel {
@@ -142,7 +131,7 @@ export interface TraderOptions {
 /** Runs one trader until `stopped()`; resolves when its last request is decided. */
 export async function runTrader(t: Trader, index: number, o: TraderOptions): Promise<void> {
   const channel = t.via === "http" ? httpChannel(o.base, t) : await wsChannel(o.base, t);
-  const random = rng(0x9e3779b9 ^ index);
+  const random = mulberry32(0x9e3779b9 ^ index);
   const resting: string[] = [];
   let n = 0;
   const r = o.results;

@@ -22,6 +22,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { testInstrument } from "../instrument-spec.ts";
 import { eventually, FeedSocket, Http, type Msg } from "./client.ts";
 
 export interface JourneyOptions {
@@ -75,22 +76,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
 
   try {
     // ── Operator: list the instrument, create and fund the accounts ─────────────
-    const spec = {
-      symbol: SYM,
-      base: BASE_ASSET,
-      quote: "USD",
-      tick_size: "0.01",
-      lot_size: "0.001",
-      min_qty: "0.001",
-      max_qty: "1000",
-      min_notional: "0.01",
-      price_band_pct: "50",
-      maker_fee_bps: 10,
-      taker_fee_bps: 20,
-      home_region: "enam",
-      calendar: { kind: "24x7" },
-      status: "open",
-    };
+    const spec = testInstrument(SYM);
     deepStrictEqual(await op.post("/v1/admin/instruments", spec, 201), spec);
     equal((await pub.get(`/v1/instruments/${SYM}`)).status, "open");
     step(`operator listed ${SYM} (open)`);

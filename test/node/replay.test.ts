@@ -21,23 +21,9 @@ import { commandStream } from "../../shared/engine/test-arbitraries.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
 import { type BookJournalEvent, diffBalances, diffBook, foldBook, foldLedger } from "../../shared/replay/index.ts";
 import { restoreEngine } from "../../shared/replay/restore.ts";
+import { testInstrument } from "../instrument-spec.ts";
 
-const SPEC: Instrument = {
-  symbol: "RPL-USD",
-  base: "RPL",
-  quote: "USD",
-  tick_size: "0.01",
-  lot_size: "0.001",
-  min_qty: "0.001",
-  max_qty: "1000",
-  min_notional: "0.01",
-  price_band_pct: "50",
-  maker_fee_bps: 10,
-  taker_fee_bps: 20,
-  home_region: "enam",
-  calendar: { kind: "24x7" },
-  status: "open",
-};
+const SPEC: Instrument = testInstrument("RPL-USD");
 const units = new InstrumentUnits(SPEC);
 
 /** Runs `steps` and returns the engine with its journal, as the OrderBook would stream it. */

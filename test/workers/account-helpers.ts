@@ -1,5 +1,5 @@
 /** Helpers for tests that need funded accounts: through the Account RPC, or as an HTTP trader with a token. */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { accountStub } from "../../durable-objects/account/ids.ts";
 import { bearer, createAccount, tokenFor } from "./auth-helpers.ts";
 
@@ -32,4 +32,16 @@ export async function fundedTrader(deposits: Record<string, string>, headers: Re
   const { access_token } = await tokenFor(created.keyId, created.secret);
   await deposit(created.account, deposits);
   return { account: created.account, headers: { ...bearer(access_token), ...headers } } satisfies Trader;
+}
+
+/** `method path` with a JSON body as `who`, through the app; throws unless 2xx; the JSON answer. */
+export async function send(method: string, path: string, who: Trader, body: unknown): Promise<Record<string, unknown>> {
+  const res = await exports.default.fetch(`http://platform3.test${path}`, {
+    method,
+    headers: { ...who.headers, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json<Record<string, unknown>>();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
 }

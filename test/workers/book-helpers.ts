@@ -5,26 +5,7 @@ import type { BookCommand } from "../../durable-objects/order-book/commands.ts";
 import type { OrderBook } from "../../durable-objects/order-book/index.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
 
-/** A crypto-like spec: tick 0.01, lot 0.001, so prices "100.00" and sizes "1.5" fit. */
-export function testInstrument(symbol: string, overrides: Partial<Instrument> = {}): Instrument {
-  return {
-    symbol,
-    base: symbol.split("-")[0] as string,
-    quote: symbol.split("-")[1] as string,
-    tick_size: "0.01",
-    lot_size: "0.001",
-    min_qty: "0.001",
-    max_qty: "1000",
-    min_notional: "0.01",
-    price_band_pct: "50",
-    maker_fee_bps: 10,
-    taker_fee_bps: 20,
-    home_region: "enam",
-    calendar: { kind: "24x7" },
-    status: "open",
-    ...overrides,
-  };
-}
+export { testInstrument } from "../instrument-spec.ts";
 
 /** A book object of its own (not through the registry) configured with `spec`. */
 export async function freshBook(spec: Instrument, name = spec.symbol): Promise<DurableObjectStub<OrderBook>> {

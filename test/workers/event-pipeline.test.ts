@@ -21,28 +21,13 @@ import { accountStub } from "../../durable-objects/account/ids.ts";
 import type { OrderOutcome, StoredOutcome } from "../../durable-objects/account/index.ts";
 import { BookStore } from "../../durable-objects/order-book/store.ts";
 import { sqlOver } from "../../durable-objects/sql.ts";
-import { withClient } from "../../shared/db/neon.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { handleEventBatch } from "../../workers/consumer/index.ts";
 import { fundedAccount } from "./account-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
+import { hasDb, sql, until } from "./postgres-helpers.ts";
 
-const hasDb = typeof env.DATABASE_URL === "string" && env.DATABASE_URL.length > 0;
 const tag = Math.random().toString(36).slice(2, 7).toUpperCase();
-
-async function pg<R extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<R[]> {
-  return withClient(env, async (client) => (await client.query(text, params)).rows as R[]);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function funded(name: string, deposits: Record<string, string>): Promise<string> {
   return fundedAccount(`pipe-${name}-${tag.toLowerCase()}`, deposits);
@@ -121,7 +106,7 @@ function batchOf(events: Envelope[], attempts = 1) {
 }
 
 async function journalOf(stream: string, key: string): Promise<Envelope[]> {
-  const rows = await pg<{
+  const rows = await sql<{
     stream: string;
     key: string;
     seq: string;
@@ -166,12 +151,12 @@ describe("event streams (producers)", () => {
     const book = bookOf(symbol);
     const { head } = await book.streamStatus();
     const left = await runInDurableObject(book, (_o, state) => {
-      const sql = sqlOver(state.storage.sql);
-      const store = new BookStore(sql);
+      const objectSql = sqlOver(state.storage.sql);
+      const store = new BookStore(objectSql);
       const seqs = store.loadSequences();
       // Keep nothing for resume, but the stream has only sent up to 2: everything after stays.
       store.prune(seqs, 0, 2);
-      return sql<{ seq: number }>`SELECT seq FROM events ORDER BY seq`.map((r) => r.seq);
+      return objectSql<{ seq: number }>`SELECT seq FROM events ORDER BY seq`.map((r) => r.seq);
     });
     expect(left).toEqual(Array.from({ length: head - 2 }, (_, i) => i + 3));
   });
@@ -186,7 +171,7 @@ describe.skipIf(!hasDb)("event pipeline into Postgres", () => {
       return rows.length >= head ? rows : undefined;
     });
     expect(journal.map((e) => e.seq)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
-    const trades = await pg<Record<string, unknown>>(
+    const trades = await sql<Record<string, unknown>>(
       "SELECT trade_id::int, price::text, size::text, maker_order_id, taker_order_id FROM trades WHERE instrument = $1",
       [symbol],
     );
@@ -199,7 +184,7 @@ describe.skipIf(!hasDb)("event pipeline into Postgres", () => {
         taker_order_id: bid.order.order_id,
       },
     ]);
-    const candle = await pg<Record<string, unknown>>(
+    const candle = await sql<Record<string, unknown>>(
       "SELECT open::text, close::text, volume::text, trades FROM candles_1m WHERE instrument = $1",
       [symbol],
     );
@@ -216,7 +201,7 @@ describe.skipIf(!hasDb)("event pipeline into Postgres", () => {
       });
       expect(events.map((e) => e.seq)).toEqual(s.seqs);
       const orders = await until(`${account}'s order in its final state`, async () => {
-        const rows = await pg<{ status: string; last_seq: string; client_order_id: string }>(
+        const rows = await sql<{ status: string; last_seq: string; client_order_id: string }>(
           "SELECT status, last_seq::text, client_order_id FROM orders WHERE account_id = $1",
           [account],
         );
@@ -229,7 +214,7 @@ describe.skipIf(!hasDb)("event pipeline into Postgres", () => {
           client_order_id: order.order.client_order_id,
         },
       ]);
-      const fills = await pg<{ fill_id: string; size: string }>(
+      const fills = await sql<{ fill_id: string; size: string }>(
         "SELECT fill_id, size::text FROM fills WHERE account_id = $1",
         [account],
       );
@@ -237,7 +222,7 @@ describe.skipIf(!hasDb)("event pipeline into Postgres", () => {
       // Every journal entry of the account object is in Postgres, with the same running balances.
       const ledger = await accountStub(env.ACCOUNT, account).ledgerEntries(account, { limit: 1000 });
       if (!ledger.ok) throw new Error(ledger.code);
-      const rows = await pg<{ entry_id: string; amount: string; balance: string }>(
+      const rows = await sql<{ entry_id: string; amount: string; balance: string }>(
         "SELECT entry_id::text, amount::text, balance::text FROM ledger_entries WHERE account_id = $1 ORDER BY entry_id DESC",
         [account],
       );
@@ -248,7 +233,7 @@ describe.skipIf(!hasDb)("event pipeline into Postgres", () => {
 
     // Redelivery: the same events handed to the consumer twice more change nothing.
     const count = async () =>
-      pg<Record<string, number>>(
+      sql<Record<string, number>>(
         `SELECT (SELECT count(*)::int FROM journal WHERE key = ANY($1)) AS journal,
                 (SELECT count(*)::int FROM trades WHERE instrument = $2) AS trades,
                 (SELECT count(*)::int FROM orders WHERE account_id = ANY($1)) AS orders,
@@ -307,7 +292,7 @@ describe.skipIf(!hasDb)("event pipeline into Postgres", () => {
     expect(await handleEventBatch(again, env)).toMatchObject({ acked: 30 });
     expect((await getQueueResult(again, ctx2)).ackAll).toBe(true);
     expect((await journalOf("book", key)).map((e) => e.seq)).toEqual(events.map((e) => e.seq));
-    const trades = await pg<{ n: number }>("SELECT count(*)::int AS n FROM trades WHERE instrument = $1", [key]);
+    const trades = await sql<{ n: number }>("SELECT count(*)::int AS n FROM trades WHERE instrument = $1", [key]);
     expect(trades[0]?.n).toBe(30);
   });
 

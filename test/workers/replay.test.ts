@@ -9,12 +9,11 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accountStub } from "../../durable-objects/account/ids.ts";
-import { withClient } from "../../shared/db/neon.ts";
-import { fundedTrader, type Trader } from "./account-helpers.ts";
+import { fundedTrader, send, type Trader } from "./account-helpers.ts";
 import { OPERATOR } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
+import { hasDb, sql, until } from "./postgres-helpers.ts";
 
-const hasDb = typeof env.DATABASE_URL === "string" && env.DATABASE_URL.length > 0;
 const BASE = "http://platform3.test";
 const tag = Math.random().toString(36).slice(2, 7).toUpperCase();
 const SYMBOL = `RPLY${tag}-USD`;
@@ -28,33 +27,8 @@ function trader(deposits: Record<string, string>): Promise<Trader> {
   return fundedTrader(deposits, NO_CACHE);
 }
 
-async function send(method: string, path: string, who: Trader, body: unknown): Promise<Record<string, unknown>> {
-  const res = await exports.default.fetch(`${BASE}${path}`, {
-    method,
-    headers: { ...who.headers, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const json = await res.json<Record<string, unknown>>();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 const place = (who: Trader, client_order_id: string, side: "buy" | "sell", price: string, size: string) =>
   send("POST", "/v1/orders", who, { client_order_id, instrument: SYMBOL, side, type: "limit", price, size });
-
-async function sql<R>(text: string, params: unknown[] = []): Promise<R[]> {
-  return withClient(env, async (client) => (await client.query(text, params)).rows as R[]);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface Report {
   equal: boolean;
