@@ -18,7 +18,10 @@ export class BookSide {
   }
 
   best(): PriceLevel | undefined {
-    return this.sorted[this.sorted.length - 1];
+    // Never index with -1: V8 treats it as a property name, not an element, and the
+    // load's inline cache goes megamorphic (a generic lookup on every call, for good).
+    const n = this.sorted.length;
+    return n > 0 ? this.sorted[n - 1] : undefined;
   }
 
   get(price: number): PriceLevel | undefined {

@@ -717,9 +717,25 @@ function isLive(order: Order): boolean {
   return order.state === OrderStates.resting || order.state === OrderStates.stop;
 }
 
-// Events keep one shape per type (absent values as undefined, which JSON drops):
-// adding properties conditionally would give each event its own hidden class.
+// Events keep few shapes per type (absent values as undefined, which JSON drops):
+// adding properties one by one would give each combination its own hidden class.
 function acceptedEvent(order: Order): EngineEvent {
+  if (order.kind === "limit" && order.expireAt === 0) {
+    // Most orders: a limit without expiry has no stop price, funds or expiry, so its
+    // event leaves them out (24 bytes less to allocate on the commonest command).
+    return {
+      type: "accepted",
+      id: order.id,
+      account: order.account,
+      side: order.side,
+      kind: order.kind,
+      tif: order.tif,
+      price: order.price,
+      qty: order.qty,
+      postOnly: order.postOnly,
+      stp: order.stp,
+    };
+  }
   return {
     type: "accepted",
     id: order.id,

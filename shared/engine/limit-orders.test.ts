@@ -19,6 +19,19 @@ describe("limit orders", () => {
       },
       { type: "level", side: "buy", price: 99, qty: 5 },
     ]);
+    // Fields that do not apply to a limit order are absent, not undefined.
+    expect(Object.keys(h.run(limit("b0", "alice", "buy", 98, 1))[0] as object)).toEqual([
+      "type",
+      "id",
+      "account",
+      "side",
+      "kind",
+      "tif",
+      "price",
+      "qty",
+      "postOnly",
+      "stp",
+    ]);
     expect(h.run(limit("s1", "bob", "sell", 101, 2))).toEqual([
       expect.objectContaining({ type: "accepted", id: "s1" }),
       { type: "level", side: "sell", price: 101, qty: 2 },

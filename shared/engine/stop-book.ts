@@ -49,8 +49,10 @@ export class StopBook {
 
   /** Removes and returns the next stop if the last trade price triggers it. */
   popTriggered(lastPrice: number): Order | undefined {
-    const next = this.sorted[this.sorted.length - 1];
-    if (next && this.triggers(next.stopPrice, lastPrice)) return this.sorted.pop();
+    const n = this.sorted.length;
+    if (n === 0) return undefined; // not sorted[-1]: see BookSide.best
+    const next = this.sorted[n - 1] as Order;
+    if (this.triggers(next.stopPrice, lastPrice)) return this.sorted.pop();
     return undefined;
   }
 
