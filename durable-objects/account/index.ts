@@ -6,13 +6,12 @@
  * its orders (`orders/`): order entry with pre-trade risk and holds, settlement
  * of the books' outbox rows, idempotency records and the dead-man timer.
  *
- * Credentials are checked here, so no secret or verification key ever leaves
+ * Credentials are checked here (`credentials.ts`), so no secret or verification key ever leaves
  * the object: the edge sends what it was given and gets back a grant (to sign
  * an access token for) or a refusal with a stable reason.
  */
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
-import { importJWK, jwtVerify } from "jose";
 import { AccountLedger, type LedgerSnapshot } from "../../shared/ledger/index.ts";
 import type { Scope } from "../../workers/api/auth-context.ts";
 import { type Fault, type FaultResult, suffer } from "../fault-injection.ts";
@@ -21,19 +20,19 @@ import { registryStub } from "../instrument-registry/index.ts";
 import { orderBookStub } from "../order-book/address.ts";
 import type { DeliveryAck, OutboxRow } from "../order-book/outbox.ts";
 import { type Sql, sqlOver } from "../sql.ts";
-import { decodeSignature, sameDigest, secretVerifier, verifyEd25519, verifyHmac } from "./crypto.ts";
+import type {
+  AccountBalances,
+  AccountInfo,
+  AccountNotFound,
+  AssertionCheck,
+  CallOptions,
+  CreateAccountResult,
+  RevokeKeyResult,
+  TradingSwitch,
+} from "./contract.ts";
+import { grantByAssertion, grantBySecret, verifySignedRequest } from "./credentials.ts";
 import { type BalanceView, Funds, type LedgerEntriesPage, type TransferInput, type TransferResult } from "./funds.ts";
-import {
-  createKey,
-  findKey,
-  listKeys,
-  parsePublicKey,
-  parseScopes,
-  refusal,
-  revokeKey,
-  touch,
-  unusable,
-} from "./keys.ts";
+import { createKey, findKey, listKeys, parseScopes, refusal, revokeKey } from "./keys.ts";
 import { appendTransactions, type EntryQuery } from "./ledger-store.ts";
 import { type DeskError, OrderDesk, type OrderOutcome, PENDING_RESOLVE_MS } from "./orders/desk.ts";
 import { FeeTally } from "./orders/fee-tally.ts";
@@ -60,7 +59,7 @@ import type { FillView } from "./orders/settle.ts";
 import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
 import { AccountJournal } from "./stream-out.ts";
-import { familyRevoked, openFamily, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
+import { familyRevoked, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
 import type {
   ApiKeyView,
   CreatedKey,
@@ -73,6 +72,7 @@ import type {
 } from "./types.ts";
 import { UserFeed, type UserShardRpc, type UserSubscribeReply } from "./user-feed.ts";
 
+export type * from "./contract.ts";
 export type * from "./funds.ts";
 export type { EntryQuery } from "./ledger-store.ts";
 export type { CancelAllOutcome, DeskError, OrderOutcome } from "./orders/desk.ts";
@@ -82,65 +82,6 @@ export type { FillView } from "./orders/settle.ts";
 export type { Page, RequestRecord } from "./orders/store.ts";
 export type * from "./types.ts";
 export type { UserMessage, UserSnapshot, UserSubscribeReply } from "./user-feed.ts";
-
-/** Where a call came from, for logs, and its Idempotency-Key if it has one. */
-export interface CallOptions {
-  idempotency_key?: string | undefined;
-  traceparent?: string;
-  request_id?: string;
-}
-
-export interface AccountInfo {
-  account_id: string;
-  name: string | null;
-  created_at: string;
-}
-
-export type CreateAccountResult =
-  | { ok: true; account: AccountInfo; api_key: CreatedKey }
-  | { ok: false; code: "account_exists"; message: string };
-
-export type RevokeKeyResult =
-  /** `families`: the refresh families revoked with the key (the edge forgets them at once). */
-  | { ok: true; families: string[] }
-  | { ok: false; code: "api_key_not_found"; message: string }
-  | { ok: false; code: "missing_scope"; scope: Scope; message: string };
-
-/** Answered for an account that was never created (no storage is written). */
-export interface AccountNotFound {
-  ok: false;
-  code: "account_not_found";
-  message: string;
-}
-
-export interface AccountBalances {
-  ok: true;
-  account_id: string;
-  trading_enabled: boolean;
-  balances: BalanceView[];
-}
-
-export interface TradingSwitch {
-  ok: true;
-  account_id: string;
-  trading_enabled: boolean;
-  /** RFC 3339 and epoch ms of the last change, null if never changed. */
-  changed_at: string | null;
-  changed_at_ms: number | null;
-}
-
-export interface AssertionCheck {
-  key_id: string;
-  assertion: string;
-  /** Accepted `aud` values (the token endpoint URL, the issuer). */
-  audiences: string[];
-  ip: string | undefined;
-  /** Longest accepted exp − iat, seconds. */
-  max_lifetime_s: number;
-}
-
-/** Algorithms accepted for token assertions signed with a client's Ed25519 key. */
-const ASSERTION_ALGORITHMS = ["EdDSA", "Ed25519"];
 
 interface AccountRow extends Record<string, string | number | null> {
   account_id: string;
@@ -247,15 +188,8 @@ export class Account extends DurableObject {
     lifetimes: TokenLifetimes,
   ): Promise<Grant | Refusal> {
     this.check(account);
-    const verifier = await secretVerifier(input.secret);
     const row = this.migrated ? findKey(this.sql, input.key_id) : undefined;
-    if (!row?.secret_hash || !sameDigest(verifier, row.secret_hash)) {
-      return refusal("invalid_credentials", "Unknown API key or wrong secret.");
-    }
-    const now = Date.now();
-    const blocked = unusable(row, input.ip, now);
-    if (blocked) return blocked;
-    return openFamily(this.sql, account, row, lifetimes, now);
+    return grantBySecret(this.sql, account, row, input, lifetimes);
   }
 
   /** A JWT assertion signed with the key's Ed25519 private key (RFC 7523) → a refresh grant. */
@@ -266,36 +200,7 @@ export class Account extends DurableObject {
   ): Promise<Grant | Refusal> {
     this.check(account);
     const row = this.migrated ? findKey(this.sql, input.key_id) : undefined;
-    const jwk = row ? parsePublicKey(row) : null;
-    if (!row || !jwk) return refusal("invalid_assertion", "Unknown API key, or not an Ed25519 key.");
-    let exp: number;
-    let jti: string;
-    try {
-      const key = await importJWK({ ...jwk }, "EdDSA");
-      const { payload } = await jwtVerify(input.assertion, key, {
-        algorithms: ASSERTION_ALGORITHMS,
-        issuer: input.key_id,
-        subject: input.key_id,
-        audience: input.audiences,
-        requiredClaims: ["exp", "iat", "jti"],
-        clockTolerance: 5,
-      });
-      exp = payload.exp as number;
-      jti = payload.jti as string;
-      if (exp - (payload.iat as number) > input.max_lifetime_s) throw new Error("lifetime");
-    } catch {
-      return refusal(
-        "invalid_assertion",
-        `The assertion is invalid: sign a JWT with iss = sub = the key id, aud = the token endpoint, iat, exp at most ${input.max_lifetime_s} s later and a unique jti.`,
-      );
-    }
-    const now = Date.now();
-    if (!this.useNonce(input.key_id, `jti:${jti}`, exp * 1000 + 5_000, now)) {
-      return refusal("replayed_nonce", "This assertion's jti was already used.");
-    }
-    const blocked = unusable(row, input.ip, now);
-    if (blocked) return blocked;
-    return openFamily(this.sql, account, row, lifetimes, now);
+    return grantByAssertion(this.sql, account, row, input, lifetimes);
   }
 
   async refresh(
@@ -332,26 +237,7 @@ export class Account extends DurableObject {
   async verifySignedRequest(account: string, input: SignedRequestCheck): Promise<SignedRequestOk | Refusal> {
     this.check(account);
     const row = this.migrated ? findKey(this.sql, input.key_id) : undefined;
-    const signature = decodeSignature(input.signature);
-    const invalid = refusal("invalid_signature", "The signature does not match the request (see the signing string).");
-    if (!row || !signature) return invalid;
-    let good = false;
-    if (row.kind === "secret" && row.hmac_key) {
-      good = signature.byteLength === 32 && (await verifyHmac(row.hmac_key, input.payload, signature));
-    } else if (row.kind === "ed25519") {
-      const jwk = parsePublicKey(row);
-      good = jwk !== null && signature.byteLength === 64 && (await verifyEd25519(jwk, input.payload, signature));
-    }
-    if (!good) return invalid;
-    // Synchronous from here on: a nonce is spent at most once.
-    const now = Date.now();
-    const blocked = unusable(findKey(this.sql, input.key_id), input.ip, now);
-    if (blocked) return blocked;
-    if (!this.useNonce(input.key_id, input.nonce, input.nonce_expires_at, now)) {
-      return refusal("replayed_nonce", "This nonce was already used with this key.");
-    }
-    touch(this.sql, row, now);
-    return { ok: true, key_id: row.key_id, scopes: parseScopes(row) };
+    return verifySignedRequest(this.sql, row, input);
   }
 
   // ── balances and ledger ────────────────────────────────────────────────
@@ -684,15 +570,6 @@ export class Account extends DurableObject {
       return { ok: false, code: "account_not_found", message: `No account ${account}.` };
     }
     return this.funds;
-  }
-
-  /** Records a nonce; false if it was already there. Forgets expired ones. */
-  private useNonce(keyId: string, nonce: string, expiresAt: number, now: number): boolean {
-    this.sql`DELETE FROM nonces WHERE expires_at < ${now}`;
-    const inserted = this.sql<{ nonce: string }>`
-      INSERT INTO nonces (key_id, nonce, expires_at) VALUES (${keyId}, ${nonce}, ${expiresAt})
-      ON CONFLICT DO NOTHING RETURNING nonce`;
-    return inserted.length === 1;
   }
 
   /** Creates the account row on first use; refuses a call addressed to another account. */
