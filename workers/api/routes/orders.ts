@@ -27,6 +27,7 @@ import type { AppEnv, Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { callerOf } from "../middleware/auth/index.ts";
 import { traceHeaders } from "../middleware/trace/index.ts";
+import { DEFAULT_ORDER_PAGE } from "../openapi/contracts/order-schemas.ts";
 import {
   amendOrder,
   amendOrderByClientId,
@@ -34,7 +35,6 @@ import {
   cancelAllOrders,
   cancelOrder,
   cancelOrderByClientId,
-  DEFAULT_ORDER_PAGE,
   getOrder,
   getOrderByClientId,
   listFills,

@@ -15,7 +15,7 @@ import { defineRoute } from "../define.ts";
 import { json, problems, SymbolParams } from "../schemas.ts";
 import { LedgerPageSchema } from "./accounts-balances.ts";
 import { CANDLE_INTERVAL_NAMES, CandleSchema, TradeSchema } from "./market-data.ts";
-import { FillPageSchema, KEY_PATTERN, OrderPageSchema } from "./orders.ts";
+import { FillPageSchema, KEY_PATTERN, OrderPageSchema } from "./order-schemas.ts";
 
 /** Most rows in one history page. */
 export const MAX_HISTORY_PAGE = 1000;
