@@ -12,6 +12,7 @@ import type { Envelope } from "../../shared/events/envelope.ts";
 import { formatAmount, type LedgerTransaction } from "../../shared/ledger/index.ts";
 import { StreamOut } from "../order-book/stream-out.ts";
 import type { Sql } from "../sql.ts";
+import type { EntryRow } from "./ledger-store.ts";
 import { type OrderRecord, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
 
@@ -63,18 +64,8 @@ export class AccountJournal {
   ledger(txs: readonly LedgerTransaction[]): void {
     if (txs.length === 0 || !this.active()) return;
     const ids = JSON.stringify(txs.map((t) => t.tx_id));
-    const rows = this.o.sql<{
-      entry_id: number;
-      tx_id: number;
-      at: number;
-      type: string;
-      asset: string;
-      ledger_account: string;
-      amount: string;
-      total_after: string;
-      hold_after: string;
-      ref: string;
-    }>`SELECT entry_id, tx_id, at, type, asset, ledger_account, amount, total_after, hold_after, ref
+    const rows = this.o
+      .sql<EntryRow>`SELECT entry_id, tx_id, at, type, asset, ledger_account, amount, total_after, hold_after, ref
        FROM ledger_entries WHERE tx_id IN (SELECT value FROM json_each(${ids})) ORDER BY entry_id`;
     this.append(
       rows.map((r) => {

@@ -11,6 +11,7 @@
  * `history_unavailable`; with Postgres unreachable too, plus `Retry-After`.
  */
 import type { Context } from "hono";
+import { CANDLE_INTERVALS } from "../../../durable-objects/order-book/market-data.ts";
 import { type DbEnv, hasDatabase, withClient } from "../../../shared/db/neon.ts";
 import { fromUnits, toUnits } from "../../../shared/decimal.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
@@ -40,16 +41,6 @@ import {
 } from "../openapi/contracts/history.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
-
-/** Interval widths, ms (the live candles' buckets). */
-const INTERVAL_MS = {
-  "1m": 60_000,
-  "5m": 300_000,
-  "15m": 900_000,
-  "1h": 3_600_000,
-  "6h": 21_600_000,
-  "1d": 86_400_000,
-} as const;
 
 /** Longest a history query may take before the request is answered 503, ms. */
 export const HISTORY_QUERY_TIMEOUT_MS = 5_000;
@@ -156,7 +147,7 @@ history.openapi(getTradeHistory, async (c) => {
 
 history.openapi(getCandleHistory, async (c) => {
   const q = c.req.valid("query");
-  const width = INTERVAL_MS[q.interval];
+  const width = CANDLE_INTERVALS[q.interval]; // the live candles' buckets
   const end = q.end ?? Date.now();
   const start = q.start ?? Math.max(0, end - Math.min(width * MAX_HISTORY_CANDLES, MAX_CANDLE_SPAN_MS));
   if (start >= end) throw invalidQuery("start", "start must be before end");
