@@ -66,6 +66,8 @@ export interface Server {
   runtime: Runtime;
   /** Miniflare: the bundle the Worker runs (`index.js`, esbuild marks each source module with a `// path` line). */
   bundle?: string;
+  /** The Worker's name in workerd (its inspector target is `core:user:<worker>`). */
+  worker: string;
 }
 
 let server: ChildProcess | undefined;
@@ -138,10 +140,10 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   hookExit();
   stateDir = mkdtempSync(join(tmpdir(), `${options.label ?? "bench"}-`));
   if (options.runtime === "wrangler-dev") {
-    return { base: await startWranglerDev(stateDir, options), runtime: options.runtime };
+    return { base: await startWranglerDev(stateDir, options), runtime: options.runtime, worker: WORKER_NAME };
   }
   const base = await startMiniflare(stateDir, options);
-  return { base, runtime: options.runtime, bundle: join(stateDir, "bundle", "index.js") };
+  return { base, runtime: options.runtime, bundle: join(stateDir, "bundle", "index.js"), worker: WORKER_NAME };
 }
 
 /** The stand-in RateLimiter of `unlimitedRateLimits`: same RPC shape as durable-objects/rate-limiter, never denies. */

@@ -28,7 +28,7 @@ export async function suffer(
   fault: Fault,
   env: { FAULT_ROUTES?: string },
   ctx: DurableObjectState,
-  stream: StreamOut | undefined,
+  stream: Pick<StreamOut<{ seq: number }>, "resend"> | undefined,
 ): Promise<FaultResult> {
   if (!faultsEnabled(env)) return { ok: false, code: "faults_disabled" };
   if (fault.kind === "abort") {

@@ -1,9 +1,9 @@
 /**
  * An account's money inside its Account object, the only writer of its balances:
- * the in-memory `AccountLedger` (rebuilt from SQLite on start) plus its storage.
- * Every change runs the ledger first, then persists exactly what it added in one
- * `transactionSync`; if that write fails, the ledger is rebuilt from storage so
- * memory never runs ahead of disk.
+ * the in-memory `AccountLedger` (resumed from SQLite on start: balances and holds,
+ * not the history) plus its storage. Every change runs the ledger first, then
+ * persists exactly what it posted atomically; if that write fails, the object is reset
+ * and starts from storage again, so memory never runs ahead of disk.
  *
  * Deposits and withdrawals carry a `reference` (idempotency): the first outcome is
  * stored with it and every retry gets that outcome back, never a second credit.
@@ -14,18 +14,12 @@ import {
   type EntryType,
   formatAmount,
   isAssetCode,
+  type JournalEntry,
   type LedgerTransaction,
   parseAmount,
 } from "../../shared/ledger/index.ts";
-import type { Sql } from "../sql.ts";
-import {
-  appendTransaction,
-  appendTransactions,
-  type EntryQuery,
-  type EntryRow,
-  loadLedger,
-  queryEntries,
-} from "./ledger-store.ts";
+import { atomically, type Sql } from "../sql.ts";
+import { appendJournal, type EntryQuery, type EntryRow, loadLedger, queryEntries } from "./ledger-store.ts";
 
 export type { BalanceView };
 
@@ -88,17 +82,30 @@ interface TransferRow extends Record<string, string | number> {
   outcome: string;
 }
 
+/**
+ * What else each change of the account writes in its transaction (the event journal,
+ * `stream-out.ts`), and is told after it: committed or rolled back.
+ */
+export interface ChangeLog {
+  /** Inside the transaction, last: the journal entries the change posted. */
+  persist(entries: readonly JournalEntry[]): void;
+  /** After the transaction committed. */
+  committed(): void;
+  /** After the transaction failed: forget what `persist` staged. */
+  discard(): void;
+}
+
 export class Funds {
   private readonly sql: Sql;
-  private readonly storage: DurableObjectStorage;
+  private readonly ctx: DurableObjectState;
   private ledger: AccountLedger;
-  /** Runs inside every change's transaction with the transactions it persisted (the event journal). */
-  onPersist: ((txs: readonly LedgerTransaction[]) => void) | undefined;
+  /** Written with every change and told its outcome (the event journal). */
+  changeLog: ChangeLog | undefined;
 
   /** Loads the ledger from storage (the schema must exist). */
-  constructor(sql: Sql, storage: DurableObjectStorage) {
+  constructor(sql: Sql, ctx: DurableObjectState) {
     this.sql = sql;
-    this.storage = storage;
+    this.ctx = ctx;
     this.ledger = loadLedger(sql);
   }
 
@@ -117,22 +124,20 @@ export class Funds {
   }
 
   /**
-   * Persists transactions just posted to the ledger (oldest first), the holds of `orderRefs`,
-   * and whatever `extra` writes, in one transaction. On failure memory is reloaded from disk
-   * (the caller reloads its own state too) and the error rethrown.
+   * Persists what was just posted to the ledger (its journal since the last change), the
+   * holds of `orderRefs`, and whatever `extra` writes, atomically (`atomically`: one commit
+   * with the rest of the turn; a failure half-way resets the object, so memory is rebuilt
+   * from storage and never runs ahead of it).
    */
-  persist(txs: readonly LedgerTransaction[], orderRefs: Iterable<string>, extra: (now: number) => void): void {
+  persist(orderRefs: Iterable<string>, extra: (now: number) => void): void {
     const now = Date.now();
-    try {
-      this.storage.transactionSync(() => {
-        appendTransactions(this.sql, this.ledger, txs, now, orderRefs);
-        extra(now);
-        this.onPersist?.(txs);
-      });
-    } catch (err) {
-      this.ledger = loadLedger(this.sql);
-      throw err;
-    }
+    const journal = this.ledger.takeJournal();
+    atomically(this.ctx, () => {
+      appendJournal(this.sql, this.ledger, journal, now, orderRefs);
+      extra(now);
+      this.changeLog?.persist(journal.entries);
+    });
+    this.changeLog?.committed();
   }
 
   /** Credits (deposit) or debits available (withdrawal), once per reference. */
@@ -180,7 +185,7 @@ export class Funds {
     }
     const tx = result.transaction as LedgerTransaction;
     const outcome = this.outcome(account, kind, asset, amount, reference, tx);
-    this.commit(tx, (now) => {
+    this.persist([], (now) => {
       this.sql`INSERT INTO transfers (reference, kind, asset, amount, tx_id, outcome, created_at)
                VALUES (${reference}, ${kind}, ${asset}, ${`${amount}`}, ${tx.tx_id}, ${JSON.stringify(outcome)}, ${now})`;
     });
@@ -192,21 +197,6 @@ export class Funds {
     const { rows, more } = queryEntries(this.sql, query);
     const last = rows.at(-1);
     return { entries: rows.map(entryView), next_before: more && last ? last.entry_id : null };
-  }
-
-  /** Persists `tx` (and whatever `extra` writes) in one transaction; on failure, memory is reloaded from disk. */
-  private commit(tx: LedgerTransaction, extra: (now: number) => void): void {
-    const now = Date.now();
-    try {
-      this.storage.transactionSync(() => {
-        appendTransaction(this.sql, this.ledger, tx, now);
-        extra(now);
-        this.onPersist?.([tx]);
-      });
-    } catch (err) {
-      this.ledger = loadLedger(this.sql);
-      throw err;
-    }
   }
 
   private outcome(

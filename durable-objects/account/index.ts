@@ -19,6 +19,7 @@ import { FEES_NAME } from "../fees/index.ts";
 import { registryStub } from "../instrument-registry/index.ts";
 import { orderBookStub } from "../order-book/address.ts";
 import type { DeliveryAck, OutboxRow } from "../order-book/outbox.ts";
+import { streamDelayMs } from "../order-book/stream-out.ts";
 import { type Sql, sqlOver } from "../sql.ts";
 import type {
   AccountBalances,
@@ -33,7 +34,7 @@ import type {
 import { grantByAssertion, grantBySecret, verifySignedRequest } from "./credentials.ts";
 import { type BalanceView, Funds, type LedgerEntriesPage, type TransferInput, type TransferResult } from "./funds.ts";
 import { createKey, findKey, listKeys, parseScopes, refusal, revokeKey } from "./keys.ts";
-import { appendTransactions, type EntryQuery } from "./ledger-store.ts";
+import { appendJournal, type EntryQuery } from "./ledger-store.ts";
 import { type DeskError, OrderDesk, type OrderOutcome, PENDING_RESOLVE_MS } from "./orders/desk.ts";
 import { FeeTally } from "./orders/fee-tally.ts";
 import {
@@ -281,7 +282,7 @@ export class Account extends DurableObject {
     const funds = this.funds as Funds;
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      appendTransactions(this.sql, ledger, ledger.transactions(), now, ledger.heldOrders());
+      appendJournal(this.sql, ledger, ledger.takeJournal(), now, ledger.heldOrders());
       this.ensure(account, "replay", now);
     });
     funds.reload();
@@ -478,7 +479,7 @@ export class Account extends DurableObject {
     const deadline = this.self?.cancel_after_at ?? null;
     // Pending orders and unreported fees are retried soon.
     const pending =
-      (this.desk?.pendingSince(Number.MAX_SAFE_INTEGER).length ?? 0) > 0 ||
+      (this.desk?.hasPending() ?? false) ||
       (this.desk?.feesUnreported() ?? false) ||
       (this.journal?.stream.lag() ?? 0) > 0;
     const resolveAt = pending ? Date.now() + PENDING_RESOLVE_MS : null;
@@ -533,10 +534,11 @@ export class Account extends DurableObject {
     await this.migrations.runAll();
     this.self = this.sql.one<AccountRow>`
       SELECT account_id, name, created_at, trading_enabled, trading_changed_at, cancel_after_at FROM account WHERE id = 1`;
-    const funds = new Funds(this.sql, this.ctx.storage);
+    const funds = new Funds(this.sql, this.ctx);
     this.funds = funds;
     const journal = new AccountJournal({
       sql: this.sql,
+      delayMs: streamDelayMs((this.env as { EVENT_STREAM_DELAY_MS?: string }).EVENT_STREAM_DELAY_MS),
       account: () => this.self?.account_id,
       queue: () => this.env.EVENTS,
       wake: () => {
@@ -548,18 +550,13 @@ export class Account extends DurableObject {
       },
     });
     this.journal = journal;
-    funds.onPersist = (txs) => journal.ledger(txs);
+    funds.changeLog = journal;
     this.orderStore = new OrderStore(this.sql);
     this.keyedRequests = new KeyedRequests(this.orderStore);
     if (this.self) this.desk = this.createDesk(this.self.account_id, funds, this.orderStore);
     this.migrated = true;
     // Orders left waiting for their book, or fees not yet reported, before a restart: the alarm finishes them.
-    if (
-      this.desk &&
-      (this.desk.pendingSince(Number.MAX_SAFE_INTEGER).length > 0 ||
-        this.desk.feesUnreported() ||
-        journal.stream.lag() > 0)
-    ) {
+    if (this.desk && (this.desk.hasPending() || this.desk.feesUnreported() || journal.stream.lag() > 0)) {
       await this.armAlarm();
     }
   }

@@ -1,26 +1,12 @@
 /**
- * The account ledger's SQLite: the ledger is rebuilt from its rows on start
- * (`loadLedger`, checked by `AccountLedger.restore`), and each operation appends
- * only what it added (`appendTransaction`: the transaction, its journal entries,
- * the balance rows of the assets it touched, the hold and fill it changed).
- * Journal rows are never rewritten. Writers run inside `ctx.storage.transactionSync`.
+ * The account ledger's SQLite: on start the ledger resumes from its balances and holds
+ * (`loadLedger`; the history stays on disk), and each change appends only what the
+ * ledger posted (`appendJournal`: the transactions, their journal entries, the balance
+ * rows of the assets they touched, the holds and fills they changed). Journal rows are
+ * never rewritten. Writers run inside `ctx.storage.transactionSync`.
  */
-import {
-  AccountLedger,
-  type JournalEntry,
-  type LedgerSnapshot,
-  type LedgerTransaction,
-} from "../../shared/ledger/index.ts";
+import { AccountLedger, type PostedJournal } from "../../shared/ledger/index.ts";
 import type { Sql } from "../sql.ts";
-
-interface TransactionRow extends Record<string, string | number | null> {
-  tx_id: number;
-  at: number;
-  type: string;
-  ref: string;
-  order_ref: string | null;
-  legs: string;
-}
 
 export interface EntryRow extends Record<string, string | number> {
   entry_id: number;
@@ -36,91 +22,38 @@ export interface EntryRow extends Record<string, string | number> {
 }
 
 /**
- * The ledger as stored.
+ * The ledger where it stands: balances, holds and the last ids, not the history, so an
+ * Account object starts in the same time however long its journal is (see
+ * `AccountLedger.resume`).
  *
- * @throws TypeError when the rows are inconsistent (balances disagree with the journal or the holds).
+ * @throws TypeError when the rows are inconsistent (balances disagree with the holds).
  */
 export function loadLedger(sql: Sql): AccountLedger {
-  const transactions = sql<TransactionRow>`
-    SELECT tx_id, at, type, ref, order_ref, legs FROM ledger_transactions ORDER BY tx_id`;
-  const entries = sql<EntryRow>`
-    SELECT entry_id, tx_id, at, type, asset, ledger_account, amount, total_after, hold_after, ref
-    FROM ledger_entries ORDER BY entry_id`;
-  const snapshot: LedgerSnapshot = {
-    version: 1,
+  const last = sql.one<{ tx: number | null; entry: number | null }>`
+    SELECT (SELECT max(tx_id) FROM ledger_transactions) AS tx, (SELECT max(entry_id) FROM ledger_entries) AS entry`;
+  return AccountLedger.resume({
     balances: sql<{ asset: string; total: string; hold: string }>`SELECT asset, total, hold FROM ledger_balances`,
     holds: sql<{ order_ref: string; asset: string; amount: string }>`SELECT order_ref, asset, amount FROM ledger_holds`,
-    fills: sql<{ fill_id: string }>`SELECT fill_id FROM ledger_fills`.map((r) => r.fill_id),
-    transactions: transactions.map((t) => ({
-      tx_id: t.tx_id,
-      at: t.at,
-      type: t.type,
-      ref: t.ref,
-      ...(t.order_ref === null ? {} : { order_ref: t.order_ref }),
-      legs: JSON.parse(t.legs),
-    })) as LedgerSnapshot["transactions"],
-    entries: entries as unknown as LedgerSnapshot["entries"],
-  };
-  return AccountLedger.restore(snapshot);
+    last_tx_id: last?.tx ?? 0,
+    last_entry_id: last?.entry ?? 0,
+  });
 }
 
 /**
- * Appends `tx` (just posted to `ledger`) and its journal entries, rewrites the balance
- * rows of the assets they touch, records a fill's id, and saves `orderRef`'s hold as the
- * ledger now has it (deleted once released). `tx` is null when nothing moved (releasing
- * a spent hold). Call inside `transactionSync`.
- */
-export function appendTransaction(
-  sql: Sql,
-  ledger: AccountLedger,
-  tx: LedgerTransaction | null,
-  now: number,
-  orderRef?: string,
-): void {
-  if (tx !== null) {
-    const legs = JSON.stringify(tx.legs.map((l) => ({ ...l, amount: `${l.amount}` })));
-    sql`INSERT INTO ledger_transactions (tx_id, at, type, ref, order_ref, legs)
-        VALUES (${tx.tx_id}, ${tx.at}, ${tx.type}, ${tx.ref}, ${tx.order_ref ?? null}, ${legs})`;
-    const assets = new Set<string>();
-    for (const e of entriesOf(ledger, tx.tx_id)) {
-      sql`INSERT INTO ledger_entries
-            (entry_id, tx_id, at, type, asset, ledger_account, amount, total_after, hold_after, ref)
-          VALUES (${e.entry_id}, ${e.tx_id}, ${e.at}, ${e.type}, ${e.asset}, ${e.ledger_account},
-                  ${`${e.amount}`}, ${`${e.total_after}`}, ${`${e.hold_after}`}, ${e.ref})`;
-      assets.add(e.asset);
-    }
-    for (const asset of assets) {
-      const b = ledger.balance(asset);
-      sql`INSERT INTO ledger_balances (asset, total, hold, updated_at)
-          VALUES (${asset}, ${`${b.total}`}, ${`${b.hold}`}, ${now})
-          ON CONFLICT (asset) DO UPDATE SET total = excluded.total, hold = excluded.hold, updated_at = excluded.updated_at`;
-    }
-    if (tx.type === "fill") sql`INSERT INTO ledger_fills (fill_id) VALUES (${tx.ref})`;
-  }
-  if (orderRef !== undefined) {
-    const h = ledger.holdOf(orderRef);
-    if (h === undefined) sql`DELETE FROM ledger_holds WHERE order_ref = ${orderRef}`;
-    else
-      sql`INSERT INTO ledger_holds (order_ref, asset, amount) VALUES (${orderRef}, ${h.asset}, ${`${h.amount}`})
-          ON CONFLICT (order_ref) DO UPDATE SET asset = excluded.asset, amount = excluded.amount`;
-  }
-}
-
-/**
- * Appends several transactions (just posted to `ledger`, oldest first) with their journal
- * entries, one statement per table, then the final balances of the assets they touched,
- * the fills they applied, and the holds of `orderRefs` as the ledger now has them.
+ * Appends a journal the ledger handed out (`takeJournal`: transactions oldest first, with
+ * their entries), one statement per table, then the final balances of the assets it
+ * touched, the fills it applied, and the holds of `orderRefs` as the ledger now has them.
  * Call inside `transactionSync`.
  */
-export function appendTransactions(
+export function appendJournal(
   sql: Sql,
   ledger: AccountLedger,
-  txs: readonly LedgerTransaction[],
+  journal: PostedJournal,
   now: number,
   orderRefs: Iterable<string>,
 ): void {
+  const { transactions: txs, entries } = journal;
   if (txs.length > 0) {
-    const first = (txs[0] as LedgerTransaction).tx_id;
     const txRows = txs.map((tx) => [
       tx.tx_id,
       tx.at,
@@ -132,11 +65,6 @@ export function appendTransactions(
     sql`INSERT INTO ledger_transactions (tx_id, at, type, ref, order_ref, legs)
         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
         FROM json_each(${JSON.stringify(txRows)})`;
-    const all = ledger.entries();
-    let i = all.length;
-    while (i > 0 && (all[i - 1] as JournalEntry).tx_id >= first) i -= 1;
-    const entries = all.slice(i);
-    const assets = new Set(entries.map((e) => e.asset));
     const entryRows = entries.map((e) => [
       e.entry_id,
       e.tx_id,
@@ -155,16 +83,15 @@ export function appendTransactions(
                  value ->> 8, value ->> 9
           FROM json_each(${JSON.stringify(entryRows)})`;
     }
-    for (const asset of assets) {
+    for (const asset of new Set(entries.map((e) => e.asset))) {
       const b = ledger.balance(asset);
       sql`INSERT INTO ledger_balances (asset, total, hold, updated_at)
           VALUES (${asset}, ${`${b.total}`}, ${`${b.hold}`}, ${now})
           ON CONFLICT (asset) DO UPDATE SET total = excluded.total, hold = excluded.hold, updated_at = excluded.updated_at`;
     }
     const fills = txs.filter((tx) => tx.type === "fill").map((tx) => tx.ref);
-    if (fills.length > 0) {
-      sql`INSERT INTO ledger_fills (fill_id) SELECT value FROM json_each(${JSON.stringify(fills)})`;
-    }
+    // The primary key refuses a fill applied twice: the whole change fails rather than settle it again.
+    if (fills.length > 0) sql`INSERT INTO ledger_fills (fill_id) SELECT value FROM json_each(${JSON.stringify(fills)})`;
   }
   for (const orderRef of orderRefs) {
     const h = ledger.holdOf(orderRef);
@@ -173,14 +100,6 @@ export function appendTransactions(
       sql`INSERT INTO ledger_holds (order_ref, asset, amount) VALUES (${orderRef}, ${h.asset}, ${`${h.amount}`})
           ON CONFLICT (order_ref) DO UPDATE SET asset = excluded.asset, amount = excluded.amount`;
   }
-}
-
-/** The journal entries of transaction `txId`: the newest ones, scanned from the end. */
-function entriesOf(ledger: AccountLedger, txId: number): JournalEntry[] {
-  const all = ledger.entries();
-  let i = all.length;
-  while (i > 0 && (all[i - 1] as JournalEntry).tx_id === txId) i -= 1;
-  return all.slice(i);
 }
 
 /** A page of the journal, newest first. */

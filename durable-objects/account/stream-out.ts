@@ -5,14 +5,19 @@
  * the `EVENTS` Queue by a `StreamOut` (cursor, `sendBatch`, alarm retries). Without the
  * Queue binding nothing is journaled or sent.
  *
+ * A change stages its events as it goes (`orders`, `fills`) and writes them with its
+ * ledger entries in one statement at the end of its transaction (`persist`); once the
+ * transaction commits, the events go to the stream from memory (`committed`), so
+ * nothing is read back. Seqs are given here from the journal's head, kept in memory.
+ *
  * Rows the Queue has accepted are pruned after a while; the newest row always stays,
- * so SQLite never hands out a seq twice.
+ * so the head read after a restart never goes back.
  */
 import type { Envelope } from "../../shared/events/envelope.ts";
-import { formatAmount, type LedgerTransaction } from "../../shared/ledger/index.ts";
+import { formatAmount, type JournalEntry } from "../../shared/ledger/index.ts";
 import { StreamOut } from "../order-book/stream-out.ts";
 import type { Sql } from "../sql.ts";
-import type { EntryRow } from "./ledger-store.ts";
+import type { ChangeLog } from "./funds.ts";
 import { type OrderRecord, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
 
@@ -29,84 +34,71 @@ export interface AccountJournalOptions {
   delayMs?: number;
 }
 
-export class AccountJournal {
+type Staged = [type: string, at: number, body: Record<string, unknown>];
+
+export class AccountJournal implements ChangeLog {
   private readonly o: AccountJournalOptions;
-  readonly stream: StreamOut;
+  readonly stream: StreamOut<Envelope>;
+  private staged: Staged[] = [];
+  /** Written by `persist`, handed to the stream by `committed`. */
+  private written: Envelope[] = [];
   private waking = false;
 
   constructor(options: AccountJournalOptions) {
     this.o = options;
-    this.stream = new StreamOut({
+    this.stream = new StreamOut<Envelope>({
       sql: options.sql,
       queue: options.queue,
       read: (after, limit) => this.read(after, limit),
+      envelope: (e) => e,
       head: () => options.sql.one<{ seq: number | null }>`SELECT max(seq) AS seq FROM account_events`?.seq ?? 0,
       delayMs: options.delayMs ?? 10,
       label: () => `account:${options.account() ?? "?"}`,
     });
   }
 
-  /** Journals the views of orders just changed. Call inside the change's transaction. */
+  /** Stages the views of orders just changed (inside the change). */
   orders(records: Iterable<OrderRecord>): void {
-    this.append([...records].map((r) => ["order", r.updated_at, orderView(r)]));
+    if (!this.active()) return;
+    for (const r of records)
+      this.staged.push(["order", r.updated_at, orderView(r) as unknown as Record<string, unknown>]);
   }
 
-  /** Journals fills just applied. Call inside the change's transaction. */
+  /** Stages fills just applied (inside the change). */
   fills(fills: readonly FillView[]): void {
-    this.append(fills.map((f) => ["fill", f.time_ms, f]));
+    if (!this.active()) return;
+    for (const f of fills) this.staged.push(["fill", f.time_ms, f as unknown as Record<string, unknown>]);
   }
 
   /**
-   * Journals the ledger entries of transactions just persisted (read back from
-   * `ledger_entries`, so they carry their ids and running balances). Call inside the
-   * change's transaction, after the ledger rows are written.
+   * Writes what the change staged and the journal entries it posted, in one statement.
+   * Call inside the change's transaction, last.
    */
-  ledger(txs: readonly LedgerTransaction[]): void {
-    if (txs.length === 0 || !this.active()) return;
-    const ids = JSON.stringify(txs.map((t) => t.tx_id));
-    const rows = this.o
-      .sql<EntryRow>`SELECT entry_id, tx_id, at, type, asset, ledger_account, amount, total_after, hold_after, ref
-       FROM ledger_entries WHERE tx_id IN (SELECT value FROM json_each(${ids})) ORDER BY entry_id`;
-    this.append(
-      rows.map((r) => {
-        const fmt = (text: string) => formatAmount(BigInt(text), r.asset);
-        const view = {
-          entry_id: r.entry_id,
-          tx_id: r.tx_id,
-          time: new Date(r.at).toISOString(),
-          time_ms: r.at,
-          type: r.type,
-          asset: r.asset,
-          ledger_account: r.ledger_account,
-          amount: fmt(r.amount),
-          balance: fmt(r.total_after),
-          hold: fmt(r.hold_after),
-          reference: r.ref,
-        };
-        return ["ledger_entry", r.at, view];
-      }),
+  persist(entries: readonly JournalEntry[]): void {
+    if (!this.active()) {
+      this.staged = [];
+      return;
+    }
+    for (const e of entries) this.staged.push(["ledger_entry", e.at, entryView(e)]);
+    if (this.staged.length === 0) return;
+    const key = this.o.account() as string;
+    let seq = this.stream.head() + this.written.length;
+    const events = this.staged.map(
+      ([type, at, body]): Envelope => ({ stream: "account", key, seq: ++seq, at, type, body }),
     );
+    this.staged = [];
+    const rows = JSON.stringify(events.map((e) => [e.seq, e.at, e.type, JSON.stringify(e.body)]));
+    this.o.sql`INSERT INTO account_events (seq, at, type, body)
+               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(${rows})`;
+    this.written.push(...events);
   }
 
-  /** Sends what the Queue lacks, then prunes long-accepted rows; true when all went out. */
-  async flush(): Promise<boolean> {
-    const ok = await this.stream.flush();
-    const cursor = this.stream.cursor();
-    if (cursor > KEEP_SENT) this.o.sql`DELETE FROM account_events WHERE seq < ${cursor - KEEP_SENT}`;
-    return ok;
-  }
-
-  private active(): boolean {
-    return this.stream.enabled && this.o.account() !== undefined;
-  }
-
-  private append(events: Array<[type: string, at: number, body: object]>): void {
-    if (events.length === 0 || !this.active()) return;
-    const rows = JSON.stringify(events.map(([type, at, body]) => [at, type, JSON.stringify(body)]));
-    // seq: INTEGER PRIMARY KEY, so max + 1 in insertion order (the newest row is never pruned).
-    this.o.sql`INSERT INTO account_events (at, type, body)
-               SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(${rows}) ORDER BY key`;
-    this.stream.soon();
+  /** The change committed: its events go to the stream. */
+  committed(): void {
+    if (this.written.length === 0) return;
+    const events = this.written;
+    this.written = [];
+    this.stream.logged(events);
     if (!this.waking) {
       this.waking = true;
       queueMicrotask(() => {
@@ -114,6 +106,24 @@ export class AccountJournal {
         this.o.wake();
       });
     }
+  }
+
+  /** The change failed: nothing it staged or wrote exists. */
+  discard(): void {
+    this.staged = [];
+    this.written = [];
+  }
+
+  /** Sends what the Queue lacks, then prunes long-accepted rows; true when all went out. */
+  async flush(): Promise<boolean> {
+    const ok = await this.stream.flush();
+    const cursor = this.stream.keepAfter() ?? 0;
+    if (cursor > KEEP_SENT) this.o.sql`DELETE FROM account_events WHERE seq < ${cursor - KEEP_SENT}`;
+    return ok;
+  }
+
+  private active(): boolean {
+    return this.stream.enabled && this.o.account() !== undefined;
   }
 
   private read(after: number, limit: number): Envelope[] {
@@ -129,4 +139,22 @@ export class AccountJournal {
       body: JSON.parse(r.body) as Record<string, unknown>,
     }));
   }
+}
+
+/** A journal entry as the stream carries it (decimal strings). */
+function entryView(e: JournalEntry): Record<string, unknown> {
+  const fmt = (n: bigint) => formatAmount(n, e.asset);
+  return {
+    entry_id: e.entry_id,
+    tx_id: e.tx_id,
+    time: new Date(e.at).toISOString(),
+    time_ms: e.at,
+    type: e.type,
+    asset: e.asset,
+    ledger_account: e.ledger_account,
+    amount: fmt(e.amount),
+    balance: fmt(e.total_after),
+    hold: fmt(e.hold_after),
+    reference: e.ref,
+  };
 }

@@ -13,7 +13,7 @@
  */
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { type TokenRejected, verifyAccessToken } from "../../workers/api/auth/access-token.ts";
+import { type TokenRejected, verifyAccessTokenOnce } from "../../workers/api/auth/access-token.ts";
 import { authConfig } from "../../workers/api/auth/config.ts";
 import { oidcConfig, verifyOidcToken } from "../../workers/api/auth/oidc.ts";
 import { cachedRevocation, rememberRevocation } from "../../workers/api/auth/revocation.ts";
@@ -83,9 +83,9 @@ export async function verifySessionToken(
     } catch (err) {
       return refused("auth_not_configured", `Tokens cannot be verified here: ${(err as Error).message}`);
     }
-    let verified: Awaited<ReturnType<typeof verifyAccessToken>>;
+    let verified: Awaited<ReturnType<typeof verifyAccessTokenOnce>>;
     try {
-      verified = await verifyAccessToken(token, keys, config, now);
+      verified = await verifyAccessTokenOnce(token, keys, config, now);
     } catch (err) {
       return refused((err as TokenRejected).reason, (err as TokenRejected).message);
     }

@@ -24,8 +24,6 @@ export interface PublisherDeps {
   /** Ticker and current candles, computed when a tick had trades. */
   ticker: () => FeedTicker;
   currentCandles: (since: number) => FeedCandle[];
-  /** Persists the ticker/candles sequences advanced by a flush. */
-  saveSequences: () => void;
   /** Forgets a shard, unless it registered again after `generation` (a newer subscription wins). */
   dropShard: (name: string, generation: number) => void;
   tickMs: number;
@@ -72,14 +70,33 @@ export class FeedPublisher {
     }
   }
 
-  /** Sends what is pending now. Subscribing calls it first, so a snapshot is never behind a pending update. */
+  /**
+   * Sends what is pending now. Subscribing calls it first, so a snapshot is never behind a
+   * pending update. With no shard subscribed nothing is built: a subscriber starts from a snapshot.
+   */
   flush(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.changes.length === 0 && this.trades.length === 0) return;
-    const messages = this.build();
     const shards = this.deps.shards();
+    if (shards.length === 0) {
+      this.changes = [];
+      this.trades = [];
+      return;
+    }
+    const messages = this.build();
     for (const { name, generation } of shards) this.send(name, generation, messages);
+  }
+
+  /**
+   * Sends `messages` (already-published updates rebuilt from the log) to every shard once
+   * more: after a restart the book cannot know whether its last commit's push went out, and
+   * a shard skips what it has seen, so resending the tail closes a gap no later update would
+   * reveal.
+   */
+  resend(messages: FeedMessage[]): void {
+    if (messages.length === 0) return;
+    for (const { name, generation } of this.deps.shards()) this.send(name, generation, messages);
   }
 
   private build(): FeedMessage[] {
@@ -130,7 +147,6 @@ export class FeedPublisher {
         interval: "1m",
         candles: this.deps.currentCandles(this.firstTradeAt),
       });
-      this.deps.saveSequences();
     }
     return messages;
   }

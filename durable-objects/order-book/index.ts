@@ -14,8 +14,10 @@ import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
 import { type EngineEvent, type EngineSnapshot, MatchingEngine } from "../../shared/engine/index.ts";
 import type { FeedCandle, FeedMessage, FeedTicker, PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
 import { type Instrument, InstrumentSchema } from "../../shared/instruments/schema.ts";
+import { DAY_MS, MINUTE_MS, RollingDay } from "../../shared/market/rolling-day.ts";
 import { type Fault, type FaultResult, suffer } from "../fault-injection.ts";
-import { type Sql, sqlOver } from "../sql.ts";
+import { atomically, type Sql, sqlOver } from "../sql.ts";
+import { appendBacklog, type BacklogSpec } from "./bench-backlog.ts";
 import { BookBatchSchema, type BookCommand } from "./commands.ts";
 import { OutboxDelivery, SWEEP_AFTER_MS } from "./delivery.ts";
 import { FeedPublisher, type FeedShardRpc } from "./feed-publisher.ts";
@@ -30,11 +32,11 @@ import {
   ticker,
   tradesPage,
 } from "./market-data.ts";
-import { Outbox, type OutboxReceiver, type OutboxRow } from "./outbox.ts";
+import { Outbox, type OutboxReceiver, type OutboxRow, type WrittenRows } from "./outbox.ts";
 import { replayUpdates } from "./replay.ts";
 import { ORDER_BOOK_MIGRATIONS } from "./schema.ts";
-import { BookStore, ENGINE_OPTIONS, type Sequences } from "./store.ts";
-import { STREAM_RETRY_MS, StreamOut } from "./stream-out.ts";
+import { BookStore, ENGINE_OPTIONS, type LoggedEvent, type Sequences } from "./store.ts";
+import { STREAM_RETRY_MS, StreamOut, streamDelayMs } from "./stream-out.ts";
 import { InstrumentUnits } from "./units.ts";
 import { type BookReject, ENGINE_REJECT_MESSAGES, toEngineCommand, toWireEvent, type WireEvent } from "./wire.ts";
 
@@ -48,8 +50,12 @@ export interface OrderBookEnv {
   EVENTS?: Queue;
   /** Feed batching tick in ms (default 10). */
   FEED_TICK_MS?: string;
+  /** How long committed events wait to go to the Queue together, ms (default 100). */
+  EVENT_STREAM_DELAY_MS?: string;
   /** "true": obey `suffer` (the load run's fault injection). */
   FAULT_ROUTES?: string;
+  /** "true": obey `benchBacklog` (the order benchmark's largest state). */
+  BENCH_ROUTES?: string;
 }
 
 /** Who is calling: continues the caller's W3C trace in the book's logs. */
@@ -63,6 +69,15 @@ export interface CommandResult {
   /** The command's events on the wire, each with its `seq` (rejections have none). */
   events: WireEvent[];
   error?: BookReject;
+}
+
+/** How an Account object's `submit` may be answered more cheaply. */
+export interface SubmitOptions {
+  /**
+   * Every place command carries an id minted for this send: the book skips looking the ids up
+   * among those it has seen (the engine and the id table's key still refuse a repeat).
+   */
+  fresh?: boolean;
 }
 
 /** A command's outcome without its events (`reply: "summary"`). */
@@ -108,7 +123,15 @@ export class BookNotConfiguredError extends Error {
   }
 }
 
+/** What the event stream carries of each logged event. */
+type StreamedEvent = Pick<LoggedEvent, "seq" | "at" | "event">;
+
+/** Acknowledged outbox rows are deleted at most this long after their acknowledgement, ms. */
+const ACK_FLUSH_MS = 1_000;
+
 const RECENT_TRADES = 50;
+/** Updates per public channel a restarted book pushes again (what a crash may have kept from the feed). */
+const FEED_TAIL_RESENT = 200;
 const RECENT_CANDLES = 60;
 const REPLAY_LIMIT = 10_000;
 
@@ -123,9 +146,13 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   private readonly outbox: Outbox;
   private readonly delivery: OutboxDelivery;
   /** Sends the event log to the EVENTS Queue (stream-out.ts). */
-  private readonly stream: StreamOut;
+  private readonly stream: StreamOut<StreamedEvent>;
   /** The alarm as last set (epoch ms), so arming it costs no storage read per batch. */
   private alarmAt: number | null = null;
+  /** The last 24 h by the minute, for the ticker and the feed's candles (no query per publish). */
+  private day = new RollingDay();
+  /** Feed shards registered for pushes, by name, with their registration generation. */
+  private shards = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: OrderBookEnv) {
     super(ctx, env);
@@ -138,33 +165,30 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       receiver: (account) => this.accountOf(account),
       delayMs: Number(env.FEED_TICK_MS ?? 10),
     });
-    this.stream = new StreamOut({
+    this.stream = new StreamOut<StreamedEvent>({
       sql: this.sql,
       queue: () => env.EVENTS,
-      read: (after, limit) => {
+      read: (after, limit) => this.store.eventsAfter(after, limit),
+      envelope: ({ seq, at, event }) => {
         const { spec, units } = this.configured();
-        return this.store.eventsAfter(after, limit).map(({ seq, at, event }) => ({
-          stream: "book" as const,
-          key: spec.symbol,
-          seq,
-          at,
-          type: event.type,
-          body: toWireEvent(event, units),
-        }));
+        return { stream: "book", key: spec.symbol, seq, at, type: event.type, body: toWireEvent(event, units) };
       },
       head: () => this.seqs.seq,
-      delayMs: Number(env.FEED_TICK_MS ?? 10),
+      delayMs: streamDelayMs(env.EVENT_STREAM_DELAY_MS),
       label: () => `book:${this.spec?.symbol ?? "?"}`,
     });
     const migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: ORDER_BOOK_MIGRATIONS });
     void ctx.blockConcurrencyWhile(async () => {
       await migrations.runAll();
       this.load();
+      this.outbox.load();
       this.alarmAt = await ctx.storage.getAlarm();
       // Rows left from before a restart are swept by the alarm.
-      if (this.outbox.oldest() !== undefined) await this.armAlarm(Date.now() + SWEEP_AFTER_MS);
+      if (this.outbox.hasWaiting()) await this.armAlarm(Date.now() + SWEEP_AFTER_MS);
       // Events not yet streamed before a restart too.
       if (this.stream.lag() > 0) await this.armAlarm(Date.now() + STREAM_RETRY_MS);
+      // The last updates may not have reached the feed before a crash: push the tail again.
+      this.resendFeedTail();
     });
   }
 
@@ -174,6 +198,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     this.units = this.spec ? new InstrumentUnits(this.spec) : undefined;
     this.engine = this.store.loadEngine();
     this.seqs = this.store.loadSequences();
+    this.day = new RollingDay(this.store.minutesSince(Date.now() - DAY_MS - MINUTE_MS));
+    this.shards = this.store.feedShards();
     this.publisher = this.spec ? this.createPublisher(this.spec.symbol) : undefined;
   }
 
@@ -227,6 +253,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       });
     } finally {
       this.load();
+      this.outbox.load();
       this.stream.reload();
     }
     return { ok: true, resting: snapshot.resting.length, stops: snapshot.stops.length };
@@ -253,13 +280,19 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
    * forgotten, and the reply carries the account's rows after `ack`, this batch's
    * included, so the caller settles them before it answers its client.
    */
-  async submit(account: string, ack: number, commands: unknown, context: CallContext = {}): Promise<SubmitResult> {
+  async submit(
+    account: string,
+    ack: number,
+    commands: unknown,
+    context: CallContext = {},
+    options: SubmitOptions = {},
+  ): Promise<SubmitResult> {
     const { spec } = this.configured();
     const owned = Array.isArray(commands)
       ? commands.map((c) => (c !== null && typeof c === "object" ? { ...c, account } : c))
       : commands;
     if (ack > 0) this.outbox.ack(account, ack);
-    const { batch } = await this.run(owned, context, false, account);
+    const { batch } = await this.run(owned, context, false, account, options.fresh === true);
     const results = batch.results.map((r) => (r.error ? { ok: r.ok, error: r.error } : { ok: r.ok }));
     const out: SubmitResult = { instrument: spec.symbol, results, rows: this.outbox.pending(account, ack) };
     if (batch.error) out.error = batch.error;
@@ -286,6 +319,20 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   /** Fault injection (`FAULT_ROUTES` builds only): crash, or resend journal events. */
   async suffer(fault: Fault): Promise<FaultResult> {
     return suffer(fault, this.env, this.ctx, this.stream);
+  }
+
+  /**
+   * Benchmark builds only (`BENCH_ROUTES`): fills the log and the outbox with a backlog of
+   * offline accounts, whose deliveries are held back for an hour (bench-backlog.ts).
+   */
+  async benchBacklog(spec: BacklogSpec): Promise<{ ok: boolean; seq: number; outbox: number }> {
+    if (this.env.BENCH_ROUTES !== "true") return { ok: false, seq: this.seqs.seq, outbox: 0 };
+    const now = Date.now();
+    const accounts = this.ctx.storage.transactionSync(() => appendBacklog(this.sql, this.seqs, spec, now));
+    this.outbox.load();
+    this.stream.reload();
+    for (const account of accounts) this.delivery.holdOff(account, now + 3_600_000, 10);
+    return { ok: true, seq: this.seqs.seq, outbox: this.outbox.size() };
   }
 
   /**
@@ -319,6 +366,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     context: CallContext,
     withEvents: boolean,
     caller?: string,
+    fresh = false,
   ): Promise<{ batch: BatchResult; ranges: Array<{ first: number; last: number } | undefined> }> {
     const ranges: Array<{ first: number; last: number } | undefined> = [];
     const { spec, units } = this.configured();
@@ -341,7 +389,9 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     const perCommand: EngineEvent[][] = [];
     const results: CommandResult[] = [];
     const newIds = new Set<string>();
-    const known = this.store.knownOrderIds(parsed.data.flatMap((c) => (c.type === "place" ? [c.order_id] : [])));
+    const known = fresh
+      ? new Map<string, { code: string; message: string } | null>()
+      : this.store.knownOrderIds(parsed.data.flatMap((c) => (c.type === "place" ? [c.order_id] : [])));
     const refusals: Array<{ order_id: string; code: string; message: string }> = [];
     for (const cmd of parsed.data) {
       if (cmd.type === "place" && (newIds.has(cmd.order_id) || known.has(cmd.order_id))) {
@@ -441,32 +491,30 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   }
 
   /**
-   * Writes a batch's events and outbox rows durably, or rebuilds memory from disk and rethrows.
-   * Accounts concerned other than `caller` get their rows pushed soon.
+   * Writes a batch's events and outbox rows atomically (one commit with the rest of the turn;
+   * a failure half-way resets the object, which rebuilds memory from disk). Accounts concerned
+   * other than `caller` get their rows pushed soon.
    */
   private commit(events: readonly EngineEvent[], now: number, caller?: string) {
-    let accounts: Set<string> | undefined;
-    try {
-      const logged = this.ctx.storage.transactionSync(() => {
-        const out = this.store.commit(this.engine, events, now, this.seqs);
-        accounts = this.outbox.write(out);
-        const keep = Number(this.env.BOOK_EVENT_RETENTION ?? 100_000);
-        if (this.seqs.seq % 1_000 < out.length || keep < 1_000) {
-          this.store.prune(this.seqs, keep, this.stream.keepAfter());
-        }
-        return out;
-      });
-      this.publisher?.record(logged);
-      this.stream.soon();
-      if (accounts) {
-        if (caller !== undefined) accounts.delete(caller);
-        this.delivery.soon(accounts);
+    let written: WrittenRows | undefined;
+    const logged = atomically(this.ctx, () => {
+      const out = this.store.commit(this.engine, events, now, this.seqs);
+      written = this.outbox.write(out.logged, out.bodies);
+      const keep = Number(this.env.BOOK_EVENT_RETENTION ?? 100_000);
+      if (this.seqs.seq % 1_000 < out.logged.length || keep < 1_000) {
+        this.store.prune(this.seqs, keep, this.stream.keepAfter());
       }
-      return logged;
-    } catch (err) {
-      this.load();
-      throw err;
+      return out.logged;
+    });
+    if (written) {
+      this.outbox.committed(written);
+      const others = [...written.keys()].filter((a) => a !== caller);
+      if (others.length > 0) this.delivery.soon(others);
     }
+    for (const { event, at } of logged) if (event.type === "trade") this.day.add(at, event.price, event.qty);
+    this.publisher?.record(logged);
+    this.stream.logged(logged);
+    return logged;
   }
 
   /**
@@ -474,11 +522,11 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
    * or a stream retry while events wait for the Queue.
    */
   private nextWake(now: number): number | undefined {
-    const expiry = this.engine.nextExpiry();
-    const sweep = this.outbox.oldest() === undefined ? undefined : now + SWEEP_AFTER_MS;
-    const stream = this.stream.lag() > 0 ? now + STREAM_RETRY_MS : undefined;
-    const times = [expiry, sweep, stream].filter((t): t is number => t !== undefined);
-    return times.length === 0 ? undefined : Math.min(...times);
+    let at = this.engine.nextExpiry() ?? Number.POSITIVE_INFINITY;
+    if (this.outbox.hasWaiting()) at = Math.min(at, now + SWEEP_AFTER_MS);
+    if (this.outbox.hasAcks()) at = Math.min(at, now + ACK_FLUSH_MS);
+    if (this.stream.lag() > 0) at = Math.min(at, now + STREAM_RETRY_MS);
+    return at === Number.POSITIVE_INFINITY ? undefined : at;
   }
 
   /** Moves the alarm earlier to `at` (never later: a later wake-up re-arms itself). */
@@ -488,13 +536,17 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     await this.ctx.storage.setAlarm(at);
   }
 
-  /** Expires due GTD orders, sweeps unacknowledged outbox rows, streams unsent events, then re-arms. */
+  /**
+   * Expires due GTD orders, deletes acknowledged outbox rows, sweeps unacknowledged ones,
+   * streams unsent events, then re-arms.
+   */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (!this.spec) return;
     const now = Date.now();
     const events = this.engine.execute({ type: "tick" }, now);
     if (events.length > 0) this.commit(events, now);
+    this.outbox.flushAcks();
     await this.delivery.sweep(now);
     await this.stream.flush();
     await this.armAlarm(this.nextWake(Date.now()));
@@ -524,7 +576,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
 
   async ticker(): Promise<TickerView> {
     const { spec, units } = this.configured();
-    return ticker(this.sql, this.engine, units, spec.symbol, Date.now());
+    return ticker(this.day, this.engine, units, spec.symbol, Date.now());
   }
 
   async candles(interval: CandleInterval, start: number, end: number): Promise<CandleView[]> {
@@ -551,6 +603,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     const generation = this.nextShardGeneration();
     this.sql`INSERT INTO feed_shards (name, since) VALUES (${shard}, ${generation})
              ON CONFLICT (name) DO UPDATE SET since = excluded.since`;
+    this.shards.set(shard, generation);
     if (resumeFrom !== undefined && (channel === "level2" || channel === "trades")) {
       const replay = this.replay(spec.symbol, channel, resumeFrom);
       if (replay) return { messages: replay, resumed: true };
@@ -561,13 +614,28 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     return reply;
   }
 
+  /** Pushes the newest level2 and trades updates to the registered shards again (see `FeedPublisher.resend`). */
+  private resendFeedTail(): void {
+    if (!this.spec || !this.publisher || this.shards.size === 0) return;
+    const messages: FeedMessage[] = [];
+    for (const channel of ["level2", "trades"] as const) {
+      const head = channel === "level2" ? this.seqs.level2 : this.seqs.trades;
+      if (head === 0) continue;
+      const tail = Math.min(head, FEED_TAIL_RESENT);
+      messages.push(...(this.replay(this.spec.symbol, channel, head - tail) ?? []));
+    }
+    this.publisher.resend(messages);
+  }
+
   private nextShardGeneration(): number {
-    const row = this.sql.one<{ top: number | null }>`SELECT max(since) AS top FROM feed_shards`;
-    return Math.max(row?.top ?? 0, Date.now()) + 1;
+    let top = 0;
+    for (const since of this.shards.values()) top = Math.max(top, since);
+    return Math.max(top, Date.now()) + 1;
   }
 
   async feedUnsubscribe(shard: string): Promise<void> {
     this.sql`DELETE FROM feed_shards WHERE name = ${shard}`;
+    this.shards.delete(shard);
   }
 
   /** The channel's state now, at its current sequence. */
@@ -626,7 +694,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
 
   private feedTicker(): FeedTicker {
     const { spec, units } = this.configured();
-    const t = ticker(this.sql, this.engine, units, spec.symbol, Date.now());
+    const t = ticker(this.day, this.engine, units, spec.symbol, Date.now());
     return {
       best_bid: t.best_bid,
       best_ask: t.best_ask,
@@ -640,8 +708,14 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
 
   private feedCandles(since: number): FeedCandle[] {
     const { units } = this.configured();
-    const start = Math.floor(since / 60_000) * 60_000;
-    return candles(this.sql, units, "1m", start, Number.MAX_SAFE_INTEGER).map(({ trades: _t, ...c }) => c);
+    return this.day.since(since).map((m) => ({
+      start: m.start,
+      open: units.price(m.open),
+      high: units.price(m.high),
+      low: units.price(m.low),
+      close: units.price(m.close),
+      volume: units.size(m.volume),
+    }));
   }
 
   private createPublisher(instrument: string): FeedPublisher {
@@ -649,11 +723,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       instrument,
       units: () => this.configured().units,
       sequences: this.seqs,
-      shards: () =>
-        this.sql<{ name: string; since: number }>`SELECT name, since FROM feed_shards`.map((r) => ({
-          name: r.name,
-          generation: r.since,
-        })),
+      shards: () => [...this.shards].map(([name, generation]) => ({ name, generation })),
       shard: (name) => {
         const ns = this.env.FEED_SHARD;
         if (!ns) throw new Error("FEED_SHARD binding is missing");
@@ -661,9 +731,10 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       },
       ticker: () => this.feedTicker(),
       currentCandles: (since) => this.feedCandles(since),
-      saveSequences: () => this.store.saveFeedSequences(this.seqs),
       dropShard: (name, generation) => {
+        if ((this.shards.get(name) ?? Number.POSITIVE_INFINITY) > generation) return;
         this.sql`DELETE FROM feed_shards WHERE name = ${name} AND since <= ${generation}`;
+        this.shards.delete(name);
       },
       tickMs: Number(this.env.FEED_TICK_MS ?? 10),
     });

@@ -3,6 +3,7 @@
  * order book views (L1/L2/L3), trades with cursors, the rolling 24 h ticker and candles.
  */
 import type { MatchingEngine } from "../../shared/engine/index.ts";
+import type { RollingDay } from "../../shared/market/rolling-day.ts";
 import type { Sql } from "../sql.ts";
 import type { InstrumentUnits } from "./units.ts";
 
@@ -20,8 +21,6 @@ export type CandleInterval = keyof typeof CANDLE_INTERVALS;
 export const MAX_CANDLES = 1_000;
 /** Most trades one page returns. */
 export const MAX_TRADES_PAGE = 1_000;
-
-const DAY = 86_400_000;
 
 export type PriceSize = [price: string, size: string];
 
@@ -170,19 +169,15 @@ export interface TickerView {
   time: number;
 }
 
-/** Best bid/ask, last trade and rolling 24 h statistics (minute resolution). */
+/** Best bid/ask, last trade and rolling 24 h statistics (minute resolution, from memory). */
 export function ticker(
-  sql: Sql,
+  rolling: RollingDay,
   engine: MatchingEngine,
   units: InstrumentUnits,
   instrument: string,
   now: number,
 ): TickerView {
-  const since = Math.floor((now - DAY) / 60_000) * 60_000;
-  const day = sql.one<{ high: number | null; low: number | null; volume: number | null; trades: number | null }>`
-    SELECT max(high) AS high, min(low) AS low, sum(volume) AS volume, sum(trades) AS trades
-    FROM candles_1m WHERE start >= ${since}`;
-  const first = sql.one<{ open: number }>`SELECT open FROM candles_1m WHERE start >= ${since} ORDER BY start LIMIT 1`;
+  const day = rolling.stats(now);
   const { bid, ask } = engine.bbo();
   const last = engine.lastTradePrice;
   const price = (t: number | null | undefined) => (t === null || t === undefined ? null : units.price(t));
@@ -193,11 +188,11 @@ export function ticker(
     best_ask: price(ask?.price),
     best_ask_size: ask ? units.size(ask.qty) : null,
     last: price(last),
-    open_24h: price(first?.open),
-    high_24h: price(day?.high),
-    low_24h: price(day?.low),
-    volume_24h: units.size(day?.volume ?? 0),
-    trades_24h: day?.trades ?? 0,
+    open_24h: price(day.open),
+    high_24h: price(day.high),
+    low_24h: price(day.low),
+    volume_24h: units.size(day.volume),
+    trades_24h: day.trades,
     time: now,
   };
 }

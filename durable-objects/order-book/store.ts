@@ -5,6 +5,7 @@
  */
 import { type EngineEvent, type EngineSnapshot, MatchingEngine, type OrderView } from "../../shared/engine/index.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
+import type { MinuteCandle } from "../../shared/market/rolling-day.ts";
 import type { Sql } from "../sql.ts";
 
 /** Per-instrument sequences: `seq` over all logged events, the others per public channel. */
@@ -120,14 +121,20 @@ export class BookStore {
   /**
    * Writes the events of one batch: the log (with channel sequences), trades,
    * one-minute candles, the mirror of every order the events touched, and the
-   * engine's counters. Returns the logged events.
+   * engine's counters. Returns the logged events and their JSON as stored.
    *
    * Each table gets one statement per batch, its rows passed as one JSON
    * parameter and unpacked by `json_each`: a statement per row made a batch of
    * 100 commands cost ~500 statements.
    */
-  commit(engine: MatchingEngine, events: readonly EngineEvent[], at: number, seqs: Sequences): LoggedEvent[] {
+  commit(
+    engine: MatchingEngine,
+    events: readonly EngineEvent[],
+    at: number,
+    seqs: Sequences,
+  ): { logged: LoggedEvent[]; bodies: string[] } {
     const logged: LoggedEvent[] = [];
+    const bodies: string[] = [];
     const touched = new Set<string>();
     const eventRows: unknown[][] = [];
     const tradeRows: unknown[][] = [];
@@ -152,7 +159,9 @@ export class BookStore {
         touched.add(event.id);
         if (event.type === "accepted") acceptedIds.push(event.id);
       }
-      eventRows.push([seq, at, event.type, channel, channelSeq, JSON.stringify(event)]);
+      const body = JSON.stringify(event);
+      eventRows.push([seq, at, event.type, channel, channelSeq, body]);
+      bodies.push(body);
       logged.push({ seq, at, event, channel, channelSeq });
     }
     if (eventRows.length > 0) {
@@ -177,10 +186,12 @@ export class BookStore {
     }
     this.mirror(engine, touched);
     const c = engine.counters();
+    // The ticker and candles sequences advance when the feed publishes; they are saved here, with the
+    // next commit, rather than in a commit of their own per publish.
     this.sql`UPDATE book_state SET last_price = ${c.lastTradePrice}, next_trade_id = ${c.nextTradeId},
              next_priority = ${c.nextPriority}, clock = ${c.now}, seq = ${seqs.seq}, level2_seq = ${seqs.level2},
-             trades_seq = ${seqs.trades} WHERE id = 1`;
-    return logged;
+             trades_seq = ${seqs.trades}, ticker_seq = ${seqs.ticker}, candles_seq = ${seqs.candles} WHERE id = 1`;
+    return { logged, bodies };
   }
 
   /** Whether this book has never logged an event nor held an order (what `restoreState` needs). */
@@ -215,9 +226,15 @@ export class BookStore {
    */
   knownOrderIds(ids: readonly string[]): Map<string, { code: string; message: string } | null> {
     if (ids.length === 0) return new Map();
-    const rows = this.sql<{ order_id: string; reject_code: string | null; reject_message: string | null }>`
-      SELECT order_id, reject_code, reject_message FROM order_ids
-      WHERE order_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+    type Row = { order_id: string; reject_code: string | null; reject_message: string | null };
+    // One id (most calls): a plain key lookup; several: one statement for all.
+    const rows =
+      ids.length === 1
+        ? this
+            .sql<Row>`SELECT order_id, reject_code, reject_message FROM order_ids WHERE order_id = ${ids[0] as string}`
+        : this.sql<Row>`
+            SELECT order_id, reject_code, reject_message FROM order_ids
+            WHERE order_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
     return new Map(
       rows.map((r) => [
         r.order_id,
@@ -234,9 +251,25 @@ export class BookStore {
              SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(${JSON.stringify(rows)})`;
   }
 
-  /** Persists the ticker and candles channel sequences (advanced when the feed publishes). */
-  saveFeedSequences(seqs: Sequences): void {
-    this.sql`UPDATE book_state SET ticker_seq = ${seqs.ticker}, candles_seq = ${seqs.candles} WHERE id = 1`;
+  /** The one-minute candles that started at or after `since` (the rolling day's seed). */
+  minutesSince(since: number): MinuteCandle[] {
+    return this.sql<{
+      start: number;
+      open: number;
+      high: number;
+      low: number;
+      close: number;
+      volume: number;
+      trades: number;
+    }>`
+      SELECT start, open, high, low, close, volume, trades FROM candles_1m WHERE start >= ${since} ORDER BY start`;
+  }
+
+  /** The feed shards registered for pushes, with their registration generation. */
+  feedShards(): Map<string, number> {
+    return new Map(
+      this.sql<{ name: string; since: number }>`SELECT name, since FROM feed_shards`.map((r) => [r.name, r.since]),
+    );
   }
 
   /** Makes `live_orders` equal to the engine's view of each touched order (upsert or delete). */
@@ -279,7 +312,7 @@ export class BookStore {
     this.sql`DELETE FROM events WHERE seq <= ${upTo}`;
   }
 
-  /** Logged events after `after`, oldest first (the event stream's source). */
+  /** Logged events after `after`, oldest first (the event stream's source after a restart). */
   eventsAfter(after: number, limit: number): Array<{ seq: number; at: number; event: EngineEvent }> {
     return this.sql<{ seq: number; at: number; body: string }>`
       SELECT seq, at, body FROM events WHERE seq > ${after} ORDER BY seq LIMIT ${limit}`.map((r) => ({

@@ -21,6 +21,11 @@ export interface LimitRule {
   windowMs: number;
   /** Units this request takes (its route-class weight, or 1); 0 only reports. */
   cost: number;
+  /**
+   * Units already admitted elsewhere (an edge isolate's local decisions, reported late):
+   * taken even beyond the limit, so the debt delays the requests that follow.
+   */
+  force?: boolean;
 }
 
 /** The state of one rule after (or, when denied, instead of) taking a request. */
@@ -65,8 +70,11 @@ export class GcraTable {
       const key = `${rule.subject}\u0000${rule.name}`;
       const interval = rule.windowMs / rule.limit;
       const tat = Math.max(this.#tat.get(key) ?? now, now);
-      const next = tat + rule.cost * interval;
-      const allowed = next - now <= rule.windowMs + EPSILON;
+      // A report of units already spent may go into debt, but never more than one window of it.
+      const next = rule.force
+        ? Math.min(tat + rule.cost * interval, now + 2 * rule.windowMs)
+        : tat + rule.cost * interval;
+      const allowed = rule.force === true || next - now <= rule.windowMs + EPSILON;
       if (allowed && next > now) this.#tat.set(key, next);
       const at = allowed ? next : tat;
       const outcome: LimitOutcome = {

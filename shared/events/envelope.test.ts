@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Envelope, envelopeBytes, groupByKey, parseEnvelope, queueBatches } from "./envelope.ts";
+import { type Envelope, envelopeBytes, groupByKey, parseEnvelope, parseMessage, queueMessages } from "./envelope.ts";
 
 const ev = (stream: "book" | "account", key: string, seq: number, body: Record<string, unknown> = {}): Envelope => ({
   stream,
@@ -38,17 +38,41 @@ describe("event envelope", () => {
     ]);
   });
 
-  it("splits sendBatch calls at 100 messages and at the byte limit, keeping order", () => {
+  it("packs events into as few messages as the Queue's limits allow, keeping order", () => {
     const many = Array.from({ length: 250 }, (_, i) => ev("book", "BTC-USD", i + 1));
-    const batches = queueBatches(many);
-    expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
-    expect(batches.flat().map((e) => e.seq)).toEqual(many.map((e) => e.seq));
+    const calls = queueMessages(many);
+    // 250 small events: one message, one call.
+    expect(calls.map((c) => c.map((m) => m.envelopes.length))).toEqual([[250]]);
+    const seqs = (c: ReturnType<typeof queueMessages>) => c.flat().flatMap((m) => m.envelopes.map((e) => e.seq));
+    expect(seqs(calls)).toEqual(many.map((e) => e.seq));
 
     const big = Array.from({ length: 10 }, (_, i) => ev("book", "BTC-USD", i + 1, { pad: "x".repeat(50_000) }));
-    const bySize = queueBatches(big);
-    for (const b of bySize) expect(b.reduce((n, e) => n + envelopeBytes(e), 0)).toBeLessThanOrEqual(246_000);
-    expect(bySize.flat().map((e) => e.seq)).toEqual(big.map((e) => e.seq));
-    expect(bySize.length).toBeGreaterThan(2);
-    expect(queueBatches([])).toEqual([]);
+    const bySize = queueMessages(big);
+    for (const call of bySize) {
+      const sizes = call.map((m) => m.envelopes.reduce((n, e) => n + envelopeBytes(e), 0));
+      for (const s of sizes) expect(s).toBeLessThanOrEqual(127_000);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(246_000);
+    }
+    expect(seqs(bySize)).toEqual(big.map((e) => e.seq));
+    expect(bySize.flat().length).toBe(5); // two 50 kB events per message
+    // A call never carries more than 100 messages.
+    const wide = Array.from({ length: 150 }, (_, i) => ev("book", "BTC-USD", i + 1));
+    expect(queueMessages(wide, 50).map((c) => c.length)).toEqual([100, 50]); // one envelope per message at most 50 bytes
+    expect(queueMessages([])).toEqual([]);
+  });
+
+  it("reads a message of one envelope or of several, and refuses one with any bad envelope", () => {
+    expect(parseMessage(ev("book", "BTC-USD", 1))).toEqual([ev("book", "BTC-USD", 1)]);
+    const two = { envelopes: [ev("book", "BTC-USD", 1), ev("book", "BTC-USD", 2)] };
+    expect(parseMessage(two)?.map((e) => e.seq)).toEqual([1, 2]);
+    expect(parseMessage({ envelopes: [ev("book", "BTC-USD", 1), { seq: "x" }] })).toBeNull();
+    expect(parseMessage({ envelopes: [] })).toBeNull();
+    expect(parseMessage("nope")).toBeNull();
+  });
+
+  it("counts bytes as UTF-8", () => {
+    expect(envelopeBytes(ev("book", "BTC-USD", 1, { note: "é" }))).toBe(
+      new TextEncoder().encode(JSON.stringify(ev("book", "BTC-USD", 1, { note: "é" }))).byteLength,
+    );
   });
 });

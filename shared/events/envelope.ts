@@ -36,32 +36,60 @@ export const QUEUE_BATCH_BYTES = 256_000 - 100 * 100;
 /** The largest single message a Queue accepts (128 KB), less a margin. */
 export const QUEUE_MESSAGE_BYTES = 127_000;
 
-/** Splits envelopes (in order) into `sendBatch` calls within the Queue's count and byte limits. */
-export function queueBatches(
+/**
+ * One Queue message carrying several events of one stream and key, oldest first: producers
+ * pack what they send into as few messages as the Queue's limits allow (a message per
+ * event cost each order a dozen messages), and consumers take either form.
+ */
+export interface EnvelopeBatch {
+  envelopes: Envelope[];
+}
+
+/**
+ * Packs envelopes (in order) into messages of at most `maxMessageBytes`, and the messages
+ * into `sendBatch` calls within the Queue's count and byte limits.
+ */
+export function queueMessages(
   envelopes: readonly Envelope[],
+  maxMessageBytes = QUEUE_MESSAGE_BYTES,
   maxMessages = QUEUE_BATCH_MESSAGES,
   maxBytes = QUEUE_BATCH_BYTES,
-): Envelope[][] {
-  const out: Envelope[][] = [];
-  let current: Envelope[] = [];
-  let bytes = 0;
-  for (const e of envelopes) {
-    const size = envelopeBytes(e);
-    if (current.length > 0 && (current.length >= maxMessages || bytes + size > maxBytes)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
+): EnvelopeBatch[][] {
+  const calls: EnvelopeBatch[][] = [];
+  let call: EnvelopeBatch[] = [];
+  let callBytes = 0;
+  let message: Envelope[] = [];
+  let messageBytes = 0;
+  const closeMessage = () => {
+    if (message.length === 0) return;
+    if (call.length > 0 && (call.length >= maxMessages || callBytes + messageBytes > maxBytes)) {
+      calls.push(call);
+      call = [];
+      callBytes = 0;
     }
-    current.push(e);
-    bytes += size;
+    call.push({ envelopes: message });
+    callBytes += messageBytes;
+    message = [];
+    messageBytes = 0;
+  };
+  for (const e of envelopes) {
+    const size = envelopeBytes(e) + 1;
+    if (message.length > 0 && messageBytes + size > maxMessageBytes) closeMessage();
+    message.push(e);
+    messageBytes += size;
   }
-  if (current.length > 0) out.push(current);
-  return out;
+  closeMessage();
+  if (call.length > 0) calls.push(call);
+  return calls;
 }
+
+const utf8 = new TextEncoder();
 
 /** UTF-8 size of the envelope as JSON (what the Queue counts, near enough). */
 export function envelopeBytes(e: Envelope): number {
-  return new TextEncoder().encode(JSON.stringify(e)).byteLength;
+  const json = JSON.stringify(e);
+  // Printable ASCII (nearly every event, JSON escapes control characters): one byte per character.
+  return /[^ -~]/.test(json) ? utf8.encode(json).byteLength : json.length;
 }
 
 /** One (stream, key)'s events of a batch, each seq once, oldest first. */
@@ -93,8 +121,26 @@ export function groupByKey(envelopes: Iterable<Envelope>): KeyGroup[] {
   return out;
 }
 
-/** Parses a queue message body; `null` when it is not an envelope. */
+/** Parses one envelope; `null` when it is not one. */
 export function parseEnvelope(body: unknown): Envelope | null {
   const parsed = EnvelopeSchema.safeParse(body);
   return parsed.success ? parsed.data : null;
+}
+
+/**
+ * The envelopes of a Queue message body: one envelope, or an {@link EnvelopeBatch}; `null`
+ * when the body is neither or any envelope in it is malformed.
+ */
+export function parseMessage(body: unknown): Envelope[] | null {
+  if (typeof body === "object" && body !== null && Array.isArray((body as EnvelopeBatch).envelopes)) {
+    const out: Envelope[] = [];
+    for (const e of (body as EnvelopeBatch).envelopes) {
+      const parsed = parseEnvelope(e);
+      if (!parsed) return null;
+      out.push(parsed);
+    }
+    return out.length > 0 ? out : null;
+  }
+  const one = parseEnvelope(body);
+  return one ? [one] : null;
 }

@@ -301,3 +301,89 @@ describe("snapshot and restore", () => {
     expect(() => AccountLedger.restore(good)).not.toThrow();
   });
 });
+
+describe("resume and takeJournal: a ledger whose memory does not grow with its history", () => {
+  it("continues ids and balances from a position, exactly as the full ledger does", () => {
+    const full = ledger();
+    full.deposit("USD", 10_000n * USD, "d");
+    full.hold("o1", "USD", 5_100n * USD);
+    full.applyFill(fill({ fill_id: "f1", order_ref: "o1", side: "buy" }));
+    const position = {
+      balances: ["USD", "BTC"].map((asset) => ({
+        asset,
+        total: `${full.balance(asset).total}`,
+        hold: `${full.balance(asset).hold}`,
+      })),
+      holds: [{ order_ref: "o1", asset: "USD", amount: `${full.holdOf("o1")?.amount}` }],
+      last_tx_id: full.transactions().at(-1)?.tx_id ?? 0,
+      last_entry_id: full.entries().at(-1)?.entry_id ?? 0,
+    };
+    let now = 1_800_000_000_000;
+    const resumed = AccountLedger.resume(position, { clock: () => now++ });
+    expect(resumed.balances()).toEqual(full.balances());
+    for (const l of [full, resumed]) l.release("o1");
+    const next = resumed.takeJournal();
+    expect(next.transactions.map((t) => t.tx_id)).toEqual([full.transactions().at(-1)?.tx_id]);
+    expect(next.entries.map((e) => [e.entry_id, e.total_after, e.hold_after])).toEqual(
+      full
+        .entries()
+        .slice(-2)
+        .map((e) => [e.entry_id, e.total_after, e.hold_after]),
+    );
+    expect(resumed.balances()).toEqual(full.balances());
+  });
+
+  it("hands out each posted transaction once and keeps nothing of it", () => {
+    const l = ledger();
+    l.deposit("USD", 100n * USD, "d1");
+    expect(l.takeJournal().transactions.map((t) => t.ref)).toEqual(["d1"]);
+    l.deposit("USD", 100n * USD, "d2");
+    l.withdraw("USD", 50n * USD, "w1");
+    expect(l.takeJournal().transactions.map((t) => [t.tx_id, t.ref])).toEqual([
+      [2, "d2"],
+      [3, "w1"],
+    ]);
+    expect(l.takeJournal()).toEqual({ transactions: [], entries: [] });
+    expect(l.transactions()).toEqual([]);
+    expect(() => l.snapshot()).toThrow(/whole history/);
+    expect(l.balance("USD").total).toBe(150n * USD);
+  });
+
+  it("remembers only the most recent fill ids once resumed", () => {
+    const l = AccountLedger.resume(
+      {
+        balances: [{ asset: "USD", total: `${100_000n * USD}`, hold: "0" }],
+        holds: [],
+        last_tx_id: 7,
+        last_entry_id: 9,
+      },
+      { recentFills: 2 },
+    );
+    l.hold("o1", "USD", 20_000n * USD);
+    for (const id of ["f1", "f2", "f3"]) {
+      expect(l.applyFill(fill({ fill_id: id, order_ref: "o1", side: "buy" }))).toMatchObject({ duplicate: false });
+    }
+    expect(l.hasFill("f1")).toBe(false);
+    expect(l.applyFill(fill({ fill_id: "f3", order_ref: "o1", side: "buy" }))).toMatchObject({ duplicate: true });
+    expect(l.takeJournal().transactions[0]?.tx_id).toBe(8);
+  });
+
+  it("refuses a position whose holds do not add up to the hold balance", () => {
+    expect(() =>
+      AccountLedger.resume({
+        balances: [{ asset: "USD", total: "100", hold: "60" }],
+        holds: [{ order_ref: "o1", asset: "USD", amount: "50" }],
+        last_tx_id: 1,
+        last_entry_id: 2,
+      }),
+    ).toThrow(/disagree with the order holds/);
+    expect(() =>
+      AccountLedger.resume({
+        balances: [{ asset: "USD", total: "10", hold: "20" }],
+        holds: [],
+        last_tx_id: 0,
+        last_entry_id: 0,
+      }),
+    ).toThrow(/negative/);
+  });
+});

@@ -4,7 +4,15 @@
  * transaction or is refused with a stable code and changes nothing.
  */
 import { ASSET_SCALES, type AssetScales, formatAmount, isAssetCode } from "./assets.ts";
-import { decodeLedger, emptyLedgerState, encodeLedger, type LedgerSnapshot, type LedgerState } from "./snapshot.ts";
+import {
+  decodeLedger,
+  decodePosition,
+  emptyLedgerState,
+  encodeLedger,
+  type LedgerPosition,
+  type LedgerSnapshot,
+  type LedgerState,
+} from "./snapshot.ts";
 import type {
   Balance,
   BalanceView,
@@ -27,6 +35,19 @@ export interface AccountLedgerOptions {
   scales?: AssetScales;
   /** Epoch-ms clock stamped on transactions (default `Date.now`). */
   clock?: () => number;
+  /**
+   * Most fill ids a resumed ledger remembers for {@link AccountLedger.applyFill}'s duplicate
+   * check (default 10 000, the oldest forgotten first). A restored ledger remembers all.
+   * Exactly-once beyond that window is the caller's: an Account object applies a book's
+   * events strictly in order after its cursor, and its store refuses a fill id twice.
+   */
+  recentFills?: number;
+}
+
+/** The journal posted since the last {@link AccountLedger.takeJournal}, oldest first. */
+export interface PostedJournal {
+  transactions: LedgerTransaction[];
+  entries: JournalEntry[];
 }
 
 type Rejection<C extends LedgerRejection["code"]> = Extract<LedgerRejection, { code: C }>;
@@ -56,6 +77,7 @@ export class AccountLedger {
   readonly #state: LedgerState;
   readonly #scales: AssetScales;
   readonly #clock: () => number;
+  readonly #recentFills: number;
 
   /**
    * An empty ledger. `state` is for {@link AccountLedger.restore}; the ledger owns it from then on.
@@ -64,6 +86,19 @@ export class AccountLedger {
     this.#scales = options.scales ?? ASSET_SCALES;
     this.#clock = options.clock ?? Date.now;
     this.#state = state;
+    this.#recentFills = state.complete ? Number.POSITIVE_INFINITY : (options.recentFills ?? 10_000);
+  }
+
+  /**
+   * A ledger that continues from a {@link LedgerPosition} (balances, holds and the last ids)
+   * without loading its history: new transactions and entries continue the ids, and
+   * {@link AccountLedger.takeJournal} hands out what is posted. Checks that the holds add up
+   * to each asset's hold balance.
+   *
+   * @throws TypeError when the position is malformed or inconsistent.
+   */
+  static resume(position: LedgerPosition, options: AccountLedgerOptions = {}): AccountLedger {
+    return new AccountLedger(options, decodePosition(position));
   }
 
   /**
@@ -75,9 +110,33 @@ export class AccountLedger {
     return new AccountLedger(options, decodeLedger(snapshot));
   }
 
-  /** The whole ledger as plain JSON (bigints as decimal integer strings). */
+  /**
+   * The whole ledger as plain JSON (bigints as decimal integer strings).
+   *
+   * @throws Error for a ledger that does not hold its whole history (resumed, or journal taken).
+   */
   snapshot(): LedgerSnapshot {
+    if (!this.#state.complete) {
+      throw new Error("This ledger does not hold its whole history (resumed, or its journal was taken): no snapshot.");
+    }
     return encodeLedger(this.#state);
+  }
+
+  /**
+   * Hands out the transactions and entries posted since the last call (for a restored
+   * ledger, its whole journal the first time) and forgets them, so the ledger's memory
+   * does not grow with its history. The caller persists them.
+   */
+  takeJournal(): PostedJournal {
+    const state = this.#state;
+    const taken = { transactions: state.transactions, entries: state.entries };
+    state.transactions = [];
+    state.entries = [];
+    if (state.complete) {
+      state.complete = false;
+      this.#trimFills();
+    }
+    return taken;
   }
 
   /** `asset`'s balances (zero for an asset never used). */
@@ -118,12 +177,12 @@ export class AccountLedger {
     return this.#state.fills.has(fillId);
   }
 
-  /** The journal: the account's own legs with running balances, oldest first. */
+  /** The journal in memory (all of it, or what was posted since the last `takeJournal`): own legs with running balances, oldest first. */
   entries(): readonly JournalEntry[] {
     return this.#state.entries;
   }
 
-  /** Every transaction with all its legs, oldest first. */
+  /** The transactions in memory (as for `entries`), with all their legs, oldest first. */
   transactions(): readonly LedgerTransaction[] {
     return this.#state.transactions;
   }
@@ -248,7 +307,18 @@ export class AccountLedger {
     );
     h.amount -= required;
     this.#state.fills.add(fill.fill_id);
+    this.#trimFills();
     return this.#ok(tx);
+  }
+
+  /** Forgets the oldest fill ids beyond the window (a Set iterates in insertion order). */
+  #trimFills(): void {
+    const fills = this.#state.fills;
+    const limit = this.#state.complete ? Number.POSITIVE_INFINITY : this.#recentFills;
+    while (fills.size > limit) {
+      const oldest = fills.values().next().value as string;
+      fills.delete(oldest);
+    }
   }
 
   #ok(transaction: LedgerTransaction): LedgerResult {
@@ -285,12 +355,11 @@ export class AccountLedger {
     assertBalanced(posted);
     const state = this.#state;
     const at = this.#clock();
-    const last = state.transactions.at(-1);
-    const tx: LedgerTransaction = { tx_id: (last?.tx_id ?? 0) + 1, at, type, ref, legs: posted };
+    const tx: LedgerTransaction = { tx_id: ++state.lastTxId, at, type, ref, legs: posted };
     if (orderRef !== undefined) tx.order_ref = orderRef;
     const own = posted.filter((l) => isOwn(l.ledger_account));
     own.sort((x, y) => Number(y.amount > 0n) - Number(x.amount > 0n));
-    let entryId = state.entries.at(-1)?.entry_id ?? 0;
+    let entryId = state.lastEntryId;
     const entries: JournalEntry[] = [];
     for (const leg of own) {
       const b = state.balances.get(leg.asset) ?? { total: 0n, hold: 0n };
@@ -311,6 +380,7 @@ export class AccountLedger {
         ref,
       });
     }
+    state.lastEntryId = entryId;
     state.transactions.push(tx);
     state.entries.push(...entries);
     return tx;

@@ -5,5 +5,5 @@
 export * from "./account-ledger.ts";
 export * from "./assets.ts";
 export * from "./fees.ts";
-export type { LedgerSnapshot, LedgerState } from "./snapshot.ts";
+export type { LedgerPosition, LedgerSnapshot, LedgerState } from "./snapshot.ts";
 export type * from "./types.ts";

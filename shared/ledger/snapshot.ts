@@ -17,9 +17,27 @@ import type {
 export interface LedgerState {
   balances: Map<string, { total: bigint; hold: bigint }>;
   holds: Map<string, OrderHold>;
+  /** Fills applied: all of them for a restored ledger, the recent ones for a resumed one. */
   fills: Set<string>;
+  /** The journal held in memory: all of it for a restored ledger, what was posted since the last `takeJournal`. */
   transactions: LedgerTransaction[];
   entries: JournalEntry[];
+  /** The last transaction and entry ids ever given, so ids continue when the journal is not in memory. */
+  lastTxId: number;
+  lastEntryId: number;
+  /** Whether `transactions`, `entries` and `fills` hold the whole history (false once resumed or taken). */
+  complete: boolean;
+}
+
+/**
+ * Where a ledger stands, without its history: what an Account object loads on start
+ * (`AccountLedger.resume`), so loading costs the same after a million fills as after one.
+ */
+export interface LedgerPosition {
+  balances: { asset: string; total: string; hold: string }[];
+  holds: { order_ref: string; asset: string; amount: string }[];
+  last_tx_id: number;
+  last_entry_id: number;
 }
 
 type Json<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] extends Leg[] ? Json<Leg>[] : T[K] };
@@ -36,7 +54,16 @@ export interface LedgerSnapshot {
 
 /** A ledger with no history. */
 export function emptyLedgerState(): LedgerState {
-  return { balances: new Map(), holds: new Map(), fills: new Set(), transactions: [], entries: [] };
+  return {
+    balances: new Map(),
+    holds: new Map(),
+    fills: new Set(),
+    transactions: [],
+    entries: [],
+    lastTxId: 0,
+    lastEntryId: 0,
+    complete: true,
+  };
 }
 
 /** `state` as plain JSON. */
@@ -166,7 +193,44 @@ export function decodeLedger(json: unknown): LedgerState {
   for (const [i, v] of list(s.fills, "fills").entries()) state.fills.add(str(v, `fills[${i}]`));
   state.transactions = list(s.transactions, "transactions").map((v, i) => decodeTransaction(v, `transactions[${i}]`));
   state.entries = list(s.entries, "entries").map((v, i) => decodeEntry(v, `entries[${i}]`));
+  state.lastTxId = state.transactions.at(-1)?.tx_id ?? 0;
+  state.lastEntryId = state.entries.at(-1)?.entry_id ?? 0;
   checkConsistent(state);
+  return state;
+}
+
+/**
+ * A state from a {@link LedgerPosition}: balances and holds, no history.
+ *
+ * @throws TypeError naming the first bad field, or the asset whose holds disagree with its balance.
+ */
+export function decodePosition(json: unknown): LedgerState {
+  const p = record(json, "position");
+  const state = emptyLedgerState();
+  state.complete = false;
+  list(p.balances, "balances").forEach((v, i) => {
+    const b = record(v, `balances[${i}]`);
+    const total = big(b.total, `balances[${i}].total`);
+    const hold = big(b.hold, `balances[${i}].hold`);
+    if (hold < 0n || total < hold) fail(`balances[${i}]`, "has a negative hold or available");
+    state.balances.set(str(b.asset, `balances[${i}].asset`), { total, hold });
+  });
+  const held = new Map<string, bigint>();
+  list(p.holds, "holds").forEach((v, i) => {
+    const h = record(v, `holds[${i}]`);
+    const amount = big(h.amount, `holds[${i}].amount`);
+    if (amount < 0n) fail(`holds[${i}].amount`, "is negative");
+    const asset = str(h.asset, `holds[${i}].asset`);
+    state.holds.set(str(h.order_ref, `holds[${i}].order_ref`), { asset, amount });
+    held.set(asset, (held.get(asset) ?? 0n) + amount);
+  });
+  for (const asset of new Set([...state.balances.keys(), ...held.keys()])) {
+    if ((state.balances.get(asset)?.hold ?? 0n) !== (held.get(asset) ?? 0n)) {
+      fail(`balances of ${asset}`, "disagree with the order holds");
+    }
+  }
+  state.lastTxId = int(p.last_tx_id, "last_tx_id");
+  state.lastEntryId = int(p.last_entry_id, "last_entry_id");
   return state;
 }
 

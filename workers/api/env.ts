@@ -45,8 +45,12 @@ export interface Env {
   FEED_SLOW_HARD_LIMIT?: string;
   /** A book's feed batching tick, ms. */
   FEED_TICK_MS?: string;
-  /** "true": mount the benchmark's no-op route (`POST /v1/bench/noop`); only `npm run bench:orders` sets it. */
+  /** How long committed events wait to go to the Queue together, ms (default 100). */
+  EVENT_STREAM_DELAY_MS?: string;
+  /** "true": mount the benchmark's routes (`/v1/bench/*`); only the benchmarks and the profiler set it. */
   BENCH_ROUTES?: string;
+  /** "true": count every SQL statement and give it its own call site in CPU profiles (durable-objects/sql-profile.ts); only `npm run profile:orders` sets it. */
+  SQL_PROFILE?: string;
   /** "true": mount the fault-injection routes (`/v1/faults/*`) and let objects obey them; only `npm run bench:load -- --faults` sets it. */
   FAULT_ROUTES?: string;
   /** JSON rate-limit budgets merged over the defaults (`RateLimitLimits` in middleware/rate-limit/policy.ts), e.g. `{"classes":{"order_entry":{"limit":1000,"window":"10s"}}}`. */

@@ -1,6 +1,7 @@
 /**
  * The `EVENTS` Queue consumer (this Worker's `queue` handler): each batch of event
- * envelopes goes to Postgres in ONE transaction (postgres-writer.ts) and, when
+ * envelopes (a message holds one envelope or an `EnvelopeBatch` of several) goes to
+ * Postgres in ONE transaction (postgres-writer.ts) and, when
  * configured, to Kafka (kafka-rest.ts). Every write is keyed by `(stream, key, seq)`,
  * so delivery may be at least once: on success the whole batch is acknowledged; on any
  * failure the whole batch is retried later (Queues retries up to `max_retries`, then
@@ -9,7 +10,7 @@
  */
 
 import { type DbEnv, hasDatabase, transaction } from "../../shared/db/neon.ts";
-import { type Envelope, groupByKey, parseEnvelope } from "../../shared/events/envelope.ts";
+import { type Envelope, groupByKey, parseMessage } from "../../shared/events/envelope.ts";
 import { type KafkaRestEnv, type KafkaResult, kafkaConfig, produceToKafka } from "./kafka-rest.ts";
 import { writeEvents } from "./postgres-writer.ts";
 
@@ -60,10 +61,10 @@ export async function handleEventBatch(
   const invalid: Array<Message<unknown>> = [];
   const events: Envelope[] = [];
   for (const message of batch.messages) {
-    const envelope = parseEnvelope(message.body);
-    if (envelope) {
+    const envelopes = parseMessage(message.body);
+    if (envelopes) {
       valid.push(message);
-      events.push(envelope);
+      events.push(...envelopes);
     } else invalid.push(message);
   }
   for (const message of invalid) {

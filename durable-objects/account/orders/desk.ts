@@ -14,12 +14,13 @@ import type { AccountLedger } from "../../../shared/ledger/index.ts";
 import type { LedgerTransaction } from "../../../shared/ledger/types.ts";
 import { checkOrderRisk, type RiskReject } from "../../../shared/risk/pre-trade.ts";
 import type { FeeTotal } from "../../fees/index.ts";
-import type { OrderBook, OutboxRow, SubmitResult } from "../../order-book/index.ts";
+import type { OrderBook, OutboxRow, SubmitOptions, SubmitResult } from "../../order-book/index.ts";
 import type { Funds } from "../funds.ts";
 import type { FeeTally } from "./fee-tally.ts";
 import { amendedHold, holdForRemainder } from "./holds.ts";
 import type { AmendOrder, CancelAll, FillQuery, NewOrder, OrderQuery, OrderRef } from "./input.ts";
 import type { InstrumentCache } from "./instruments.ts";
+import { OpenOrders } from "./open-orders.ts";
 import { fingerprintOf, newRecord, placeCommand, protectionPrice } from "./order-command.ts";
 import {
   amendRejected,
@@ -73,6 +74,8 @@ const MAX_PLACE_BATCH = 100;
 interface QueuedPlace {
   record: OrderRecord;
   trace: TraceContext;
+  /** True for the order's first send (its id was just minted, so the book cannot know it). */
+  first: boolean;
   resolve: (outcome: OrderOutcome) => void;
 }
 
@@ -88,8 +91,8 @@ type TraceContext = { traceparent?: string; request_id?: string };
 
 export class OrderDesk {
   private readonly o: DeskOptions;
-  /** Open orders (pending_new, new, partially_filled) by id. */
-  private open = new Map<string, OrderRecord>();
+  /** Open orders (pending_new, new, partially_filled). */
+  private open = new OpenOrders();
   private cursors = new Map<string, number>();
   /** Book calls in flight per order: a retry joins the first call instead of sending again. */
   private readonly inFlight = new Map<string, Promise<OrderOutcome>>();
@@ -110,7 +113,7 @@ export class OrderDesk {
 
   /** (Re)reads open orders, cursors and the fee tally from disk. */
   reload(): void {
-    this.open = new Map(this.o.store.openOrders().map((r) => [r.order_id, r]));
+    this.open = new OpenOrders(this.o.store.openOrders());
     this.cursors = this.o.store.cursors();
     this.o.fees?.tally.reload();
   }
@@ -157,7 +160,12 @@ export class OrderDesk {
 
   /** Open orders waiting for the book's first answer since before `before`. */
   pendingSince(before: number): OrderRecord[] {
-    return this.openOrders().filter((r) => r.status === "pending_new" && r.created_at <= before);
+    return this.open.pendingSince(before);
+  }
+
+  /** Whether any open order waits for its book's first answer. */
+  hasPending(): boolean {
+    return this.open.hasPending();
   }
 
   // ── place ──────────────────────────────────────────────────────────────
@@ -190,7 +198,6 @@ export class OrderDesk {
     const now = Date.now();
     const outcomes: Array<OrderOutcome | Promise<OrderOutcome>> = [];
     const inBatch = new Map<string, { index: number; fingerprint: string }>();
-    const txs: LedgerTransaction[] = [];
     const records: OrderRecord[] = [];
     const rejected: OrderRecord[] = [];
     const held = new Set<string>();
@@ -231,17 +238,16 @@ export class OrderDesk {
       }
       const hold = this.ledger.hold(record.order_id, risk.hold.asset, risk.hold.amount);
       if (!hold.ok) throw new Error(`hold refused after risk passed: ${hold.message}`);
-      if (hold.transaction) txs.push(hold.transaction);
       held.add(record.order_id);
       record.book_command = placeCommand(input, record, spec, risk.protection, risk.hold.fundsBudget);
-      this.open.set(record.order_id, record);
+      this.open.set(record);
       toSend.push({ index, record, spec });
       outcomes.push(undefined as unknown as OrderOutcome); // filled in once sent
     }
-    if (records.length > 0) this.commit(txs, records, held, now);
+    if (records.length > 0) this.commit(records, held);
     if (rejected.length > 0) this.notify(rejected, []);
     // The user channel hears of the placed ones with the book's answer (their holds then show).
-    for (const { index, record, spec } of toSend) outcomes[index] = this.send(record, spec, trace);
+    for (const { index, record, spec } of toSend) outcomes[index] = this.send(record, spec, trace, true);
     return Promise.all(outcomes);
   }
 
@@ -253,7 +259,7 @@ export class OrderDesk {
   ): (ReturnType<typeof checkOrderRisk> & { ok: true; protection?: string }) | RiskReject {
     const base = this.ledger.available(spec.base);
     const quote = this.ledger.available(spec.quote);
-    const openOrders = this.openOrders().filter((r) => r.instrument === spec.symbol).length;
+    const openOrders = this.open.countOn(spec.symbol);
     const verdict = checkOrderRisk(
       { ...input, order_type: input.type },
       spec,
@@ -286,7 +292,7 @@ export class OrderDesk {
    * Sends a pending order's place command (again, for a retry: the book answers a repeat with
    * `duplicate_order_id` and the first outcome is already in the rows it returns).
    */
-  private send(record: OrderRecord, spec: Instrument, trace: TraceContext): Promise<OrderOutcome> {
+  private send(record: OrderRecord, spec: Instrument, trace: TraceContext, first = false): Promise<OrderOutcome> {
     const running = this.inFlight.get(record.order_id);
     if (running) return running;
     let lane = this.lanes.get(spec.symbol);
@@ -295,7 +301,7 @@ export class OrderDesk {
       this.lanes.set(spec.symbol, lane);
     }
     const queued = lane.queued;
-    const call = new Promise<OrderOutcome>((resolve) => queued.push({ record, trace, resolve }));
+    const call = new Promise<OrderOutcome>((resolve) => queued.push({ record, trace, first, resolve }));
     this.inFlight.set(record.order_id, call);
     void call.finally(() => this.inFlight.delete(record.order_id));
     if (!lane.busy) void this.drain(lane, spec);
@@ -326,6 +332,8 @@ export class OrderDesk {
         spec,
         batch.map((q) => q.record.book_command),
         (batch[0] as QueuedPlace).trace,
+        // Only a batch of first sends spares the book its lookup of ids it may have seen.
+        { fresh: batch.every((q) => q.first) },
       );
     } catch (err) {
       for (const q of batch) q.resolve(unknownStatus(q.record, err));
@@ -412,14 +420,12 @@ export class OrderDesk {
     const needed = amendedHold(current, change, spec);
     if ("code" in needed) return amendRejected(current, needed.code, needed.message);
     const held = this.ledger.holdOf(current.order_id)?.amount ?? 0n;
-    const txs: LedgerTransaction[] = [];
     if (needed.amount > held) {
       const more = this.ledger.hold(current.order_id, needed.asset, needed.amount - held);
       if (!more.ok) {
         return amendRejected(current, "insufficient_available", more.message);
       }
-      if (more.transaction) txs.push(more.transaction);
-      this.commit(txs, [], new Set([current.order_id]), Date.now());
+      this.commit([], new Set([current.order_id]));
     }
     const command: Record<string, unknown> = { type: "amend", order_id: current.order_id };
     if (change.size !== undefined) command.size = change.size;
@@ -511,9 +517,14 @@ export class OrderDesk {
 
   // ── internals ──────────────────────────────────────────────────────────
 
-  private submit(spec: Instrument, commands: unknown[], trace: TraceContext): Promise<SubmitResult> {
+  private submit(
+    spec: Instrument,
+    commands: unknown[],
+    trace: TraceContext,
+    options: SubmitOptions = {},
+  ): Promise<SubmitResult> {
     const ack = this.cursors.get(spec.symbol) ?? 0;
-    return this.o.book(spec).submit(this.o.account, ack, commands, trace);
+    return this.o.book(spec).submit(this.o.account, ack, commands, trace, options);
   }
 
   /**
@@ -551,7 +562,7 @@ export class OrderDesk {
     const previous = this.cursors.get(instrument) ?? 0;
     if (applied.cursor === previous && applied.changed.size === 0 && applied.transactions.length === 0) return;
     const refs = new Set([...applied.changed].map((r) => r.order_id));
-    this.commit(applied.transactions, applied.changed, refs, Date.now(), (sql) => {
+    this.commit(applied.changed, refs, (sql) => {
       if (applied.cursor !== previous) sql.saveCursor(instrument, applied.cursor);
       sql.saveFills(applied.fills);
       this.o.journal?.fills(applied.fills);
@@ -578,16 +589,11 @@ export class OrderDesk {
     });
   }
 
-  private commit(
-    txs: readonly LedgerTransaction[],
-    records: Iterable<OrderRecord>,
-    holdRefs: Set<string>,
-    _now: number,
-    extra?: (store: OrderStore) => void,
-  ): void {
+  /** Persists the ledger's postings, the holds of `holdRefs`, `records` and `extra` in one transaction. */
+  private commit(records: Iterable<OrderRecord>, holdRefs: Set<string>, extra?: (store: OrderStore) => void): void {
     const list = [...records];
     try {
-      this.o.funds.persist(txs, holdRefs, () => {
+      this.o.funds.persist(holdRefs, () => {
         this.o.store.saveOrders(list);
         extra?.(this.o.store);
         this.o.journal?.orders(list);

@@ -95,6 +95,44 @@ export async function verifyAccessToken(
   }
 }
 
+/** Tokens verified in this isolate: each is checked cryptographically once, then trusted until it expires. */
+const verifiedTokens = new Map<string, { keys: SigningKeySet; issuer: string; result: VerifiedAccessToken }>();
+const MAX_VERIFIED = 10_000;
+/** jose's `clockTolerance` above, in ms: a token is accepted this long after its `exp`. */
+const TOLERANCE_MS = 5_000;
+
+/**
+ * `verifyAccessToken`, once per isolate per token: a token already verified with the same
+ * key set and issuer is answered from a bounded cache (oldest out first) until it expires,
+ * so a trader's every request does not pay for a signature check. Revocation is not
+ * cached here: the caller checks the token's family on every request.
+ */
+export async function verifyAccessTokenOnce(
+  token: string,
+  keys: SigningKeySet,
+  config: AuthConfig,
+  now = Date.now(),
+): Promise<VerifiedAccessToken> {
+  const hit = verifiedTokens.get(token);
+  if (hit && hit.keys === keys && hit.issuer === config.issuer) {
+    if (now <= hit.result.expiresAt * 1000 + TOLERANCE_MS) return hit.result;
+    verifiedTokens.delete(token);
+  }
+  const result = await verifyAccessToken(token, keys, config, now);
+  if (verifiedTokens.size >= MAX_VERIFIED) {
+    const oldest = verifiedTokens.keys().next().value;
+    if (oldest !== undefined) verifiedTokens.delete(oldest);
+  }
+  verifiedTokens.set(token, { keys, issuer: config.issuer, result });
+  return result;
+}
+
+/** Whether `token` was verified in this isolate (as ours) and has not expired: callers may skip decoding it. */
+export function isVerifiedAccessToken(token: string, now = Date.now()): boolean {
+  const hit = verifiedTokens.get(token);
+  return hit !== undefined && now <= hit.result.expiresAt * 1000 + TOLERANCE_MS;
+}
+
 /** Known scopes of a space-separated `scope` string; unknown ones are ignored. */
 export function parseScopes(scope: string): Scope[] {
   const given = new Set(scope.split(/\s+/));

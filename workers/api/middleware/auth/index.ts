@@ -16,7 +16,7 @@ import { decodeJwt } from "jose";
 import { sha256Hex } from "../../../../durable-objects/account/crypto.ts";
 import { accountOfKeyId, accountStub } from "../../../../durable-objects/account/ids.ts";
 import { ipAllowed } from "../../../../durable-objects/account/ip.ts";
-import { type TokenRejected, verifyAccessToken } from "../../auth/access-token.ts";
+import { isVerifiedAccessToken, type TokenRejected, verifyAccessTokenOnce } from "../../auth/access-token.ts";
 import { authConfig } from "../../auth/config.ts";
 import { oidcConfig, verifyOidcToken } from "../../auth/oidc.ts";
 import { authProblem, missingScope, unauthorized } from "../../auth/problems.ts";
@@ -189,6 +189,8 @@ async function identify(
   if (options.operatorToken && c.env.OPERATOR_TOKEN && (await sameSecret(token, c.env.OPERATOR_TOKEN))) {
     return { account: OPERATOR_ACCOUNT, scopes: ["admin"], via: "operator_token" };
   }
+  // A token this isolate already verified as ours needs no decoding to know its issuer.
+  if (methods.has("access_token") && isVerifiedAccessToken(token)) return verifyOurs(c, token);
   let issuer: unknown;
   try {
     issuer = decodeJwt(token).iss;
@@ -220,9 +222,9 @@ async function verifyOurs(c: Context<AppEnv>, token: string): Promise<AuthContex
   const config = authConfig(c.env);
   const keys = await loadSigningKeys(c.env);
   const now = Date.now();
-  let verified: Awaited<ReturnType<typeof verifyAccessToken>>;
+  let verified: Awaited<ReturnType<typeof verifyAccessTokenOnce>>;
   try {
-    verified = await verifyAccessToken(token, keys, config, now);
+    verified = await verifyAccessTokenOnce(token, keys, config, now);
   } catch (err) {
     throw invalidToken((err as TokenRejected).message, (err as TokenRejected).reason);
   }

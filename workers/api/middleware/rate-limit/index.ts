@@ -16,6 +16,7 @@ import type { AppEnv, Env } from "../../env.ts";
 import { problemException } from "../../problem.ts";
 import { type Breaker, type LimiterBackend, type LimitOutcome, type LimitRule, withFallback } from "./backend.ts";
 import { durableObjectBackend } from "./durable-object.ts";
+import { type LocalFront, type LocalFrontOptions, localFront } from "./local.ts";
 import {
   ipRules,
   ipSubject,
@@ -30,6 +31,7 @@ import { redisClientConfig, upstashBackend } from "./upstash.ts";
 export type { LimiterBackend, LimitOutcome, LimitRule } from "./backend.ts";
 export { memoryBackend, withFallback } from "./backend.ts";
 export { durableObjectBackend } from "./durable-object.ts";
+export { type LocalFrontOptions, localFront } from "./local.ts";
 export type { Budget, RateLimitLimits } from "./policy.ts";
 export { DEFAULT_LIMITS, DEFAULT_WEIGHTS } from "./policy.ts";
 export { redisClientConfig, upstashBackend } from "./upstash.ts";
@@ -41,8 +43,17 @@ export interface RateLimitOptions {
   weights?: Partial<Record<RouteClass, number>>;
   /** Budgets, merged over `DEFAULT_LIMITS`; `false` turns one off. */
   limits?: RateLimitLimits;
-  /** Where the counters live (default `defaultBackend`: Upstash when configured, else Durable Objects). */
+  /**
+   * Where the counters live (default `defaultBackend`: Upstash when configured, else Durable
+   * Objects). Return the same object for the same configuration: the local front keeps its
+   * buckets per backend object.
+   */
   backend?: (env: Env) => LimiterBackend;
+  /**
+   * Decide requests clearly under their limits in this isolate, reporting to the backend in
+   * the background (`local.ts`); `false` sends every check to the backend. Default on.
+   */
+  local?: LocalFrontOptions | false;
 }
 
 interface RequestState {
@@ -67,6 +78,17 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<App
   if (typeof backendFor !== "function")
     throw new Error("rateLimit: backend must be a function (env) => LimiterBackend.");
   const states = new WeakMap<Request, RequestState>();
+  const fronts = new WeakMap<LimiterBackend, LocalFront>();
+  const limiterFor = (env: Env): LimiterBackend | LocalFront => {
+    const backend = backendFor(env);
+    if (options.local === false) return backend;
+    let front = fronts.get(backend);
+    if (!front) {
+      front = localFront(backend, options.local);
+      fronts.set(backend, front);
+    }
+    return front;
+  };
 
   return async (c, next) => {
     let state = states.get(c.req.raw);
@@ -92,7 +114,7 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<App
     }
     if (rules.length > 0) {
       try {
-        const { outcomes } = await backendFor(c.env).check(rules);
+        const { outcomes } = await limiterFor(c.env).check(rules, { waitUntil: waitUntilOf(c) });
         state.outcomes.push(...outcomes);
       } catch (err) {
         // No limiter answered: let the request through rather than stop trading.
@@ -106,6 +128,16 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<App
     await next();
     if (first) setHeaders(c, mostRestrictive(state.outcomes));
   };
+}
+
+/** The request's `waitUntil`, where it has an execution context (not in `app.request` tests). */
+function waitUntilOf(c: Context<AppEnv>): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return undefined;
+  }
 }
 
 function rateLimitHeaders(outcome: LimitOutcome): Record<string, string> {
@@ -176,6 +208,9 @@ export function classifyByPath(c: Context<AppEnv>): RouteClass {
   return "system";
 }
 
+/** The Durable Object backend of each namespace, per isolate (its local front's buckets live with it). */
+const objectBackends = new WeakMap<object, LimiterBackend>();
+
 /** Limiters of each Upstash database, per isolate: its clients, scripts and breaker outlive requests. */
 const upstashByConfig = new Map<string, { backend: LimiterBackend; breaker: Breaker }>();
 
@@ -186,7 +221,11 @@ const upstashByConfig = new Map<string, { backend: LimiterBackend; breaker: Brea
  * Durable Objects alone.
  */
 export function defaultBackend(env: Env): LimiterBackend {
-  const objects = durableObjectBackend(env.RATE_LIMITER);
+  let objects = objectBackends.get(env.RATE_LIMITER);
+  if (!objects) {
+    objects = durableObjectBackend(env.RATE_LIMITER);
+    objectBackends.set(env.RATE_LIMITER, objects);
+  }
   const url = env.UPSTASH_REDIS_REST_URL;
   const token = env.UPSTASH_REDIS_REST_TOKEN;
   if (!url || !token) return objects;
@@ -195,10 +234,12 @@ export function defaultBackend(env: Env): LimiterBackend {
   const id = `${url}\n${token}\n${timeoutMs}`;
   let upstash = upstashByConfig.get(id);
   if (!upstash) {
-    upstash = { backend: createUpstash(url, token, timeoutMs), breaker: { openUntil: 0 } };
+    const backend = createUpstash(url, token, timeoutMs);
+    const breaker = { openUntil: 0 };
+    upstash = { backend: withFallback(backend, objects, breaker), breaker };
     upstashByConfig.set(id, upstash);
   }
-  return withFallback(upstash.backend, objects, upstash.breaker);
+  return upstash.backend;
 }
 
 function createUpstash(url: string, token: string, timeoutMs: number): LimiterBackend {

@@ -31,3 +31,74 @@ export const benchNoop = defineRoute({
   routeClass: "order_entry",
   responses: { 200: json(BenchNoopSchema, "The object answered."), ...problems(401, 403, 404) },
 });
+
+export const StatementStatsSchema = z
+  .object({
+    text: z.string(),
+    table: z.string(),
+    slot: z.number().int(),
+    calls: z.number().int(),
+    rowsRead: z.number().int(),
+    rowsWritten: z.number().int(),
+  })
+  .openapi("BenchStatementStats");
+
+export const BenchSqlProfileSchema = z
+  .object({ slots: z.number().int(), statements: z.array(StatementStatsSchema) })
+  .openapi("BenchSqlProfile");
+
+export const benchSqlProfile = defineRoute({
+  method: "get",
+  path: "/bench/sql",
+  operationId: "benchSqlProfile",
+  tags: ["system"],
+  summary: "SQL statements run since the last reset (benchmark builds with SQL_PROFILE only)",
+  description:
+    "Every statement the edge and the objects of this isolate ran, with calls, rows read and written, " +
+    "and its call site in the CPU profile (durable-objects/sql-profile.ts). Empty unless `SQL_PROFILE` is true.",
+  scope: "admin",
+  routeClass: "admin",
+  responses: { 200: json(BenchSqlProfileSchema, "The statements."), ...problems(401, 403, 404) },
+});
+
+export const benchSqlReset = defineRoute({
+  method: "post",
+  path: "/bench/sql/reset",
+  operationId: "benchSqlReset",
+  tags: ["system"],
+  summary: "Zero the SQL statement counts (benchmark builds only)",
+  scope: "admin",
+  routeClass: "admin",
+  responses: { 200: json(z.object({ ok: z.literal(true) }), "Zeroed."), ...problems(401, 403, 404) },
+});
+
+export const benchBacklog = defineRoute({
+  method: "post",
+  path: "/bench/books/{symbol}/backlog",
+  operationId: "benchBacklog",
+  tags: ["system"],
+  summary: "Fill a book's event log and outbox with a backlog of offline accounts (benchmark builds only)",
+  description:
+    "Appends `rows` synthetic events to the book's log and one outbox row each for `accounts` accounts " +
+    "named `offline-<i>`, whose deliveries are then held back for an hour: the state after a long session " +
+    "in which some accounts stopped taking their deliveries (durable-objects/order-book/bench-backlog.ts).",
+  scope: "admin",
+  routeClass: "admin",
+  request: {
+    params: z.object({ symbol: z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/) }),
+    body: {
+      content: {
+        "application/json": {
+          schema: z.object({
+            rows: z.number().int().min(1).max(1_000_000),
+            accounts: z.number().int().min(1).max(100_000),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(z.object({ ok: z.boolean(), seq: z.number().int(), outbox: z.number().int() }), "The backlog is in."),
+    ...problems(400, 401, 403, 404),
+  },
+});

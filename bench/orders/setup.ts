@@ -1,0 +1,160 @@
+/**
+ * The order benchmarks' venue: instruments, funded accounts with a read+trade
+ * key and an access token each, and the order flow (limit orders of one lot
+ * around 100.00, sides alternating, so about half of them cross).
+ */
+import { CLIENT_HEADERS } from "../runtime.ts";
+
+export const SYMBOL = "BENCH-USD";
+/** The `book` phase's instrument: orders straight on a book, of accounts that do not exist (their settlement is dropped). */
+export const BOOK_SYMBOL = "BENCHB-USD";
+export const OPERATOR = { authorization: "Bearer dev-operator-token" };
+export const RUN = Date.now().toString(36);
+
+export interface Trader {
+  account: string;
+  token: string;
+  /** Bearer token and the trader's own client IP (`cf-connecting-ip`, which Cloudflare's edge sets). */
+  headers: Record<string, string>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: replies are read loosely.
+export type Json = any;
+
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; json: Json }> {
+  const res = await fetch(`${base}/v1${path}`, {
+    method,
+    headers: { ...CLIENT_HEADERS, ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: Json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = { detail: text };
+  }
+  return { status: res.status, json };
+}
+
+/** The reply's JSON, or an error naming `what` when its status is not `ok`. */
+export async function must(
+  what: string,
+  reply: Promise<{ status: number; json: Json }>,
+  ok: (s: number) => boolean = (s) => s < 300,
+): Promise<Json> {
+  const r = await reply;
+  if (!ok(r.status)) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+export async function listInstrument(base: string, symbol: string): Promise<void> {
+  await must(
+    `listing ${symbol}`,
+    call(base, "POST", "/admin/instruments", OPERATOR, {
+      symbol,
+      base: symbol.split("-")[0],
+      quote: "USD",
+      tick_size: "0.01",
+      lot_size: "1",
+      min_qty: "1",
+      max_qty: "1000000",
+      min_notional: "0",
+      price_band_pct: "10",
+      maker_fee_bps: 10,
+      taker_fee_bps: 20,
+      home_region: "enam",
+      calendar: { kind: "24x7" },
+      status: "open",
+    }),
+  );
+}
+
+/**
+ * Budgets for the benchmarks (the `RATE_LIMITS` var): every trader has its own client IP and key,
+ * as traders on their own machines would, and these leave each room for about 500 orders/s.
+ * The limiter itself runs as in production.
+ */
+export const BENCH_RATE_LIMITS = JSON.stringify({
+  ip: { limit: 60_000, window: "1m" },
+  key: { limit: 60_000, window: "1m" },
+  classes: {
+    order_entry: { limit: 10_000, window: "10s" },
+    cancel: { limit: 10_000, window: "10s" },
+    account: { limit: 60_000, window: "1m" },
+    admin: { limit: 60_000, window: "1m" },
+  },
+  authAttempts: { limit: 1_000, window: "1m" },
+});
+
+let traderNo = 0;
+
+async function createTrader(base: string, name: string): Promise<Trader> {
+  const n = ++traderNo;
+  const ip = { "cf-connecting-ip": `10.77.${Math.floor(n / 250)}.${(n % 250) + 1}` };
+  const created = await must(
+    `creating ${name}`,
+    call(base, "POST", "/admin/accounts", OPERATOR, {
+      account_id: name,
+      name,
+      api_key: { name: "bench", scopes: ["read", "trade"] },
+    }),
+  );
+  // The quote, and the base asset of each benchmark instrument (BENCH-USD, BENCHS-USD).
+  for (const [asset, amount] of [
+    ["USD", "100000000"],
+    ["BENCH", "1000000"],
+    ["BENCHS", "1000000"],
+  ] as const) {
+    await must(
+      `depositing ${asset} to ${name}`,
+      call(base, "POST", `/admin/accounts/${name}/deposits`, OPERATOR, {
+        asset,
+        amount,
+        reference: `bench-${RUN}-${name}-${asset}`,
+      }),
+    );
+  }
+  const tokens = await must(
+    `token for ${name}`,
+    call(base, "POST", "/auth/token", ip, { api_key: created.api_key.id, api_secret: created.api_key.secret }),
+  );
+  return {
+    account: name,
+    token: tokens.access_token,
+    headers: { ...ip, authorization: `Bearer ${tokens.access_token}` },
+  };
+}
+
+/** `count` funded accounts named `<prefix>-<i>`, created ten at a time. */
+export async function createTraders(base: string, count: number, prefix = "bench"): Promise<Trader[]> {
+  const traders: Trader[] = [];
+  for (let i = 0; i < count; i += 10) {
+    const wave = Array.from({ length: Math.min(10, count - i) }, (_, k) => createTrader(base, `${prefix}-${i + k}`));
+    traders.push(...(await Promise.all(wave)));
+  }
+  return traders;
+}
+
+const PRICES = ["99.99", "100.00", "100.01"];
+let orderNo = 0;
+
+/** The next order: sides alternate and prices cycle around 100.00, so about half of them cross. */
+export function nextOrder(prefix: string, symbol = SYMBOL): Record<string, string> {
+  const n = orderNo++;
+  return {
+    client_order_id: `${prefix}-${RUN}-${n}`,
+    instrument: symbol,
+    side: n % 2 === 0 ? "sell" : "buy",
+    type: "limit",
+    // Cycles of 6 (not 3): each side sees every price.
+    price: PRICES[Math.floor(n / 2) % 3] as string,
+    size: "1",
+  };
+}

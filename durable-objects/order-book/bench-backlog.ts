@@ -1,0 +1,68 @@
+/**
+ * `npm run bench:orders`' largest state (only with `BENCH_ROUTES`): a book whose event
+ * log and outbox already hold many rows, as after a long session in which some
+ * accounts stopped taking their deliveries. Synthetic `accepted` and `done` events of
+ * orders of `offline-<i>` accounts are appended to the log and, for those accounts,
+ * to the outbox; the stream cursor moves past them (they are not sent to the Queue).
+ * The caller holds the offline accounts' deliveries back, as after repeated failures.
+ */
+import type { EngineEvent } from "../../shared/engine/index.ts";
+import type { Sql } from "../sql.ts";
+import type { Sequences } from "./store.ts";
+
+export interface BacklogSpec {
+  /** Rows to add to the event log and, one each, to the outbox. */
+  rows: number;
+  /** Offline accounts the outbox rows are spread over. */
+  accounts: number;
+}
+
+const CHUNK = 5_000;
+
+/** Appends the backlog in chunks (call inside `transactionSync`); the offline accounts. */
+export function appendBacklog(sql: Sql, seqs: Sequences, spec: BacklogSpec, at: number): string[] {
+  const accounts = Array.from({ length: spec.accounts }, (_, i) => `offline-${i}`);
+  for (let done = 0; done < spec.rows; done += CHUNK) {
+    const events: unknown[][] = [];
+    const outbox: unknown[][] = [];
+    for (let i = done; i < Math.min(spec.rows, done + CHUNK); i++) {
+      const seq = ++seqs.seq;
+      const account = accounts[Math.floor(i / 2) % accounts.length] as string;
+      const id = `backlog-${seq}`;
+      const event: EngineEvent =
+        i % 2 === 0
+          ? {
+              type: "accepted",
+              id,
+              account,
+              side: "buy",
+              kind: "limit",
+              tif: "gtc",
+              price: 1,
+              qty: 1,
+              postOnly: false,
+              stp: "cancel_newest",
+            }
+          : {
+              type: "done",
+              id: `backlog-${seq - 1}`,
+              account,
+              side: "buy",
+              reason: "cancelled",
+              cause: "user",
+              remaining: 1,
+              remainingFunds: 0,
+            };
+      const body = JSON.stringify(event);
+      events.push([seq, at, event.type, body]);
+      outbox.push([account, seq, at, body]);
+    }
+    sql`INSERT INTO events (seq, at, type, channel, channel_seq, body)
+        SELECT value ->> 0, value ->> 1, value ->> 2, NULL, NULL, value ->> 3 FROM json_each(${JSON.stringify(events)})`;
+    sql`INSERT INTO outbox (account, seq, at, body)
+        SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(${JSON.stringify(outbox)})`;
+  }
+  sql`UPDATE book_state SET seq = ${seqs.seq} WHERE id = 1`;
+  sql`UPDATE stream_out SET seq = ${seqs.seq} WHERE id = 1`;
+  return accounts;
+}
