@@ -6,7 +6,7 @@
  *                           [--phases noop,orders,batch,balances,book,health]
  *                           [--ws-sockets 16] [--ws-window 64] [--ws-rate auto] [--ws-seconds 5]
  *                           [--states 10,1000,10000] [--state-orders 1000] [--backlog 100000]
- *                           [--json] [--check] [--verbose]
+ *                           [--storage ram|disk] [--short] [--json] [--check] [--verbose]
  *
  * Runs the Worker in workerd with fresh state (bench/runtime.ts) and
  * `BENCH_ROUTES="true"` (the no-op route, the backlog route), a high `MAX_OPEN_ORDERS`
@@ -36,12 +36,14 @@
  *  5. over WebSocket (`GET /v1/ws`, `auth` then `order.place`), --ws-sockets sockets
  *     with --ws-window requests outstanding each, paced to --ws-rate requests/s
  *     ("auto": 90 % of the per-connection limit `welcome` advertises; 0: unpaced).
- * Only Miniflare runtimes (the CPU is read off Miniflare's workerd process). `--json` prints
+ * Only Miniflare runtimes (the CPU is read off Miniflare's workerd process). The objects'
+ * SQLite files are in RAM (--storage disk: on the VM's disk, where every commit's fsync
+ * on the request thread is measured too; Cloudflare's storage has no such fsync). `--json` prints
  * one JSON object as the last stdout line; `--check` (or BENCH_CHECK=1) exits 1 when a
  * target of issue #15 is missed. Progress goes to stderr.
  */
 import { parseArgs } from "node:util";
-import { parseRuntime, startServer, stopServer } from "../runtime.ts";
+import { parseRuntime, parseStorage, startServer, stopServer } from "../runtime.ts";
 import { fmtInt, fmtNum, median, percentile, table } from "../stats.ts";
 import { DESCRIBE, errorKinds, load, outcomes, PHASES, type Phase, type PhaseResult } from "./http-load.ts";
 import { BENCH_RATE_LIMITS, BOOK_SYMBOL, createTraders, listInstrument, SYMBOL } from "./setup.ts";
@@ -65,11 +67,25 @@ const { values: args } = parseArgs({
     backlog: { type: "string", default: "100000" },
     "max-minutes": { type: "string", default: "12" },
     runtime: { type: "string", default: "miniflare" },
+    storage: { type: "string", default: "ram" },
+    short: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
     check: { type: "boolean", default: process.env.BENCH_CHECK === "1" },
   },
 });
+// --short (CI's regression check): fewer and shorter rounds, one open-order state and a smaller backlog.
+if (args.short) {
+  Object.assign(args, {
+    rounds: "2",
+    seconds: "3",
+    phases: "noop,orders",
+    states: "1000",
+    "state-orders": "600",
+    backlog: "20000",
+    "ws-seconds": "2",
+  });
+}
 const num = (name: keyof typeof args, min = 1): number => {
   const x = Number(args[name]);
   if (!Number.isFinite(x) || x < min) throw new Error(`--${name} must be a number ≥ ${min}, got ${args[name]}`);
@@ -145,6 +161,7 @@ async function main(): Promise<void> {
   log(`starting ${RUNTIME} …`);
   const server = await startServer({
     runtime: RUNTIME,
+    storage: parseStorage(args.storage),
     verbose: args.verbose,
     label: "bench-orders",
     vars: { BENCH_ROUTES: "true", MAX_OPEN_ORDERS: "1000000", RATE_LIMITS: BENCH_RATE_LIMITS },
@@ -323,7 +340,7 @@ async function main(): Promise<void> {
     failures.push(
       `unloaded_p50_ms ${result.unloaded_p50_ms} > time_p50_ms ${result.time_p50_ms} + ${TARGETS.unloaded_over_time_ms}`,
     );
-  const erred = Object.values(result.errors).reduce((a, b) => a + b, 0);
+  const erred = Object.values(result.errors as Record<string, number>).reduce((a, b) => a + b, 0);
   if (erred > 0) failures.push(`${fmtInt(erred)} requests failed`);
   out(failures.length === 0 ? "  targets: met" : `  targets missed: ${failures.join("; ")}`);
   if (args.json) out(JSON.stringify(result));

@@ -2,7 +2,8 @@
  * `npm run profile:orders`: where an order's CPU goes, by component and by SQL statement.
  *
  *   npm run profile:orders -- [--orders 2000] [--accounts 8] [--concurrency 16]
- *                             [--subscribers 20] [--phase orders|noop] [--out orders.cpuprofile]
+ *                             [--subscribers 20] [--phase orders|noop] [--open-orders 0]
+ *                             [--backlog 0] [--storage ram|disk] [--out orders.cpuprofile]
  *                             [--json] [--verbose]
  *
  * Starts the Worker and its objects in workerd (Miniflare, one isolate, one thread: the
@@ -15,6 +16,8 @@
  *   each object's JavaScript and its SQLite; the feed shards; the queue consumer; GC and
  *   native work outside JavaScript (`(program)`: I/O, RPC, storage commits);
  * - SQLite by table, and by statement with its calls, rows read and rows written per order.
+ * `--open-orders N` first rests N orders on each account (never trading) and `--backlog N`
+ * fills the book's log and outbox with N rows, to profile a venue that has filled up.
  * `--phase noop` profiles `POST /v1/bench/noop` instead (the same edge, one no-op object
  * call): the floor every request pays.
  * `--json` prints the same as one JSON line (the last line of stdout). The raw profile is
@@ -26,8 +29,9 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { load, type Phase } from "../orders/http-load.ts";
 import { BENCH_RATE_LIMITS, createTraders, listInstrument, SYMBOL } from "../orders/setup.ts";
+import { seedBacklog, topUp } from "../orders/states.ts";
 import { openSubscribers } from "../orders/subscribers.ts";
-import { freePort, startServer, stopServer } from "../runtime.ts";
+import { freePort, parseStorage, startServer, stopServer } from "../runtime.ts";
 import { formatReport } from "./report.ts";
 import { bundleMap, profiled } from "./run.ts";
 
@@ -38,6 +42,9 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "16" },
     subscribers: { type: "string", default: "20" },
     phase: { type: "string", default: "orders" },
+    "open-orders": { type: "string", default: "0" },
+    backlog: { type: "string", default: "0" },
+    storage: { type: "string", default: "ram" },
     out: { type: "string", default: join(import.meta.dirname, "..", "..", ".wrangler", "profile-orders.cpuprofile") },
     json: { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
@@ -58,6 +65,7 @@ async function main(): Promise<void> {
   log("starting miniflare with SQL_PROFILE …");
   const server = await startServer({
     runtime: "miniflare",
+    storage: parseStorage(args.storage),
     inspectorPort,
     verbose: args.verbose,
     label: "profile-orders",
@@ -68,6 +76,11 @@ async function main(): Promise<void> {
     const traders = await createTraders(server.base, count("accounts"), "prof");
     const subscribers = await openSubscribers(server.base, SYMBOL, count("subscribers"));
     const phase = { seconds: 600, concurrency: count("concurrency"), symbol: SYMBOL };
+    if (count("open-orders") > 0) {
+      log(`resting ${count("open-orders")} orders on each account …`);
+      await topUp(server.base, traders, new Map(), count("open-orders"), SYMBOL);
+    }
+    if (count("backlog") > 0) await seedBacklog(server.base, SYMBOL, count("backlog"));
     log(`${traders.length} accounts funded, ${subscribers.size} subscribers; warming up …`);
     await load(server.base, "orders", traders, { ...phase, requests: Math.max(200, orders / 4) });
     log(`profiling ${orders} orders …`);

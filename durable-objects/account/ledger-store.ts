@@ -3,7 +3,7 @@
  * (`loadLedger`; the history stays on disk), and each change appends only what the
  * ledger posted (`appendJournal`: the transactions, their journal entries, the balance
  * rows of the assets they touched, the holds and fills they changed). Journal rows are
- * never rewritten. Writers run inside `ctx.storage.transactionSync`.
+ * never rewritten. Writers run inside one atomic write (`atomically`, ../sql.ts).
  */
 import { AccountLedger, type PostedJournal } from "../../shared/ledger/index.ts";
 import type { Sql } from "../sql.ts";
@@ -42,8 +42,9 @@ export function loadLedger(sql: Sql): AccountLedger {
 /**
  * Appends a journal the ledger handed out (`takeJournal`: transactions oldest first, with
  * their entries), one statement per table, then the final balances of the assets it
- * touched, the fills it applied, and the holds of `orderRefs` as the ledger now has them.
- * Call inside `transactionSync`.
+ * touched and the holds of `orderRefs` as the ledger now has them. A fill's id is kept
+ * once by the `fills` table written in the same change (its primary key refuses a fill
+ * settled twice), so `ledger_fills` is no longer written. Call inside one atomic write.
  */
 export function appendJournal(
   sql: Sql,
@@ -89,9 +90,6 @@ export function appendJournal(
           VALUES (${asset}, ${`${b.total}`}, ${`${b.hold}`}, ${now})
           ON CONFLICT (asset) DO UPDATE SET total = excluded.total, hold = excluded.hold, updated_at = excluded.updated_at`;
     }
-    const fills = txs.filter((tx) => tx.type === "fill").map((tx) => tx.ref);
-    // The primary key refuses a fill applied twice: the whole change fails rather than settle it again.
-    if (fills.length > 0) sql`INSERT INTO ledger_fills (fill_id) SELECT value FROM json_each(${JSON.stringify(fills)})`;
   }
   for (const orderRef of orderRefs) {
     const h = ledger.holdOf(orderRef);

@@ -1,7 +1,14 @@
 /**
- * Batches a book's committed events into feed messages and pushes them, once
- * per short tick, to the feed shards that have subscribers for the instrument.
- * Pushes to one shard are chained so it receives them in sequence order.
+ * Batches a book's committed events into feed messages and pushes them to the
+ * feed shards that have subscribers for the instrument:
+ * - at once when the book was quiet (the first commit after a tick goes out in the
+ *   same turn's timer, not a tick later), then at most once per tick while commits
+ *   keep coming;
+ * - one push in flight per shard: what commits while a shard is still taking the last
+ *   push waits and goes out with the next commits in one push, which the shard fans out
+ *   as one frame per socket. Under load, frames grow instead of queueing, so delivery
+ *   stays about one fan-out behind the book.
+ * Pushes to one shard arrive in sequence order.
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
 import type { FeedCandle, FeedMessage, FeedTicker, FeedTrade, LevelChange } from "../../shared/feed/messages.ts";
@@ -39,8 +46,11 @@ export class FeedPublisher {
   private tradesLast = 0;
   private firstTradeAt = 0;
   private lastCommit = 0;
+  private lastFlush = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly chains = new Map<string, Promise<void>>();
+  /** Shards with a push in flight, and what waits for them meanwhile. */
+  private readonly busy = new Set<string>();
+  private readonly waiting = new Map<string, { generation: number; messages: FeedMessage[] }>();
 
   constructor(deps: PublisherDeps) {
     this.deps = deps;
@@ -66,7 +76,9 @@ export class FeedPublisher {
       }
     }
     if ((this.changes.length > 0 || this.trades.length > 0) && this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), this.deps.tickMs);
+      // Quiet since the last tick: go now (after the commit's reply); busy: wait out the tick.
+      const wait = Math.max(0, this.lastFlush + this.deps.tickMs - Date.now());
+      this.timer = setTimeout(() => this.flush(), wait);
     }
   }
 
@@ -78,6 +90,7 @@ export class FeedPublisher {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.changes.length === 0 && this.trades.length === 0) return;
+    this.lastFlush = Date.now();
     const shards = this.deps.shards();
     if (shards.length === 0) {
       this.changes = [];
@@ -151,21 +164,37 @@ export class FeedPublisher {
     return messages;
   }
 
+  /** Pushes to one shard, or keeps the messages for its next push while one is in flight. */
   private send(name: string, generation: number, messages: FeedMessage[]): void {
-    const previous = this.chains.get(name) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.deps.shard(name).publish(this.deps.instrument, messages))
+    const queued = this.waiting.get(name);
+    if (queued) {
+      queued.messages.push(...messages);
+      queued.generation = Math.max(queued.generation, generation);
+      return;
+    }
+    if (this.busy.has(name)) {
+      this.waiting.set(name, { generation, messages: [...messages] });
+      return;
+    }
+    this.busy.add(name);
+    this.deps
+      .shard(name)
+      .publish(this.deps.instrument, messages)
       .then((reply) => {
         if (!reply.subscribed) this.deps.dropShard(name, generation);
       })
       .catch((err: unknown) => {
         // A shard that cannot be reached resubscribes its sockets when it comes back.
         console.error(JSON.stringify({ level: "warn", msg: "feed publish failed", shard: name, error: String(err) }));
+      })
+      .finally(() => {
+        this.busy.delete(name);
+        const next = this.waiting.get(name);
+        if (next) {
+          this.waiting.delete(name);
+          this.send(name, next.generation, next.messages);
+        }
       });
-    this.chains.set(name, next);
-    void next.finally(() => {
-      if (this.chains.get(name) === next) this.chains.delete(name);
-    });
   }
 }
 

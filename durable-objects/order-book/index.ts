@@ -4,10 +4,11 @@
  *
  * Lifecycle: the constructor runs schema migrations and rebuilds the engine
  * from SQLite before any request (blockConcurrencyWhile). Each batch is matched
- * in memory and written in one `transactionSync`; the reply leaves only once the
- * write is durable (output gate). If a write fails, the in-memory engine is
- * rebuilt from storage so memory never runs ahead of disk. The alarm expires GTD
- * orders on time.
+ * in memory and written atomically (`atomically`: with the rest of the turn, in one
+ * commit); the reply leaves only once the write is durable (output gate). If a write
+ * fails half-way, the object resets and rebuilds the engine from storage, so memory
+ * never runs ahead of disk. The alarm expires GTD orders, sweeps the outbox and
+ * streams events.
  */
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";

@@ -1,7 +1,7 @@
 /**
  * The book's SQLite: what a committed batch writes (event log, trades, candles,
  * the live-order mirror, counters) and how the engine is rebuilt on start.
- * `commit` must run inside `ctx.storage.transactionSync`.
+ * `commit` must run inside one atomic write (`atomically`, ../sql.ts).
  */
 import { type EngineEvent, type EngineSnapshot, MatchingEngine, type OrderView } from "../../shared/engine/index.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
@@ -203,7 +203,7 @@ export class BookStore {
    * Writes a restored engine (`MatchingEngine.restore` of a replayed snapshot) into a pristine
    * book: the live-order mirror, every order id as seen, the counters and `seqs`, and the
    * stream cursor at `seqs.seq` (the journal already holds those events: nothing is sent again).
-   * Call inside `transactionSync`.
+   * Call inside a transaction.
    */
   restoreState(engine: MatchingEngine, seqs: Sequences, at: number): void {
     const snapshot = engine.snapshot();
