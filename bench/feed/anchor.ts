@@ -17,7 +17,12 @@ interface Command {
 }
 
 /** Starts the anchor process; resolves with its port and a way to broadcast. */
-export async function startAnchor(): Promise<{ port: number; broadcast(frame: string): void; stop(): void }> {
+export async function startAnchor(): Promise<{
+  port: number;
+  pid: number;
+  broadcast(frame: string): void;
+  stop(): void;
+}> {
   const child = fork(import.meta.filename, ["--anchor"], {
     execArgv: ["--experimental-strip-types"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -31,7 +36,7 @@ export async function startAnchor(): Promise<{ port: number; broadcast(frame: st
     setTimeout(() => child.kill("SIGKILL"), 1_000).unref();
   };
   process.on("exit", () => child.kill("SIGKILL"));
-  return { port, broadcast: (frame) => child.send({ frame } satisfies Command), stop };
+  return { port, pid: child.pid as number, broadcast: (frame) => child.send({ frame } satisfies Command), stop };
 }
 
 if (process.argv.includes("--anchor")) {

@@ -12,23 +12,25 @@
  *     100, through `POST /v1/admin/books/BTC-USD/commands` (`batch_cmds_per_s`);
  *  2. one subscriber (`?subscribe=level2:BTC-USD,trades:BTC-USD`) while single crossing
  *     pairs arrive one at a time: commit → receipt (`single_subscriber_p50_ms`);
- *  3. opens --subscribers WebSockets and paces --rate trades per second for --seconds:
- *     latency from each message's `time` (the book's commit) to its receipt;
+ *  3. opens --subscribers WebSockets and paces --rate trades per second for --seconds, in
+ *     three windows: latency from each message's `time` (the book's commit) to its
+ *     receipt; after each window the anchor's (6), so drift hits both alike;
  *  4. batches of 100 at full speed with everyone subscribed: messages delivered per
  *     second, and the book's throughput under fan-out;
  *  5. waits until every subscriber reached the same last seq on both streams, and checks
  *     every subscriber saw contiguous sequences;
  *  6. the anchor (anchor.ts): a plain `ws` server in its own process broadcasting the
  *     frames our subscribers received (one as template, time stamped at send) to as many
- *     clients at the same rate for as long: `anchor_p50_ms`, `anchor_p99_ms`, and
- *     `p99_ratio` = our p99 ÷ the anchor's.
- * With --cpu-profile, the paced phase is profiled (workerd's inspector, Miniflare only): the
+ *     clients at the same rate for as long, in turns with ours: `anchor_p50_ms`,
+ *     `anchor_p99_ms`, and `p99_ratio` = our p99 ÷ the anchor's.
+ * With --cpu-profile, the first paced window is profiled (workerd's inspector, Miniflare only): the
  * `.cpuprofile` goes to FILE and CPU µs per trade by component to stderr.
  * `--json` prints one JSON object as the last stdout line; `--check` (or BENCH_CHECK=1)
  * exits 1 when a target is missed. Progress goes to stderr. Everything it started is
  * stopped on exit, error or signal.
  */
 import { parseArgs } from "node:util";
+import { cpuNs, workerdPids } from "../profile/process-cpu.ts";
 import { formatReport } from "../profile/report.ts";
 import { bundleMap, profiled } from "../profile/run.ts";
 import { CLIENT_HEADERS, freePort, parseRuntime, parseStorage, sleep, startServer, stopServer } from "../runtime.ts";
@@ -194,32 +196,72 @@ async function main(): Promise<void> {
 
   const rate = num("rate");
   const seconds = num("seconds");
-  log(`paced trades: ${rate}/s for ${seconds} s …`);
-  sink.recording = true;
-  const pacedFrom = sink.delivered;
-  const pacedStart = performance.now();
-  let trades: number;
-  if (profileFile !== undefined && inspectorPort !== undefined) {
-    const { result, report } = await profiled(
-      server,
-      inspectorPort,
-      bundleMap(server),
-      async () => {
-        const n = await paced(base, rate, seconds);
-        return { operations: n };
-      },
-      { file: profileFile, sql: false },
-    );
-    trades = result.operations;
-    process.stderr.write(`${formatReport(report, "trade")}
-`);
-  } else {
-    trades = await paced(base, rate, seconds);
+  // Our feed and the anchor in turns, three windows each, so the machine's drift hits both alike.
+  const window = seconds / 3;
+  log(`paced trades: ${rate}/s, three windows of ${fmtNum(window, 1)} s, each followed by the anchor's …`);
+  let trades = 0;
+  let pacedDelivered = 0;
+  let pacedSeconds = 0;
+  // CPU per frame on each side: workerd's process (every thread) and the anchor's.
+  const workerd = workerdPids();
+  let oursCpuNs = 0;
+  let anchorCpuNs = 0;
+  const ours = async (first: boolean) => {
+    sink.recording = true;
+    const from = sink.delivered;
+    const start = performance.now();
+    const cpu0 = cpuNs(workerd);
+    if (first && profileFile !== undefined && inspectorPort !== undefined) {
+      const { result, report } = await profiled(
+        server,
+        inspectorPort,
+        bundleMap(server),
+        async () => ({ operations: await paced(base, rate, window) }),
+        { file: profileFile, sql: false },
+      );
+      trades += result.operations;
+      process.stderr.write(`${formatReport(report, "trade")}\n`);
+    } else {
+      trades += await paced(base, rate, window);
+    }
+    await settle(subs, 10_000);
+    sink.recording = false;
+    oursCpuNs += cpuNs(workerd) - cpu0;
+    pacedDelivered += sink.delivered - from;
+    pacedSeconds += (performance.now() - start) / 1000;
+  };
+  await ours(true);
+  if (!sink.sample) throw new Error("no update frame was received to model the anchor's frames on");
+  const template = anchorTemplate(sink.sample);
+  const anchor = await startAnchor();
+  const anchorSink = new Sink();
+  let anchorSubs: Subscriber[] = [];
+  try {
+    anchorSubs = await openSubscribers(`ws://127.0.0.1:${anchor.port}`, SUBSCRIBERS, anchorSink, true);
+    const theirs = async () => {
+      anchorSink.recording = true;
+      const start = performance.now();
+      const cpu0 = cpuNs([anchor.pid]);
+      for (let next = start; next < start + window * 1000; next += 1000 / rate) {
+        await sleep(Math.max(0, next - performance.now()));
+        anchor.broadcast(template);
+      }
+      await sleep(300);
+      anchorSink.recording = false;
+      anchorCpuNs += cpuNs([anchor.pid]) - cpu0;
+    };
+    await theirs();
+    for (let r = 1; r < 3; r++) {
+      await ours(false);
+      await theirs();
+    }
+  } finally {
+    for (const s of anchorSubs) s.ws.close(1000);
+    anchor.stop();
   }
-  await settle(subs, 10_000);
-  sink.recording = false;
-  const pacedRate = (sink.delivered - pacedFrom) / ((performance.now() - pacedStart) / 1000);
+  const pacedRate = pacedDelivered / pacedSeconds;
   const latencies = sorted(sink.latencies);
+  const anchorLat = sorted(anchorSink.latencies);
 
   log(`batches of 100 with ${SUBSCRIBERS} subscribers for ${args["load-seconds"]} s …`);
   const before = sink.delivered;
@@ -236,29 +278,6 @@ async function main(): Promise<void> {
   for (const s of subs) s.ws.close(1000);
   stopServer();
 
-  // The anchor: the same frames, to as many clients, at the same rate, for as long.
-  log(`anchor: a plain ws server broadcasting to ${SUBSCRIBERS} clients at ${rate}/s for ${seconds} s …`);
-  if (!sink.sample) throw new Error("no update frame was received to model the anchor's frames on");
-  const template = anchorTemplate(sink.sample);
-  const anchor = await startAnchor();
-  const anchorSink = new Sink();
-  let anchorSubs: Subscriber[] = [];
-  try {
-    anchorSubs = await openSubscribers(`ws://127.0.0.1:${anchor.port}`, SUBSCRIBERS, anchorSink, true);
-    anchorSink.recording = true;
-    const start = performance.now();
-    for (let next = start; next < start + seconds * 1000; next += 1000 / rate) {
-      await sleep(Math.max(0, next - performance.now()));
-      anchor.broadcast(template);
-    }
-    await sleep(500);
-    anchorSink.recording = false;
-  } finally {
-    for (const s of anchorSubs) s.ws.close(1000);
-    anchor.stop();
-  }
-  const anchorLat = sorted(anchorSink.latencies);
-
   const p99 = percentile(latencies, 99);
   const anchorP99 = percentile(anchorLat, 99);
   const result = {
@@ -271,6 +290,8 @@ async function main(): Promise<void> {
     // Each side's p99 is at least 1 ms (clocks tick in ms), so the ratio stays finite.
     p99_ratio: Math.round((Math.max(1, p99) / Math.max(1, anchorP99)) * 100) / 100,
     single_subscriber_p50_ms: singleP50,
+    cpu_us_per_frame: Math.round((oursCpuNs / 1000 / Math.max(1, sink.frames)) * 10) / 10,
+    anchor_cpu_us_per_frame: Math.round((anchorCpuNs / 1000 / Math.max(1, anchorSink.frames)) * 10) / 10,
     batch_cmds_per_s: Math.round(batch),
     single_cmds_per_s: Math.round(single),
     max_ms: latencies[latencies.length - 1] ?? Number.NaN,
@@ -284,6 +305,9 @@ async function main(): Promise<void> {
   );
   out(
     `  plain ws anchor         p50 ${fmtNum(result.anchor_p50_ms, 1)} ms  p99 ${fmtNum(anchorP99, 1)} ms  (${fmtInt(anchorLat.length)} deliveries)  → p99 ratio ${fmtNum(result.p99_ratio, 2)}`,
+  );
+  out(
+    `  CPU per frame sent      ours ${fmtNum(result.cpu_us_per_frame, 1)} µs (workerd, everything a trade costs, per subscriber frame), the anchor's ${fmtNum(result.anchor_cpu_us_per_frame, 1)} µs`,
   );
   out(`  one subscriber          p50 ${fmtNum(singleP50, 1)} ms commit→receipt, one trade at a time`);
   out(

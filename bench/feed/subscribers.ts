@@ -17,6 +17,8 @@ interface StreamState {
 export class Sink {
   latencies: number[] = [];
   delivered = 0;
+  /** Frames received while recording (a frame carries one message or a batch). */
+  frames = 0;
   recording = false;
   /** A frame as received (for the anchor's template), once one carried an update. */
   sample: string | undefined;
@@ -61,6 +63,7 @@ export class Subscriber {
       if (typeof e.data !== "string" || e.data === "pong") return;
       const frame = JSON.parse(e.data);
       const messages: Msg[] = frame.type === "batch" ? frame.messages : [frame];
+      if (sink.recording) sink.frames++;
       if (sink.sample === undefined && messages.some((m) => m.type === "update")) sink.sample = e.data;
       for (const m of messages) this.receive(m, at, sink, readyResolve, anchor);
     });
