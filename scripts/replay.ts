@@ -30,9 +30,9 @@
  * set; for a Postgres on loopback the script starts its own bridge.
  */
 import { parseArgs } from "node:util";
-import { InstrumentUnits } from "../durable-objects/order-book/units.ts";
 import { withClient } from "../shared/db/neon.ts";
 import type { Instrument } from "../shared/instruments/schema.ts";
+import { InstrumentUnits } from "../shared/instruments/units.ts";
 import { foldBook } from "../shared/replay/book.ts";
 import { diffBook, type LiveSource, type ReplayDb, type ReplayReport, replay } from "../shared/replay/index.ts";
 import { restoreEngine } from "../shared/replay/restore.ts";

@@ -53,11 +53,11 @@ export function moduleMap(bundle: string): (line: number) => string | undefined 
 
 /**
  * The positions (0-based line, column) of the statement call sites of
- * durable-objects/sql-profile.ts in the bundle, in slot order.
+ * durable-objects/runtime/sql-profile.ts in the bundle, in slot order.
  */
 export function slotPositions(bundle: string): Array<[line: number, column: number]> {
   const lines = bundle.split("\n");
-  const start = lines.indexOf("// durable-objects/sql-profile.ts");
+  const start = lines.indexOf("// durable-objects/runtime/sql-profile.ts");
   if (start < 0) return [];
   const positions: Array<[number, number]> = [];
   for (let line = start + 1; line < lines.length && !lines[line]?.startsWith("// "); line++) {
@@ -109,7 +109,7 @@ function partOfModule(area: string, module: string): string | undefined {
     if (middleware)
       return middleware === "rate-limit" ? "rate limit" : middleware === "logger" ? "logging" : middleware;
     if (module.startsWith("durable-objects/rate-limiter/")) return "rate limit";
-    if (module.startsWith("workers/api/auth/") || module === "durable-objects/account/crypto.ts") return "auth";
+    if (module.startsWith("workers/api/auth/") || module.startsWith("shared/auth/")) return "auth";
     if (module.startsWith("workers/api/openapi/") || module === "workers/api/validation.ts") return "validation";
     const route = /^workers\/api\/routes\/([^/]+)\.ts$/.exec(module)?.[1];
     if (route) return `route: ${route}`;
@@ -157,7 +157,7 @@ export function attribute(
       if (!n) break;
       const f = n.callFrame;
       const mod = moduleOf(n);
-      if (mod === "durable-objects/sql-profile.ts" && slot === undefined) {
+      if (mod === "durable-objects/runtime/sql-profile.ts" && slot === undefined) {
         const i = slotAt.get(`${f.lineNumber}:${f.columnNumber}`);
         if (i !== undefined) slot = i;
       }
@@ -171,7 +171,7 @@ export function attribute(
         const n = byId.get(at);
         if (!n) break;
         const mod = moduleOf(n);
-        if (mod !== undefined && mod !== "durable-objects/sql.ts" && mod !== "durable-objects/sql-profile.ts") {
+        if (mod !== undefined && !mod.startsWith("durable-objects/runtime/sql")) {
           part = partOfModule(area, mod);
         }
       }

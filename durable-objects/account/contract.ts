@@ -2,7 +2,7 @@
  * The Account object's RPC contract: the result types its methods answer the
  * edge with (re-exported from `index.ts`, which is what callers import).
  */
-import type { Scope } from "../../workers/api/auth-context.ts";
+import type { Scope } from "../../shared/auth/scopes.ts";
 import type { BalanceView } from "./funds.ts";
 import type { CreatedKey } from "./types.ts";
 

@@ -5,9 +5,9 @@
  * or verification key ever leaves the object.
  */
 import { importJWK, jwtVerify } from "jose";
-import type { Sql } from "../sql.ts";
+import { decodeSignature, sameDigest, secretVerifier, verifyEd25519, verifyHmac } from "../../shared/auth/crypto.ts";
+import type { Sql } from "../runtime/sql.ts";
 import type { AssertionCheck } from "./contract.ts";
-import { decodeSignature, sameDigest, secretVerifier, verifyEd25519, verifyHmac } from "./crypto.ts";
 import { findKey, type KeyRow, parsePublicKey, parseScopes, refusal, touch, unusable } from "./keys.ts";
 import { openFamily } from "./tokens.ts";
 import type { Grant, Refusal, SignedRequestCheck, SignedRequestOk, TokenLifetimes } from "./types.ts";

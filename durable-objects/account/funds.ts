@@ -18,7 +18,7 @@ import {
   type LedgerTransaction,
   parseAmount,
 } from "../../shared/ledger/index.ts";
-import { atomically, type Sql } from "../sql.ts";
+import { atomically, type Sql } from "../runtime/sql.ts";
 import { appendJournal, type EntryQuery, type EntryRow, loadLedger, queryEntries } from "./ledger-store.ts";
 
 export type { BalanceView };

@@ -1,7 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accountOfKeyId, accountOfRefreshToken, accountStub, newKeyId, newRefreshToken } from "./ids.ts";
+import { accountOfKeyId, accountOfRefreshToken, newKeyId, newRefreshToken } from "../../shared/auth/ids.ts";
+import { accountStub } from "./stub.ts";
 
 const tables = (account: string) =>
   runInDurableObject(accountStub(env.ACCOUNT, account), async (_obj, state) =>

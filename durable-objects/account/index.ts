@@ -12,15 +12,24 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
+import type { Scope } from "../../shared/auth/scopes.ts";
 import { AccountLedger, type LedgerSnapshot } from "../../shared/ledger/index.ts";
-import type { Scope } from "../../workers/api/auth-context.ts";
-import { type Fault, type FaultResult, suffer } from "../fault-injection.ts";
+import {
+  type AmendOrder,
+  type CancelAll,
+  type FillQuery,
+  type NewOrder,
+  NewOrderSchema,
+  type OrderQuery,
+  type OrderRef,
+} from "../../shared/orders/input.ts";
 import { FEES_NAME } from "../fees/index.ts";
 import { registryStub } from "../instrument-registry/index.ts";
-import { orderBookStub } from "../order-book/address.ts";
 import type { DeliveryAck, OutboxRow } from "../order-book/outbox.ts";
-import { streamDelayMs } from "../order-book/stream-out.ts";
-import { type Sql, sqlOver } from "../sql.ts";
+import { orderBookStub } from "../order-book/stub.ts";
+import { type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
+import { type Sql, sqlOver } from "../runtime/sql.ts";
+import { streamDelayMs } from "../runtime/stream-out.ts";
 import type {
   AccountBalances,
   AccountInfo,
@@ -33,19 +42,11 @@ import type {
 } from "./contract.ts";
 import { grantByAssertion, grantBySecret, verifySignedRequest } from "./credentials.ts";
 import { type BalanceView, Funds, type LedgerEntriesPage, type TransferInput, type TransferResult } from "./funds.ts";
+import { AccountJournal } from "./journal.ts";
 import { createKey, findKey, listKeys, parseScopes, refusal, revokeKey } from "./keys.ts";
 import { appendJournal, type EntryQuery } from "./ledger-store.ts";
 import { type DeskError, OrderDesk, type OrderOutcome, PENDING_RESOLVE_MS } from "./orders/desk.ts";
 import { FeeTally } from "./orders/fee-tally.ts";
-import {
-  type AmendOrder,
-  type CancelAll,
-  type FillQuery,
-  type NewOrder,
-  NewOrderSchema,
-  type OrderQuery,
-  type OrderRef,
-} from "./orders/input.ts";
 import { InstrumentCache } from "./orders/instruments.ts";
 import {
   type BatchOutcome,
@@ -59,7 +60,6 @@ import { type OrderView, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
 import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
-import { AccountJournal } from "./stream-out.ts";
 import { familyRevoked, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
 import type {
   ApiKeyView,

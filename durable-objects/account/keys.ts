@@ -2,11 +2,12 @@
  * API keys of one account in its SQLite: create, list, revoke, and check a key
  * can be used now (not revoked, not expired, from an allowed address).
  */
-import type { Scope } from "../../workers/api/auth-context.ts";
-import type { Sql } from "../sql.ts";
-import { type Ed25519PublicJwk, hmacKeyOf, secretVerifier } from "./crypto.ts";
-import { newKeyId, newSecret } from "./ids.ts";
-import { ipAllowed } from "./ip.ts";
+
+import { type Ed25519PublicJwk, hmacKeyOf, secretVerifier } from "../../shared/auth/crypto.ts";
+import { newKeyId, newSecret } from "../../shared/auth/ids.ts";
+import { ipAllowed } from "../../shared/auth/ip.ts";
+import type { Scope } from "../../shared/auth/scopes.ts";
+import type { Sql } from "../runtime/sql.ts";
 import type { ApiKeyView, CreatedKey, KeyKind, NewKey, Refusal } from "./types.ts";
 
 export interface KeyRow extends Record<string, string | number | null> {

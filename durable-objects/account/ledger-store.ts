@@ -6,7 +6,7 @@
  * never rewritten. Writers run inside one atomic write (`atomically`, ../sql.ts).
  */
 import { AccountLedger, type PostedJournal } from "../../shared/ledger/index.ts";
-import type { Sql } from "../sql.ts";
+import type { Sql } from "../runtime/sql.ts";
 
 export interface EntryRow extends Record<string, string | number> {
   entry_id: number;

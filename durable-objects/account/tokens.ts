@@ -7,9 +7,10 @@
  * Every await happens before the synchronous SQL of an operation, so two
  * concurrent calls with one token cannot both rotate it.
  */
-import type { Sql } from "../sql.ts";
-import { sha256Hex } from "./crypto.ts";
-import { newFamilyId, newRefreshToken } from "./ids.ts";
+
+import { sha256Hex } from "../../shared/auth/crypto.ts";
+import { newFamilyId, newRefreshToken } from "../../shared/auth/ids.ts";
+import type { Sql } from "../runtime/sql.ts";
 import { findKey, type KeyRow, parseAllowlist, parseScopes, refusal, touch, unusable } from "./keys.ts";
 import type { Grant, Refusal, TokenLifetimes } from "./types.ts";
 

@@ -1,6 +1,7 @@
 /** What the Account object takes and answers over RPC (auth part). */
-import type { Scope } from "../../workers/api/auth-context.ts";
-import type { Ed25519PublicJwk } from "./crypto.ts";
+import type { TokenGrant } from "../../shared/auth/access-token.ts";
+import type { Ed25519PublicJwk } from "../../shared/auth/crypto.ts";
+import type { Scope } from "../../shared/auth/scopes.ts";
 
 export type KeyKind = "secret" | "ed25519";
 
@@ -57,18 +58,12 @@ export interface Refusal {
 }
 
 /** A refresh grant: the edge signs an access token for it. */
-export interface Grant {
+export interface Grant extends TokenGrant {
   ok: true;
-  account: string;
-  key_id: string;
   scopes: Scope[];
-  family: string;
   refresh_token: string;
   /** Epoch ms. */
   refresh_expires_at: number;
-  /** Epoch ms: access tokens never outlive their key. */
-  key_expires_at: number | null;
-  ip_allowlist: string[] | null;
 }
 
 export interface TokenLifetimes {

@@ -11,7 +11,7 @@
  * (no socket of this account left there) is forgotten, unless it registered
  * again meanwhile (each registration gets a newer generation).
  */
-import type { Sql } from "../sql.ts";
+import type { Sql } from "../runtime/sql.ts";
 import type { BalanceView } from "./funds.ts";
 import type { DeskUpdates } from "./orders/desk.ts";
 import type { OrderView } from "./orders/record.ts";

@@ -7,8 +7,8 @@
 import type { PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
 import { type InstrumentRegistry, registryStub } from "../instrument-registry/index.ts";
-import { orderBookStub } from "../order-book/address.ts";
 import type { OrderBook } from "../order-book/index.ts";
+import { orderBookStub } from "../order-book/stub.ts";
 import type { BookFeed } from "./streams.ts";
 
 export interface BooksEnv {

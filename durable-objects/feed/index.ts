@@ -23,7 +23,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { type FeedMessage, PUBLIC_CHANNELS } from "../../shared/feed/messages.ts";
-import { accountStub } from "../account/ids.ts";
+import { accountStub } from "../account/stub.ts";
 import type { UserMessage } from "../account/user-feed.ts";
 import { Books, type BooksEnv } from "./books.ts";
 import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "./limits.ts";

@@ -14,10 +14,8 @@
  * requests still in flight are answered.
  */
 import { z } from "zod";
+import { DecimalString, OrderIdString } from "../../shared/book/commands.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
-import { accountStub } from "../account/ids.ts";
-import type { Account, StoredOutcome } from "../account/index.ts";
-import type { DeskErrorCode } from "../account/orders/desk.ts";
 import {
   type AmendOrder,
   CancelAllSchema,
@@ -26,8 +24,10 @@ import {
   type NewOrder,
   NewOrderSchema,
   type OrderRef,
-} from "../account/orders/input.ts";
-import { DecimalString, OrderIdString } from "../order-book/commands.ts";
+} from "../../shared/orders/input.ts";
+import type { Account, StoredOutcome } from "../account/index.ts";
+import type { DeskErrorCode } from "../account/orders/desk.ts";
+import { accountStub } from "../account/stub.ts";
 import { PlaceBatcher } from "./place-batcher.ts";
 import { issues, type RequestId } from "./protocol.ts";
 import type { Answer, Session, Sessions } from "./session.ts";

@@ -6,8 +6,8 @@
  * in the order the requests arrived.
  */
 
+import type { NewOrder } from "../../shared/orders/input.ts";
 import type { Account, OrderOutcome } from "../account/index.ts";
-import type { NewOrder } from "../account/orders/input.ts";
 
 /** Most orders one `placeOrders` call carries. */
 const MAX_GROUP = 50;

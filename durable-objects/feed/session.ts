@@ -13,37 +13,25 @@
  */
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { type TokenRejected, verifyAccessTokenOnce } from "../../workers/api/auth/access-token.ts";
-import { authConfig } from "../../workers/api/auth/config.ts";
-import { oidcConfig, verifyOidcToken } from "../../workers/api/auth/oidc.ts";
-import { cachedRevocation, rememberRevocation } from "../../workers/api/auth/revocation.ts";
-import { loadSigningKeys } from "../../workers/api/auth/signing-keys.ts";
-import type { Scope } from "../../workers/api/auth-context.ts";
-import type { Env } from "../../workers/api/env.ts";
-import { accountStub } from "../account/ids.ts";
+import { type TokenRejected, verifyAccessTokenOnce } from "../../shared/auth/access-token.ts";
+import { type AuthEnv, authConfig } from "../../shared/auth/config.ts";
+import { ipAllowed } from "../../shared/auth/ip.ts";
+import { type OidcEnv, oidcConfig, verifyOidcToken } from "../../shared/auth/oidc.ts";
+import { cachedRevocation, rememberRevocation } from "../../shared/auth/revocation.ts";
+import type { Scope } from "../../shared/auth/scopes.ts";
+import { deploymentSigningKeys } from "../../shared/auth/signing-keys.ts";
 import type { Account } from "../account/index.ts";
-import { ipAllowed } from "../account/ip.ts";
+import { accountStub } from "../account/stub.ts";
 import { issues, type ReplyErrorCode, type RequestId } from "./protocol.ts";
 import type { FeedSocket } from "./subscriptions.ts";
 
 /** What a shard needs to verify tokens and reach accounts. */
-export type SessionEnv = Partial<
-  Pick<
-    Env,
-    | "ENVIRONMENT"
-    | "JWT_SIGNING_KEYS"
-    | "JWT_ISSUER"
-    | "ACCESS_TOKEN_TTL_SECONDS"
-    | "AUTH_REVOCATION_CACHE_MS"
-    | "OIDC_ISSUER"
-    | "OIDC_AUDIENCE"
-    | "OIDC_ALGORITHMS"
-    | "OIDC_JWKS_URL"
-    | "OIDC_JWKS"
-    | "OIDC_ACCOUNT_CLAIM"
-    | "OIDC_SCOPE_PREFIX"
-  >
-> & { ACCOUNT: DurableObjectNamespace<Account> };
+export type SessionEnv = AuthEnv &
+  OidcEnv & {
+    ENVIRONMENT?: string;
+    JWT_SIGNING_KEYS?: string;
+    ACCOUNT: DurableObjectNamespace<Account>;
+  };
 
 /** An authenticated socket's identity (kept in its attachment, so it survives hibernation). */
 export interface Session {
@@ -77,9 +65,9 @@ export async function verifySessionToken(
   }
   const config = authConfig(env);
   if (claims.iss === config.issuer) {
-    let keys: Awaited<ReturnType<typeof loadSigningKeys>>;
+    let keys: Awaited<ReturnType<typeof deploymentSigningKeys>>;
     try {
-      keys = await loadSigningKeys(env);
+      keys = await deploymentSigningKeys(env);
     } catch (err) {
       return refused("auth_not_configured", `Tokens cannot be verified here: ${(err as Error).message}`);
     }

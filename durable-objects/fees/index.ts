@@ -11,7 +11,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
 import { formatAmount } from "../../shared/ledger/assets.ts";
-import { type Sql, sqlOver } from "../sql.ts";
+import { type Sql, sqlOver } from "../runtime/sql.ts";
 
 /** The one fees object's name. */
 export const FEES_NAME = "fees";

@@ -13,9 +13,9 @@ import {
   NewInstrumentSchema,
 } from "../../shared/instruments/schema.ts";
 import { SEED_INSTRUMENTS } from "../../shared/instruments/seed.ts";
-import { orderBookStub } from "../order-book/address.ts";
 import type { OrderBook } from "../order-book/index.ts";
-import { type Sql, sqlOver } from "../sql.ts";
+import { orderBookStub } from "../order-book/stub.ts";
+import { type Sql, sqlOver } from "../runtime/sql.ts";
 
 export interface RegistryEnv {
   ORDER_BOOK: DurableObjectNamespace<OrderBook>;

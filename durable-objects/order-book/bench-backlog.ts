@@ -7,7 +7,7 @@
  * The caller holds the offline accounts' deliveries back, as after repeated failures.
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
-import type { Sql } from "../sql.ts";
+import type { Sql } from "../runtime/sql.ts";
 import type { Sequences } from "./store.ts";
 
 export interface BacklogSpec {

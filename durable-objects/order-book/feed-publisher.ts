@@ -12,8 +12,8 @@
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
 import type { FeedCandle, FeedMessage, FeedTicker, FeedTrade, LevelChange } from "../../shared/feed/messages.ts";
+import type { InstrumentUnits } from "../../shared/instruments/units.ts";
 import type { LoggedEvent, Sequences } from "./store.ts";
-import type { InstrumentUnits } from "./units.ts";
 
 /** The part of a feed shard a book calls. */
 export interface FeedShardRpc {

@@ -12,14 +12,16 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
+import { BookBatchSchema, type BookCommand } from "../../shared/book/commands.ts";
 import { type EngineEvent, type EngineSnapshot, MatchingEngine } from "../../shared/engine/index.ts";
 import type { FeedCandle, FeedMessage, FeedTicker, PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
 import { type Instrument, InstrumentSchema } from "../../shared/instruments/schema.ts";
+import { InstrumentUnits } from "../../shared/instruments/units.ts";
 import { DAY_MS, MINUTE_MS, RollingDay } from "../../shared/market/rolling-day.ts";
-import { type Fault, type FaultResult, suffer } from "../fault-injection.ts";
-import { atomically, type Sql, sqlOver } from "../sql.ts";
+import { type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
+import { atomically, type Sql, sqlOver } from "../runtime/sql.ts";
+import { STREAM_RETRY_MS, StreamOut, streamDelayMs } from "../runtime/stream-out.ts";
 import { appendBacklog, type BacklogSpec } from "./bench-backlog.ts";
-import { BookBatchSchema, type BookCommand } from "./commands.ts";
 import { OutboxDelivery, SWEEP_AFTER_MS } from "./delivery.ts";
 import { FeedPublisher, type FeedShardRpc } from "./feed-publisher.ts";
 import {
@@ -37,8 +39,6 @@ import { Outbox, type OutboxReceiver, type OutboxRow, type WrittenRows } from ".
 import { replayUpdates } from "./replay.ts";
 import { ORDER_BOOK_MIGRATIONS } from "./schema.ts";
 import { BookStore, ENGINE_OPTIONS, type LoggedEvent, type Sequences } from "./store.ts";
-import { STREAM_RETRY_MS, StreamOut, streamDelayMs } from "./stream-out.ts";
-import { InstrumentUnits } from "./units.ts";
 import { type BookReject, ENGINE_REJECT_MESSAGES, toEngineCommand, toWireEvent, type WireEvent } from "./wire.ts";
 
 export interface OrderBookEnv {

@@ -3,9 +3,9 @@
  * order book views (L1/L2/L3), trades with cursors, the rolling 24 h ticker and candles.
  */
 import type { MatchingEngine } from "../../shared/engine/index.ts";
+import type { InstrumentUnits } from "../../shared/instruments/units.ts";
 import type { RollingDay } from "../../shared/market/rolling-day.ts";
-import type { Sql } from "../sql.ts";
-import type { InstrumentUnits } from "./units.ts";
+import type { Sql } from "../runtime/sql.ts";
 
 export const CANDLE_INTERVALS = {
   "1m": 60_000,

@@ -18,7 +18,7 @@
  * that way is delivered again and skipped by the Account's cursor.
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
-import type { Sql } from "../sql.ts";
+import type { Sql } from "../runtime/sql.ts";
 import type { LoggedEvent } from "./store.ts";
 
 /** One event for one account, at its place in the book's log. */

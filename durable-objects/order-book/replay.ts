@@ -3,9 +3,9 @@
  * update per original commit (events logged at the same time), in order.
  */
 import type { FeedMessage, LevelChange } from "../../shared/feed/messages.ts";
+import type { InstrumentUnits } from "../../shared/instruments/units.ts";
 import { feedTrade } from "./feed-publisher.ts";
 import type { LoggedEvent } from "./store.ts";
-import type { InstrumentUnits } from "./units.ts";
 
 export function replayUpdates(
   instrument: string,

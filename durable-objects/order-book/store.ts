@@ -6,7 +6,7 @@
 import { type EngineEvent, type EngineSnapshot, MatchingEngine, type OrderView } from "../../shared/engine/index.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
 import type { MinuteCandle } from "../../shared/market/rolling-day.ts";
-import type { Sql } from "../sql.ts";
+import type { Sql } from "../runtime/sql.ts";
 
 /** Per-instrument sequences: `seq` over all logged events, the others per public channel. */
 export interface Sequences {

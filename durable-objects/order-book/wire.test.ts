@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { BookCommand } from "../../shared/book/commands.ts";
 import { type Calendar, CalendarSchema } from "../../shared/instruments/calendar.ts";
+import { InstrumentUnits } from "../../shared/instruments/units.ts";
 import { testInstrument } from "../../test/workers/book-helpers.ts";
-import type { BookCommand } from "./commands.ts";
-import { InstrumentUnits } from "./units.ts";
 import { type BookContext, toEngineCommand } from "./wire.ts";
 
 /** NYSE-like hours: 09:30–16:00 New York, Monday to Friday. */

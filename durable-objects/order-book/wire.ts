@@ -4,11 +4,12 @@
  * know about: grid, size limits, minimum notional, price band, status and the
  * trading calendar (places and amends only while the market is open).
  */
+
+import type { BookCommand, BookRejectCode, PlaceCommand } from "../../shared/book/commands.ts";
 import type { Command, EngineEvent, RejectReason } from "../../shared/engine/index.ts";
 import { type Calendar, isOpen, nextOpen } from "../../shared/instruments/calendar.ts";
 import { type InstrumentStatus, statusAllows } from "../../shared/instruments/schema.ts";
-import type { BookCommand, BookRejectCode, PlaceCommand } from "./commands.ts";
-import type { InstrumentUnits, UnitResult } from "./units.ts";
+import type { InstrumentUnits, UnitResult } from "../../shared/instruments/units.ts";
 
 export interface BookReject {
   /** The book's own code, or the engine's reject reason. */

@@ -10,9 +10,9 @@
  * which an idle subject's buckets would be anyway by the time eviction happens.
  */
 import { DurableObject } from "cloudflare:workers";
-import { GcraTable, type LimitOutcome, type LimitRule } from "./gcra.ts";
+import { GcraTable, type LimitOutcome, type LimitRule } from "../../shared/rate-limit/gcra.ts";
 
-export type { LimitOutcome, LimitRule } from "./gcra.ts";
+export type { LimitOutcome, LimitRule } from "../../shared/rate-limit/gcra.ts";
 
 export class RateLimiter extends DurableObject {
   readonly #table = new GcraTable(10_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GcraTable, type LimitRule } from "../../durable-objects/rate-limiter/gcra.ts";
+import { GcraTable, type LimitRule } from "../../shared/rate-limit/gcra.ts";
 import {
   DEFAULT_LIMITS,
   ipRules,

@@ -14,11 +14,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InstrumentUnits } from "../../durable-objects/order-book/units.ts";
 import { toWireEvent } from "../../durable-objects/order-book/wire.ts";
 import { MatchingEngine } from "../../shared/engine/engine.ts";
 import { commandStream } from "../../shared/engine/test-arbitraries.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
+import { InstrumentUnits } from "../../shared/instruments/units.ts";
 import { type BookJournalEvent, diffBalances, diffBook, foldBook, foldLedger } from "../../shared/replay/index.ts";
 import { restoreEngine } from "../../shared/replay/restore.ts";
 import { testInstrument } from "../instrument-spec.ts";

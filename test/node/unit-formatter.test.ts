@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { UnitFormatter } from "../../durable-objects/order-book/units.ts";
 import { fromUnits } from "../../shared/decimal.ts";
+import { UnitFormatter } from "../../shared/instruments/units.ts";
 
 describe("UnitFormatter", () => {
   it("formats exactly as fromUnits for any unit and count", () => {

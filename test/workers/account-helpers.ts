@@ -1,6 +1,6 @@
 /** Helpers for tests that need funded accounts: through the Account RPC, or as an HTTP trader with a token. */
 import { env, exports } from "cloudflare:workers";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { bearer, createAccount, tokenFor } from "./auth-helpers.ts";
 
 /** Deposits each amount once (reference `seed-<asset>`); throws if one is refused. */

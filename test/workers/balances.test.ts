@@ -10,7 +10,7 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { formatAmount } from "../../shared/ledger/index.ts";
 import { bearer, createAccount, expectProblem, OPERATOR, tokenFor } from "./auth-helpers.ts";
 

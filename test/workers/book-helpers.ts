@@ -1,8 +1,8 @@
 /** Helpers for tests that drive OrderBook objects directly. */
 import { env } from "cloudflare:workers";
 import { registryStub } from "../../durable-objects/instrument-registry/index.ts";
-import type { BookCommand } from "../../durable-objects/order-book/commands.ts";
 import type { OrderBook } from "../../durable-objects/order-book/index.ts";
+import type { BookCommand } from "../../shared/book/commands.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
 
 export { testInstrument } from "../instrument-spec.ts";

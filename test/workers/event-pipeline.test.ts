@@ -17,10 +17,10 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
 import type { OrderOutcome, StoredOutcome } from "../../durable-objects/account/index.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { BookStore } from "../../durable-objects/order-book/store.ts";
-import { sqlOver } from "../../durable-objects/sql.ts";
+import { sqlOver } from "../../durable-objects/runtime/sql.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { handleEventBatch } from "../../workers/consumer/index.ts";
 import { fundedAccount } from "./account-helpers.ts";

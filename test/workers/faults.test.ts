@@ -5,7 +5,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { fundedAccount } from "./account-helpers.ts";
 import { OPERATOR } from "./auth-helpers.ts";
 import { freshBook, testInstrument } from "./book-helpers.ts";

@@ -5,7 +5,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { FEES_NAME } from "../../durable-objects/fees/index.ts";
 import { fundedAccount } from "./account-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";

@@ -14,7 +14,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { withClient } from "../../shared/db/neon.ts";
 import { type LiveSource, type ReplayDb, replay } from "../../shared/replay/index.ts";
 import { createApp } from "../../workers/api/app.ts";

@@ -7,7 +7,7 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { API_CONTRACTS } from "../../workers/api/openapi/document.ts";
 import { bearer, createAccount, OPERATOR, tokenFor } from "./auth-helpers.ts";
 import { hostileRuns } from "./hostile-helpers.ts";

@@ -13,7 +13,7 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { AUTH_PROBLEM_CODES } from "../../workers/api/auth/problems.ts";
 import { X_SCOPE } from "../../workers/api/openapi/define.ts";
 import { API_CONTRACTS, API_PREFIX } from "../../workers/api/openapi/document.ts";

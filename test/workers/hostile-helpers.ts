@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
-import { signingKeys } from "../../workers/api/auth/signing-keys.ts";
+import { signingKeys } from "../../shared/auth/signing-keys.ts";
 
 /**
  * Runs per property: `HOSTILE_RUNS`, else `fallback`. Tests run inside workerd, where the

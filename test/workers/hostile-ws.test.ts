@@ -10,8 +10,8 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
 import type { DeskErrorCode } from "../../durable-objects/account/orders/desk.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { type FeedLimitsEnv, feedLimits } from "../../durable-objects/feed/limits.ts";
 import { isOrderMethod } from "../../durable-objects/feed/orders.ts";
 import {

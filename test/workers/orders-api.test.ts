@@ -9,7 +9,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { bearer, createAccount, expectProblem, OPERATOR, tokenFor } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 

@@ -10,8 +10,8 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
 import type { OrderView, StoredOutcome } from "../../durable-objects/account/index.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { FEES_NAME } from "../../durable-objects/fees/index.ts";
 import { parseAmount } from "../../shared/ledger/assets.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";

@@ -6,8 +6,8 @@
 import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
 import type { BatchOutcome, OrderOutcome, StoredOutcome } from "../../durable-objects/account/index.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { fundedAccount } from "./account-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 

@@ -7,7 +7,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import type { Scope } from "../../workers/api/auth-context.ts";
 import { createAccount, JSON_HEADERS, postJson, tokenFor } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";

@@ -13,9 +13,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
+import { clearRevocationCache } from "../../shared/auth/revocation.ts";
 import { createApp } from "../../workers/api/app.ts";
-import { clearRevocationCache } from "../../workers/api/auth/revocation.ts";
 import type { Env } from "../../workers/api/env.ts";
 import {
   bboKey,

@@ -8,7 +8,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { accountStub } from "../../durable-objects/account/ids.ts";
+import { accountStub } from "../../durable-objects/account/stub.ts";
 import { fundedTrader, send, type Trader } from "./account-helpers.ts";
 import { OPERATOR } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";

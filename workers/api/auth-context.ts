@@ -2,8 +2,9 @@
  * What authentication leaves on the request (`c.get("auth")`), shared by the
  * auth middleware, the rate limiter (per key) and every route (ownership).
  */
-export const SCOPES = ["read", "trade", "transfer", "admin"] as const;
-export type Scope = (typeof SCOPES)[number];
+import type { Scope } from "../../shared/auth/scopes.ts";
+
+export { SCOPES, type Scope } from "../../shared/auth/scopes.ts";
 
 export interface AuthContext {
   /** The authenticated account id. */

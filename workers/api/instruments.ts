@@ -4,8 +4,8 @@
  * can only delay what the edge reports, never let a halted book trade.
  */
 import { registryStub } from "../../durable-objects/instrument-registry/index.ts";
-import { orderBookStub } from "../../durable-objects/order-book/address.ts";
 import type { OrderBook } from "../../durable-objects/order-book/index.ts";
+import { orderBookStub } from "../../durable-objects/order-book/stub.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
 import type { Env } from "./env.ts";
 import { problemException } from "./problem.ts";

@@ -4,8 +4,8 @@
  */
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { fundsToQuote, lotsToBase, maxFee } from "../../../shared/ledger/index.ts";
+import type { AmendOrder } from "../../../shared/orders/input.ts";
 import { bandCeiling, priceTicks } from "../../../shared/risk/order-units.ts";
-import type { AmendOrder } from "./input.ts";
 import { lotsOf } from "./order-command.ts";
 import type { OrderRecord } from "./record.ts";
 

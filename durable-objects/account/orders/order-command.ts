@@ -6,8 +6,8 @@
  */
 import { fromUnits, toUnits, unitProduct } from "../../../shared/decimal.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
+import type { NewOrder } from "../../../shared/orders/input.ts";
 import { bandCeiling, bandFloor, priceTicks } from "../../../shared/risk/order-units.ts";
-import type { NewOrder } from "./input.ts";
 import type { OrderRecord } from "./record.ts";
 
 export function newRecord(input: NewOrder, spec: Instrument, fingerprint: string, now: number): OrderRecord {

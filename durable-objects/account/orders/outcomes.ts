@@ -3,8 +3,8 @@
  * order, reason and amounts where there are some).
  */
 import { formatAmount } from "../../../shared/ledger/index.ts";
+import type { OrderRef } from "../../../shared/orders/input.ts";
 import type { RiskReject } from "../../../shared/risk/pre-trade.ts";
-import type { OrderRef } from "./input.ts";
 import { type OrderRecord, type OrderView, orderView } from "./record.ts";
 import type { FillView } from "./settle.ts";
 

@@ -5,7 +5,7 @@
  */
 import { fromUnits } from "../../../shared/decimal.ts";
 import { formatAmount } from "../../../shared/ledger/assets.ts";
-import type { NewOrder } from "./input.ts";
+import type { NewOrder } from "../../../shared/orders/input.ts";
 
 /** FIX order states, plus `pending_new` while the book has not answered yet. */
 export type OrderStatus = "pending_new" | "new" | "partially_filled" | "filled" | "cancelled" | "expired" | "rejected";

@@ -3,8 +3,9 @@
  * queries filter on), fills, each book's cursor, and idempotency records. Writers
  * run inside one atomic write (`atomically`, ../../sql.ts).
  */
-import type { Sql } from "../../sql.ts";
-import type { FillQuery, OrderQuery } from "./input.ts";
+
+import type { FillQuery, OrderQuery } from "../../../shared/orders/input.ts";
+import type { Sql } from "../../runtime/sql.ts";
 import { isOpen, type OrderRecord } from "./record.ts";
 import type { FillView } from "./settle.ts";
 

@@ -5,8 +5,8 @@
  * (grant types). Pure: no runtime bindings.
  */
 import { z } from "@hono/zod-openapi";
-import { ACCOUNT_ID } from "../../../durable-objects/account/id-format.ts";
-import { invalidAllowlistEntries } from "../../../durable-objects/account/ip.ts";
+import { ACCOUNT_ID } from "../../../shared/auth/id-format.ts";
+import { invalidAllowlistEntries } from "../../../shared/auth/ip.ts";
 import { SCOPES } from "../auth-context.ts";
 import { defineRoute } from "../openapi/define.ts";
 import { json, problems } from "../openapi/schemas.ts";

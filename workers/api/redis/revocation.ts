@@ -8,7 +8,7 @@
  * refuse a token sooner, but can never accept one the Account object refuses.
  */
 import type { Context } from "hono";
-import { authConfig } from "../auth/config.ts";
+import { authConfig } from "../../../shared/auth/config.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { inBackground, redisCall, redisSettings } from "./client.ts";
 import { count } from "./health.ts";

@@ -13,9 +13,11 @@
  * `authenticate()` in front costs nothing twice).
  */
 import type { z } from "@hono/zod-openapi";
-import { parseEd25519PublicKey } from "../../../durable-objects/account/crypto.ts";
-import { accountOfKeyId, accountStub, newAccountId } from "../../../durable-objects/account/ids.ts";
+import { accountStub } from "../../../durable-objects/account/stub.ts";
 import type { NewKey } from "../../../durable-objects/account/types.ts";
+import { parseEd25519PublicKey } from "../../../shared/auth/crypto.ts";
+import { accountOfKeyId, newAccountId } from "../../../shared/auth/ids.ts";
+import { markRevoked } from "../../../shared/auth/revocation.ts";
 import {
   createAccount,
   createApiKey,
@@ -25,7 +27,6 @@ import {
   revokeApiKey,
 } from "../auth/contracts.ts";
 import { authProblem, missingScope } from "../auth/problems.ts";
-import { markRevoked } from "../auth/revocation.ts";
 import { SCOPES, type Scope } from "../auth-context.ts";
 import { authenticate, callerOf, requireScope } from "../middleware/auth/index.ts";
 import { createRouter } from "../openapi/router.ts";

@@ -10,10 +10,12 @@
 import type { z } from "@hono/zod-openapi";
 import { type Context, Hono } from "hono";
 import { decodeJwt } from "jose";
-import { accountOfKeyId, accountOfRefreshToken, accountStub } from "../../../durable-objects/account/ids.ts";
+import { accountStub } from "../../../durable-objects/account/stub.ts";
 import type { Grant, Refusal } from "../../../durable-objects/account/types.ts";
-import { issueAccessToken, verifyAccessToken } from "../auth/access-token.ts";
-import { authConfig } from "../auth/config.ts";
+import { issueAccessToken, verifyAccessToken } from "../../../shared/auth/access-token.ts";
+import { authConfig } from "../../../shared/auth/config.ts";
+import { accountOfKeyId, accountOfRefreshToken } from "../../../shared/auth/ids.ts";
+import { markRevoked } from "../../../shared/auth/revocation.ts";
 import {
   issueToken,
   JWT_BEARER_GRANT,
@@ -23,7 +25,6 @@ import {
   type TokenResponseSchema,
 } from "../auth/contracts.ts";
 import { authProblem, unauthorized } from "../auth/problems.ts";
-import { markRevoked } from "../auth/revocation.ts";
 import { loadSigningKeys, type SigningKeySet } from "../auth/signing-keys.ts";
 import type { AppEnv } from "../env.ts";
 import { clientIp } from "../middleware/auth/index.ts";

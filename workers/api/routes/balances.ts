@@ -12,8 +12,8 @@
  * account's object, its balances' only writer.
  */
 import type { Context } from "hono";
-import { accountStub } from "../../../durable-objects/account/ids.ts";
 import type { TransferInput, TransferResult } from "../../../durable-objects/account/index.ts";
+import { accountStub } from "../../../durable-objects/account/stub.ts";
 import type { AppEnv } from "../env.ts";
 import { callerOf } from "../middleware/auth/index.ts";
 import {

@@ -14,7 +14,7 @@
 
 import { env } from "cloudflare:workers";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { resetSqlProfile, sqlProfileReport } from "../../../durable-objects/sql-profile.ts";
+import { resetSqlProfile, sqlProfileReport } from "../../../durable-objects/runtime/sql-profile.ts";
 import type { AppEnv } from "../env.ts";
 import { bookFor, instrumentOr404 } from "../instruments.ts";
 import { callerOf } from "../middleware/auth/index.ts";

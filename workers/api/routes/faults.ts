@@ -8,8 +8,8 @@
  */
 import { env } from "cloudflare:workers";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { accountStub } from "../../../durable-objects/account/ids.ts";
-import type { Fault, FaultResult } from "../../../durable-objects/fault-injection.ts";
+import { accountStub } from "../../../durable-objects/account/stub.ts";
+import type { Fault, FaultResult } from "../../../durable-objects/runtime/fault-injection.ts";
 import type { AppEnv } from "../env.ts";
 import { injectFault } from "../openapi/contracts/faults.ts";
 import { createRouter } from "../openapi/router.ts";

@@ -13,16 +13,16 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { accountStub } from "../../../durable-objects/account/ids.ts";
 import type { CallOptions, DeskError, OrderOutcome, OrderView } from "../../../durable-objects/account/index.ts";
+import { accountStub } from "../../../durable-objects/account/stub.ts";
+import type { Instrument } from "../../../shared/instruments/schema.ts";
 import {
   type AmendOrder,
   checkPlacement,
   type NewOrder,
   NewOrderSchema,
   type OrderRef,
-} from "../../../durable-objects/account/orders/input.ts";
-import type { Instrument } from "../../../shared/instruments/schema.ts";
+} from "../../../shared/orders/input.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { callerOf } from "../middleware/auth/index.ts";

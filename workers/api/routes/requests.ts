@@ -8,8 +8,9 @@
  * With Redis configured, finished outcomes are read from Redis first and
  * written there after the object answers (redis/idempotency.ts).
  */
-import { accountStub } from "../../../durable-objects/account/ids.ts";
+
 import type { RequestRecord } from "../../../durable-objects/account/index.ts";
+import { accountStub } from "../../../durable-objects/account/stub.ts";
 import { callerOf } from "../middleware/auth/index.ts";
 import { getRequestOutcome } from "../openapi/contracts/orders.ts";
 import { createRouter } from "../openapi/router.ts";

@@ -13,14 +13,19 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { decodeJwt } from "jose";
-import { sha256Hex } from "../../../../durable-objects/account/crypto.ts";
-import { accountOfKeyId, accountStub } from "../../../../durable-objects/account/ids.ts";
-import { ipAllowed } from "../../../../durable-objects/account/ip.ts";
-import { isVerifiedAccessToken, type TokenRejected, verifyAccessTokenOnce } from "../../auth/access-token.ts";
-import { authConfig } from "../../auth/config.ts";
-import { oidcConfig, verifyOidcToken } from "../../auth/oidc.ts";
+import { accountStub } from "../../../../durable-objects/account/stub.ts";
+import {
+  isVerifiedAccessToken,
+  type TokenRejected,
+  verifyAccessTokenOnce,
+} from "../../../../shared/auth/access-token.ts";
+import { authConfig } from "../../../../shared/auth/config.ts";
+import { sameDigest, sha256Hex } from "../../../../shared/auth/crypto.ts";
+import { accountOfKeyId } from "../../../../shared/auth/ids.ts";
+import { ipAllowed } from "../../../../shared/auth/ip.ts";
+import { oidcConfig, verifyOidcToken } from "../../../../shared/auth/oidc.ts";
+import { cachedRevocation, rememberRevocation } from "../../../../shared/auth/revocation.ts";
 import { authProblem, missingScope, unauthorized } from "../../auth/problems.ts";
-import { cachedRevocation, rememberRevocation } from "../../auth/revocation.ts";
 import { pathAndQuery, readSignatureHeaders, type SignatureHeaders, signingString } from "../../auth/signature.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { type AuthContext, SCOPES, type Scope } from "../../auth-context.ts";
@@ -313,5 +318,5 @@ function signatureRefused(detail: string, reason: string) {
 /** Constant-time comparison (of digests, so lengths leak nothing either). */
 async function sameSecret(given: string, expected: string): Promise<boolean> {
   const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(expected)]);
-  return crypto.subtle.timingSafeEqual(new TextEncoder().encode(a), new TextEncoder().encode(b));
+  return sameDigest(a, b);
 }

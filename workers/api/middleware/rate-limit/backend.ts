@@ -2,9 +2,9 @@
  * Rate-limit backends: where the counters live. Pure TypeScript; the Durable
  * Object backend (Workers only) is in `durable-object.ts`, Upstash in `upstash.ts`.
  */
-import { GcraTable, type LimitOutcome, type LimitRule } from "../../../../durable-objects/rate-limiter/gcra.ts";
+import { GcraTable, type LimitOutcome, type LimitRule } from "../../../../shared/rate-limit/gcra.ts";
 
-export type { LimitOutcome, LimitRule } from "../../../../durable-objects/rate-limiter/gcra.ts";
+export type { LimitOutcome, LimitRule } from "../../../../shared/rate-limit/gcra.ts";
 
 export type BackendName = "upstash" | "durable_object" | "memory";
 

@@ -3,7 +3,7 @@
  * request is checked against. Pure TypeScript (no Hono, no Workers types), so
  * the backends and their Node tests share it.
  */
-import type { LimitOutcome, LimitRule } from "../../../../durable-objects/rate-limiter/gcra.ts";
+import type { LimitOutcome, LimitRule } from "../../../../shared/rate-limit/gcra.ts";
 import type { RouteClass } from "../../auth-context.ts";
 
 export const ROUTE_CLASSES = [

@@ -5,7 +5,7 @@
  * the body schemas refuse anything else before a handler runs.
  */
 import { z } from "@hono/zod-openapi";
-import { ACCOUNT_ID } from "../../../../durable-objects/account/id-format.ts";
+import { ACCOUNT_ID } from "../../../../shared/auth/id-format.ts";
 import { assetScale, isAssetCode, parseAmount } from "../../../../shared/ledger/assets.ts";
 import { defineRoute } from "../define.ts";
 import { json, problems } from "../schemas.ts";

@@ -3,7 +3,7 @@
  * send commands straight to a book. All need the `admin` scope.
  */
 import { z } from "@hono/zod-openapi";
-import { BookBatchSchema, MAX_BATCH } from "../../../../durable-objects/order-book/commands.ts";
+import { BookBatchSchema, MAX_BATCH } from "../../../../shared/book/commands.ts";
 import { INSTRUMENT_STATUSES, NewInstrumentSchema } from "../../../../shared/instruments/schema.ts";
 import { defineRoute } from "../define.ts";
 import { json, problems, SymbolParams } from "../schemas.ts";

@@ -9,8 +9,8 @@
  * or while it is unreachable, every route answers 503 `history_unavailable`.
  */
 import { z } from "@hono/zod-openapi";
-import { SymbolString } from "../../../../durable-objects/account/orders/input.ts";
 import { isAssetCode } from "../../../../shared/ledger/assets.ts";
+import { SymbolString } from "../../../../shared/orders/input.ts";
 import { defineRoute } from "../define.ts";
 import { json, problems, SymbolParams } from "../schemas.ts";
 import { LedgerPageSchema } from "./accounts-balances.ts";

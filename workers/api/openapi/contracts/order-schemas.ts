@@ -11,7 +11,7 @@ import {
   NewOrderSchema,
   ORDER_LIST_STATUSES,
   SymbolString,
-} from "../../../../durable-objects/account/orders/input.ts";
+} from "../../../../shared/orders/input.ts";
 
 /** Most orders in one batch. */
 export const MAX_ORDER_BATCH = 20;

@@ -15,8 +15,8 @@
  */
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { formatAmount, type JournalEntry } from "../../shared/ledger/index.ts";
-import { StreamOut } from "../order-book/stream-out.ts";
-import type { Sql } from "../sql.ts";
+import type { Sql } from "../runtime/sql.ts";
+import { StreamOut } from "../runtime/stream-out.ts";
 import type { ChangeLog } from "./funds.ts";
 import { type OrderRecord, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";

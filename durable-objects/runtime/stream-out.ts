@@ -17,7 +17,7 @@
  * Used by the OrderBook (its `events` log) and the Account (its `account_events` log).
  */
 import { type Envelope, type EnvelopeBatch, queueMessages } from "../../shared/events/envelope.ts";
-import type { Sql } from "../sql.ts";
+import type { Sql } from "./sql.ts";
 
 /** How long the alarm waits before retrying a send that did not go out, ms. */
 export const STREAM_RETRY_MS = 2_000;

@@ -2,8 +2,8 @@
  * An instrument's units: decimal strings on the wire ↔ integer ticks, lots and
  * funds units (tick × lot) inside the engine. Built once per instrument spec.
  */
-import { fromUnits, parseDecimal, toUnits, unitProduct } from "../../shared/decimal.ts";
-import type { Instrument } from "../../shared/instruments/schema.ts";
+import { fromUnits, parseDecimal, toUnits, unitProduct } from "../decimal.ts";
+import type { Instrument } from "./schema.ts";
 
 export type UnitResult = number | "off_grid" | "invalid" | "too_large";
 

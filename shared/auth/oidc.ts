@@ -8,10 +8,9 @@
  * `OIDC_SCOPE_PREFIX` (e.g. `platform3:` → `platform3:trade` is `trade`).
  */
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from "jose";
-import { isAccountId } from "../../../durable-objects/account/ids.ts";
-import { SCOPES, type Scope } from "../auth-context.ts";
-import type { Env } from "../env.ts";
 import { explain, TokenRejected } from "./access-token.ts";
+import { isAccountId } from "./ids.ts";
+import { SCOPES, type Scope } from "./scopes.ts";
 
 export interface OidcConfig {
   issuer: string;
@@ -27,16 +26,16 @@ export interface OidcPrincipal {
   scopes: Scope[];
 }
 
-type OidcEnv = Pick<
-  Env,
-  | "OIDC_ISSUER"
-  | "OIDC_AUDIENCE"
-  | "OIDC_ALGORITHMS"
-  | "OIDC_JWKS_URL"
-  | "OIDC_JWKS"
-  | "OIDC_ACCOUNT_CLAIM"
-  | "OIDC_SCOPE_PREFIX"
->;
+/** The settings `oidcConfig` reads (the Worker's vars of the same names). */
+export interface OidcEnv {
+  OIDC_ISSUER?: string;
+  OIDC_AUDIENCE?: string;
+  OIDC_ALGORITHMS?: string;
+  OIDC_JWKS_URL?: string;
+  OIDC_JWKS?: string;
+  OIDC_ACCOUNT_CLAIM?: string;
+  OIDC_SCOPE_PREFIX?: string;
+}
 
 let cached: { signature: string; config: OidcConfig } | undefined;
 
@@ -46,7 +45,7 @@ let cached: { signature: string; config: OidcConfig } | undefined;
  * The key set is built once per isolate per configuration (jose caches a
  * remote JWKS and refetches on an unknown `kid`).
  */
-export function oidcConfig(env: Partial<OidcEnv>): OidcConfig | undefined {
+export function oidcConfig(env: OidcEnv): OidcConfig | undefined {
   if (!env.OIDC_ISSUER) return undefined;
   const signature = JSON.stringify([
     env.OIDC_ISSUER,

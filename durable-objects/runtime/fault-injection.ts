@@ -6,7 +6,7 @@
  * wrangler.toml never does) do the objects obey; everywhere else they refuse, so a
  * stray call in production does nothing.
  */
-import type { StreamOut } from "./order-book/stream-out.ts";
+import type { StreamOut } from "./stream-out.ts";
 
 export type Fault =
   /** Reset the object as a crash would: in-flight calls fail, memory is rebuilt from storage. */

@@ -24,11 +24,15 @@ export async function sha256Hex(data: string | Uint8Array | ArrayBuffer): Promis
   return toHex(new Uint8Array(digest));
 }
 
-/** Constant-time equality of two hex digests. */
+/**
+ * Constant-time equality of two digests (strings of one length: a digest's length is not
+ * secret). Every character is compared, whatever the first difference.
+ */
 export function sameDigest(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 /** HMAC-SHA256 check (constant time inside Web Crypto). */
@@ -60,7 +64,7 @@ export async function parseEd25519PublicKey(input: unknown): Promise<Ed25519Publ
     new Error(
       "public_key must be an Ed25519 public key: a JWK {kty:'OKP', crv:'Ed25519', x}, 32 raw bytes in base64url, or an SPKI PEM",
     );
-  let key: CryptoKey;
+  let key: Awaited<ReturnType<typeof crypto.subtle.importKey>>;
   try {
     if (typeof input === "string" && input.includes("BEGIN PUBLIC KEY")) {
       const b64 = input.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
@@ -79,7 +83,7 @@ export async function parseEd25519PublicKey(input: unknown): Promise<Ed25519Publ
   } catch {
     throw fail();
   }
-  const jwk = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
+  const jwk = (await crypto.subtle.exportKey("jwk", key)) as { x?: string };
   return { kty: "OKP", crv: "Ed25519", x: jwk.x as string };
 }
 

@@ -6,7 +6,6 @@
 import { toBase64url, toHex } from "./crypto.ts";
 /** Account ids: letters, digits, `.` and `-` (no `_`, which separates the parts of key ids), 1–64 characters. */
 import { ACCOUNT_ID } from "./id-format.ts";
-import type { Account } from "./index.ts";
 
 export { ACCOUNT_ID };
 
@@ -48,11 +47,6 @@ export function newSecret(): string {
 /** A new refresh-token family id. */
 export function newFamilyId(): string {
   return `f_${randomHex(16)}`;
-}
-
-/** The Account object of an account (one per account, by name). */
-export function accountStub(ns: DurableObjectNamespace<Account>, account: string): DurableObjectStub<Account> {
-  return ns.getByName(account);
 }
 
 export function randomHex(bytes: number): string {

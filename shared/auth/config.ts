@@ -1,5 +1,12 @@
 /** Gateway auth settings from the environment, with defaults and bounds. */
-import type { Env } from "../env.ts";
+/** The settings `authConfig` reads (the Worker's vars of the same names). */
+export interface AuthEnv {
+  JWT_ISSUER?: string;
+  ACCESS_TOKEN_TTL_SECONDS?: string;
+  REFRESH_TOKEN_TTL_SECONDS?: string;
+  SIGNATURE_WINDOW_MS?: string;
+  AUTH_REVOCATION_CACHE_MS?: string;
+}
 
 export interface AuthConfig {
   /** `iss` of our access tokens. */
@@ -20,7 +27,7 @@ export const DEFAULT_ISSUER = "urn:platform3:edge";
 export const ACCESS_TOKEN_AUDIENCE = "urn:platform3:api";
 
 /** Reads the settings; a malformed value falls back to its default, an out-of-range one is clamped. */
-export function authConfig(env: Partial<Env>): AuthConfig {
+export function authConfig(env: AuthEnv): AuthConfig {
   return {
     issuer: env.JWT_ISSUER || DEFAULT_ISSUER,
     audience: ACCESS_TOKEN_AUDIENCE,

@@ -6,12 +6,22 @@
  * and `ipr` (the key's IP allowlist, when it has one).
  */
 import { errors, jwtVerify, SignJWT } from "jose";
-import type { Grant } from "../../../durable-objects/account/types.ts";
-import { SCOPES, type Scope } from "../auth-context.ts";
 import type { AuthConfig } from "./config.ts";
+import { SCOPES, type Scope } from "./scopes.ts";
 import type { SigningKeySet } from "./signing-keys.ts";
 
 export const ACCESS_TOKEN_TYPE = "at+jwt";
+
+/** What an access token is signed for: an Account object's grant (`Grant`), or a test's. */
+export interface TokenGrant {
+  account: string;
+  key_id: string;
+  scopes: readonly Scope[];
+  family: string;
+  /** Epoch ms: access tokens never outlive their key. */
+  key_expires_at: number | null;
+  ip_allowlist: string[] | null;
+}
 
 export interface IssuedAccessToken {
   token: string;
@@ -31,7 +41,7 @@ export interface VerifiedAccessToken {
 
 /** Signs an access token for a grant; it never outlives the grant's key. */
 export async function issueAccessToken(
-  grant: Grant,
+  grant: TokenGrant,
   keys: SigningKeySet,
   config: AuthConfig,
   now = Date.now(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { testInstrument } from "../../../test/workers/book-helpers.ts";
+import { testInstrument } from "../../test/instrument-spec.ts";
 import { checkPlacement, type NewOrder } from "./input.ts";
 
 const spec = testInstrument("ORD-USD");

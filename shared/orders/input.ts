@@ -4,16 +4,9 @@
  * the Account object.
  */
 import { z } from "zod";
-import type { Instrument } from "../../../shared/instruments/schema.ts";
-import { toOrderUnits } from "../../../shared/risk/order-units.ts";
-import {
-  DecimalString,
-  ORDER_TYPES,
-  OrderIdString,
-  SIDES,
-  STP_MODES,
-  TIME_IN_FORCE,
-} from "../../order-book/commands.ts";
+import { DecimalString, ORDER_TYPES, OrderIdString, SIDES, STP_MODES, TIME_IN_FORCE } from "../book/commands.ts";
+import type { Instrument } from "../instruments/schema.ts";
+import { toOrderUnits } from "../risk/order-units.ts";
 
 export const ClientOrderIdString = OrderIdString.describe(
   "Your id for the order, unique per account: repeating a request with it returns the original outcome.",
