@@ -1,10 +1,21 @@
 /**
- * The Account object's RPC contract: the result types its methods answer the
- * edge with (re-exported from `index.ts`, which is what callers import).
+ * The Account object's contract: the types its methods take and answer with, and the
+ * rules a caller applies to them. Outside this folder, import the class from `index.ts`,
+ * these from here, and the stub from `stub.ts`.
  */
 import type { Scope } from "../../shared/auth/scopes.ts";
 import type { BalanceView } from "./funds.ts";
+import type { CancelAllOutcome, DeskError, OrderOutcome } from "./orders/outcomes.ts";
 import type { CreatedKey } from "./types.ts";
+
+export type * from "./funds.ts";
+export type { EntryQuery } from "./ledger-store.ts";
+export type { CancelAllOutcome, DeskError, DeskErrorCode, OrderOutcome } from "./orders/outcomes.ts";
+export type { OrderView } from "./orders/record.ts";
+export type { FillView } from "./orders/settle.ts";
+export type { Page, RequestRecord } from "./orders/store.ts";
+export type * from "./types.ts";
+export type { UserMessage, UserShardRpc, UserSnapshot, UserSubscribeReply } from "./user-feed.ts";
 
 /** Where a call came from, for logs, and its Idempotency-Key if it has one. */
 export interface CallOptions {
@@ -60,4 +71,35 @@ export interface AssertionCheck {
   ip: string | undefined;
   /** Longest accepted exp − iat, seconds. */
   max_lifetime_s: number;
+}
+
+/** Idempotency records are kept this long. */
+export const REQUEST_TTL_MS = 24 * 3_600_000;
+
+export interface BatchOutcome {
+  ok: true;
+  results: OrderOutcome[];
+}
+
+export interface CancelAfterOutcome {
+  ok: true;
+  /** When every open order will be cancelled unless refreshed; null when disarmed. */
+  cancel_at: string | null;
+  cancel_at_ms: number | null;
+}
+
+/** A mutation's outcome as stored under its Idempotency-Key. */
+export type StoredOutcome = OrderOutcome | CancelAllOutcome | BatchOutcome | CancelAfterOutcome | DeskError;
+
+/** A request repeated under its Idempotency-Key with a different body. */
+export interface KeyReused {
+  ok: false;
+  code: "idempotency_key_reused";
+  message: string;
+}
+
+/** An outcome not to store under its key: some order's book call did not answer, so a repeat must try again. */
+export function statusUnknown(outcome: StoredOutcome): boolean {
+  if (!outcome.ok) return outcome.code === "order_status_unknown";
+  return "results" in outcome && outcome.results.some((r) => !r.ok && r.code === "order_status_unknown");
 }

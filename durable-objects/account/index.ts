@@ -25,20 +25,25 @@ import {
 } from "../../shared/orders/input.ts";
 import { FEES_NAME } from "../fees/index.ts";
 import { registryStub } from "../instrument-registry/index.ts";
-import type { DeliveryAck, OutboxRow } from "../order-book/outbox.ts";
+import type { DeliveryAck, OutboxRow } from "../order-book/contract.ts";
 import { orderBookStub } from "../order-book/stub.ts";
 import { type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
 import { type Sql, sqlOver } from "../runtime/sql.ts";
 import { streamDelayMs } from "../runtime/stream-out.ts";
-import type {
-  AccountBalances,
-  AccountInfo,
-  AccountNotFound,
-  AssertionCheck,
-  CallOptions,
-  CreateAccountResult,
-  RevokeKeyResult,
-  TradingSwitch,
+import {
+  type AccountBalances,
+  type AccountInfo,
+  type AccountNotFound,
+  type AssertionCheck,
+  type BatchOutcome,
+  type CallOptions,
+  type CancelAfterOutcome,
+  type CreateAccountResult,
+  type KeyReused,
+  type RevokeKeyResult,
+  type StoredOutcome,
+  statusUnknown,
+  type TradingSwitch,
 } from "./contract.ts";
 import { grantByAssertion, grantBySecret, verifySignedRequest } from "./credentials.ts";
 import { type BalanceView, Funds, type LedgerEntriesPage, type TransferInput, type TransferResult } from "./funds.ts";
@@ -48,14 +53,7 @@ import { appendJournal, type EntryQuery } from "./ledger-store.ts";
 import { type DeskError, OrderDesk, type OrderOutcome, PENDING_RESOLVE_MS } from "./orders/desk.ts";
 import { FeeTally } from "./orders/fee-tally.ts";
 import { InstrumentCache } from "./orders/instruments.ts";
-import {
-  type BatchOutcome,
-  type CancelAfterOutcome,
-  KeyedRequests,
-  type KeyReused,
-  type StoredOutcome,
-  statusUnknown,
-} from "./orders/keyed-requests.ts";
+import { KeyedRequests } from "./orders/keyed-requests.ts";
 import { type OrderView, orderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
 import { OrderStore, type Page, type RequestRecord } from "./orders/store.ts";
@@ -74,15 +72,6 @@ import type {
 import { UserFeed, type UserShardRpc, type UserSubscribeReply } from "./user-feed.ts";
 
 export type * from "./contract.ts";
-export type * from "./funds.ts";
-export type { EntryQuery } from "./ledger-store.ts";
-export type { CancelAllOutcome, DeskError, OrderOutcome } from "./orders/desk.ts";
-export type { BatchOutcome, CancelAfterOutcome, KeyReused, StoredOutcome } from "./orders/keyed-requests.ts";
-export type { OrderView } from "./orders/record.ts";
-export type { FillView } from "./orders/settle.ts";
-export type { Page, RequestRecord } from "./orders/store.ts";
-export type * from "./types.ts";
-export type { UserMessage, UserSnapshot, UserSubscribeReply } from "./user-feed.ts";
 
 interface AccountRow extends Record<string, string | number | null> {
   account_id: string;

@@ -22,12 +22,8 @@
  * socket — even after hibernation — cancels the account's open orders.
  */
 import { DurableObject } from "cloudflare:workers";
+import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "../../shared/feed/limits.ts";
 import { type FeedMessage, PUBLIC_CHANNELS } from "../../shared/feed/messages.ts";
-import { accountStub } from "../account/stub.ts";
-import type { UserMessage } from "../account/user-feed.ts";
-import { Books, type BooksEnv } from "./books.ts";
-import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "./limits.ts";
-import { isOrderMethod, OrderEntry } from "./orders.ts";
 import {
   CLOSE_CODES,
   errorFrame,
@@ -51,7 +47,11 @@ import {
   streamKey,
   USER_CHANNEL,
   type WelcomeMessage,
-} from "./protocol.ts";
+} from "../../shared/feed/protocol.ts";
+import type { UserMessage } from "../account/contract.ts";
+import { accountStub } from "../account/stub.ts";
+import { Books, type BooksEnv } from "./books.ts";
+import { isOrderMethod, OrderEntry } from "./orders.ts";
 import { type Answer, type Session, type SessionEnv, Sessions } from "./session.ts";
 import { type Client, type Cursor, Stream } from "./streams.ts";
 import { FeedSocket, type SocketHooks } from "./subscriptions.ts";

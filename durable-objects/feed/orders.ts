@@ -15,6 +15,8 @@
  */
 import { z } from "zod";
 import { DecimalString, OrderIdString } from "../../shared/book/commands.ts";
+import type { DeskErrorCode } from "../../shared/errors/codes.ts";
+import { issues, type RequestId } from "../../shared/feed/protocol.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
 import {
   type AmendOrder,
@@ -26,10 +28,8 @@ import {
   type OrderRef,
 } from "../../shared/orders/input.ts";
 import type { Account, StoredOutcome } from "../account/index.ts";
-import type { DeskErrorCode } from "../account/orders/desk.ts";
 import { accountStub } from "../account/stub.ts";
 import { PlaceBatcher } from "./place-batcher.ts";
-import { issues, type RequestId } from "./protocol.ts";
 import type { Answer, Session, Sessions } from "./session.ts";
 import type { FeedSocket } from "./subscriptions.ts";
 

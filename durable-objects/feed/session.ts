@@ -20,10 +20,13 @@ import { type OidcEnv, oidcConfig, verifyOidcToken } from "../../shared/auth/oid
 import { cachedRevocation, rememberRevocation } from "../../shared/auth/revocation.ts";
 import type { Scope } from "../../shared/auth/scopes.ts";
 import { deploymentSigningKeys } from "../../shared/auth/signing-keys.ts";
+import { issues, type ReplyErrorCode, type RequestId } from "../../shared/feed/protocol.ts";
 import type { Account } from "../account/index.ts";
 import { accountStub } from "../account/stub.ts";
-import { issues, type ReplyErrorCode, type RequestId } from "./protocol.ts";
+import type { Session, SessionCheck } from "./identity.ts";
 import type { FeedSocket } from "./subscriptions.ts";
+
+export type { Session, SessionCheck } from "./identity.ts";
 
 /** What a shard needs to verify tokens and reach accounts. */
 export type SessionEnv = AuthEnv &
@@ -32,20 +35,6 @@ export type SessionEnv = AuthEnv &
     JWT_SIGNING_KEYS?: string;
     ACCOUNT: DurableObjectNamespace<Account>;
   };
-
-/** An authenticated socket's identity (kept in its attachment, so it survives hibernation). */
-export interface Session {
-  account: string;
-  scopes: Scope[];
-  via: "access_token" | "oidc";
-  /** Refresh family of an access token (revocation). */
-  family?: string;
-  key_id?: string;
-  /** Epoch ms when the token expires. */
-  expires_at: number;
-}
-
-export type SessionCheck = { ok: true; session: Session } | { ok: false; reason: string; message: string };
 
 /** Verifies a bearer token as the gateway would for a request from `ip`. */
 export async function verifySessionToken(

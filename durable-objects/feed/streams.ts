@@ -15,7 +15,7 @@
  * fresh snapshot; it never passes a gap on.
  */
 import type { FeedMessage, PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
-import type { ResumedMessage, ResyncMessage, StreamErrorMessage, StreamKey } from "./protocol.ts";
+import type { ResumedMessage, ResyncMessage, StreamErrorMessage, StreamKey } from "../../shared/feed/protocol.ts";
 
 /** What a stream needs from a socket. */
 export interface Client {

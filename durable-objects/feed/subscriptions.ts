@@ -18,11 +18,12 @@
  * is on its account's `user` channel, its cancel-on-disconnect flag and the
  * client address it connected from, so all of them survive hibernation.
  */
+
+import type { FeedLimits } from "../../shared/feed/limits.ts";
+import { RateWindow } from "../../shared/feed/limits.ts";
 import { batchFrame } from "../../shared/feed/messages.ts";
-import type { FeedLimits } from "./limits.ts";
-import { RateWindow } from "./limits.ts";
-import { CLOSE_CODES, parseStreamKey, type StreamKey } from "./protocol.ts";
-import type { Session } from "./session.ts";
+import { CLOSE_CODES, parseStreamKey, type StreamKey } from "../../shared/feed/protocol.ts";
+import type { Session } from "./identity.ts";
 import type { Client, Cursor } from "./streams.ts";
 
 /** The attachment, namespaced so other state can share the socket later. */

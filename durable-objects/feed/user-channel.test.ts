@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { UserMessage, UserSubscribeReply } from "../account/user-feed.ts";
+import type { UserMessage, UserSubscribeReply } from "../account/contract.ts";
 import { type UserAccountRpc, UserChannels, type UserClient } from "./user-channel.ts";
 
 class FakeClient implements UserClient {

@@ -11,9 +11,10 @@
  * would see a gap (a lost push, or a shard that woke from hibernation without
  * its cursors) gets `resync` and a fresh snapshot instead.
  */
+
+import type { ReplyErrorCode } from "../../shared/feed/protocol.ts";
+import type { UserMessage, UserSubscribeReply } from "../account/contract.ts";
 import type { Account } from "../account/index.ts";
-import type { UserMessage, UserSubscribeReply } from "../account/user-feed.ts";
-import type { ReplyErrorCode } from "./protocol.ts";
 
 /** What the user channel needs from a socket. */
 export interface UserClient {

@@ -7,7 +7,8 @@
  * that grows with each failure (exponential, full jitter), so an account that
  * cannot take its rows costs a bounded number of attempts, not one per sweep.
  */
-import { DELIVERY_BATCH, type Outbox, type OutboxReceiver } from "./outbox.ts";
+import type { OutboxReceiver } from "./contract.ts";
+import { DELIVERY_BATCH, type Outbox } from "./outbox.ts";
 
 export interface DeliveryOptions {
   outbox: Outbox;

@@ -4,23 +4,9 @@
  */
 import type { MatchingEngine } from "../../shared/engine/index.ts";
 import type { InstrumentUnits } from "../../shared/instruments/units.ts";
+import { CANDLE_INTERVALS, type CandleInterval, MAX_CANDLES, MAX_TRADES_PAGE } from "../../shared/market/candles.ts";
 import type { RollingDay } from "../../shared/market/rolling-day.ts";
 import type { Sql } from "../runtime/sql.ts";
-
-export const CANDLE_INTERVALS = {
-  "1m": 60_000,
-  "5m": 300_000,
-  "15m": 900_000,
-  "1h": 3_600_000,
-  "6h": 21_600_000,
-  "1d": 86_400_000,
-} as const;
-export type CandleInterval = keyof typeof CANDLE_INTERVALS;
-
-/** Most candles one request returns. */
-export const MAX_CANDLES = 1_000;
-/** Most trades one page returns. */
-export const MAX_TRADES_PAGE = 1_000;
 
 export type PriceSize = [price: string, size: string];
 

@@ -19,25 +19,8 @@
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
 import type { Sql } from "../runtime/sql.ts";
+import type { OutboxReceiver, OutboxRow } from "./contract.ts";
 import type { LoggedEvent } from "./store.ts";
-
-/** One event for one account, at its place in the book's log. */
-export interface OutboxRow {
-  seq: number;
-  /** Epoch ms the event was logged. */
-  at: number;
-  event: EngineEvent;
-}
-
-/** What an Account object answers to a delivery: every row up to `through` is applied. */
-export interface DeliveryAck {
-  through: number;
-}
-
-/** The part of the Account object the outbox talks to. */
-export interface OutboxReceiver {
-  applyBookEvents(account: string, instrument: string, rows: OutboxRow[]): Promise<DeliveryAck>;
-}
 
 /** Most rows one delivery carries. */
 export const DELIVERY_BATCH = 500;

@@ -3,8 +3,10 @@
  * the live-order mirror, counters) and how the engine is rebuilt on start.
  * `commit` must run inside one atomic write (`atomically`, ../sql.ts).
  */
+
 import { type EngineEvent, type EngineSnapshot, MatchingEngine, type OrderView } from "../../shared/engine/index.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
+import { ENGINE_OPTIONS } from "../../shared/instruments/units.ts";
 import type { MinuteCandle } from "../../shared/market/rolling-day.ts";
 import type { Sql } from "../runtime/sql.ts";
 
@@ -44,9 +46,6 @@ function addToCandle(minutes: Map<number, Candle>, at: number, price: number, qt
   c.volume += qty;
   c.trades += 1;
 }
-
-/** The instrument's own limits are checked in wire.ts; the engine only guards integer safety. */
-export const ENGINE_OPTIONS = { maxPrice: Number.MAX_SAFE_INTEGER, maxQty: Number.MAX_SAFE_INTEGER };
 
 export class BookStore {
   private readonly sql: Sql;

@@ -122,3 +122,7 @@ function ceilUnits(value: string, unit: string): number {
   if (units > BigInt(Number.MAX_SAFE_INTEGER)) throw new TypeError(`min_notional too large: ${value}`);
   return Number(units);
 }
+
+/** The engine's options for a book in ticks and lots: the instrument's own limits are checked before
+ * a command reaches it (order-book/wire.ts), so the engine only guards integer safety. */
+export const ENGINE_OPTIONS = { maxPrice: Number.MAX_SAFE_INTEGER, maxQty: Number.MAX_SAFE_INTEGER };

@@ -6,8 +6,9 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { OutboxRow } from "../../durable-objects/order-book/contract.ts";
 import { backoffMs, OutboxDelivery } from "../../durable-objects/order-book/delivery.ts";
-import { Outbox, type OutboxRow } from "../../durable-objects/order-book/outbox.ts";
+import { Outbox } from "../../durable-objects/order-book/outbox.ts";
 import type { LoggedEvent } from "../../durable-objects/order-book/store.ts";
 import { atomically, sqlOver } from "../../durable-objects/runtime/sql.ts";
 import { StreamOut } from "../../durable-objects/runtime/stream-out.ts";

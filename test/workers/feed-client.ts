@@ -5,7 +5,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { registryStub } from "../../durable-objects/instrument-registry/index.ts";
-import type { BatchResult } from "../../durable-objects/order-book/index.ts";
+import type { BatchResult } from "../../durable-objects/order-book/contract.ts";
 import { orderBookStub } from "../../durable-objects/order-book/stub.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: test messages are inspected loosely.

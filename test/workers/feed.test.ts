@@ -305,7 +305,7 @@ describe("shards and books", () => {
     // The book forgets this shard (a push failed, or it dropped the shard): an order goes unseen.
     await runInDurableObject(book("AAPL-USD"), (instance, state) => {
       state.storage.sql.exec("DELETE FROM feed_shards");
-      (instance as unknown as { shards: Map<string, number> }).shards.clear();
+      (instance as unknown as { channels: { shards: Map<string, number> } }).channels.shards.clear();
     });
     await place("AAPL-USD", "sell", "151.00", "1");
     await sleep(30);

@@ -14,10 +14,9 @@ import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accountStub } from "../../durable-objects/account/stub.ts";
-import { AUTH_PROBLEM_CODES } from "../../workers/api/auth/problems.ts";
 import { X_SCOPE } from "../../workers/api/openapi/define.ts";
 import { API_CONTRACTS, API_PREFIX } from "../../workers/api/openapi/document.ts";
-import { PROBLEM_CODES } from "../../workers/api/problem.ts";
+import { ERROR_CODES } from "../../workers/api/problem.ts";
 import { maxBodyBytes } from "../../workers/api/validation.ts";
 import { deposit } from "./account-helpers.ts";
 import { bearer, createAccount, JSON_HEADERS, newNonce, postJson, signedHeaders, tokenFor } from "./auth-helpers.ts";
@@ -29,7 +28,7 @@ const TIMEOUT = 10_000 + RUNS * 200;
 const BASE = "http://platform3.test";
 const SYMBOL = "HCR-USD";
 const MAX_BODY = maxBodyBytes(env);
-const STABLE_CODES = new Set<string>([...Object.keys(PROBLEM_CODES), ...Object.keys(AUTH_PROBLEM_CODES)]);
+const STABLE_CODES = new Set<string>(Object.keys(ERROR_CODES));
 /** Requests of this suite come from their own address, so its rate limits are its own. */
 const CLIENT_IP = "198.51.100.41";
 

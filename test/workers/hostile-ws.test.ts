@@ -10,10 +10,10 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DeskErrorCode } from "../../durable-objects/account/orders/desk.ts";
 import { accountStub } from "../../durable-objects/account/stub.ts";
-import { type FeedLimitsEnv, feedLimits } from "../../durable-objects/feed/limits.ts";
 import { isOrderMethod } from "../../durable-objects/feed/orders.ts";
+import { DESK_ERROR_CODES } from "../../shared/errors/codes.ts";
+import { type FeedLimitsEnv, feedLimits } from "../../shared/feed/limits.ts";
 import {
   CLOSE_CODES,
   FEED_ERROR_CODES,
@@ -22,7 +22,7 @@ import {
   parseRequest,
   type RequestId,
   RequestIdSchema,
-} from "../../durable-objects/feed/protocol.ts";
+} from "../../shared/feed/protocol.ts";
 import { deposit } from "./account-helpers.ts";
 import { bearer, createAccount, JSON_HEADERS, postJson, tokenFor } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
@@ -36,19 +36,7 @@ const BASE = "http://platform3.test";
 const SYMBOL = "HWS-USD";
 const LIMITS = feedLimits(env as FeedLimitsEnv);
 
-const DESK_CODES = [
-  "account_not_found",
-  "invalid_order",
-  "instrument_not_found",
-  "client_order_id_conflict",
-  "order_not_found",
-  "order_not_open",
-  "order_status_unknown",
-  "order_rejected",
-  "amend_rejected",
-  "cancel_rejected",
-] as const satisfies readonly DeskErrorCode[];
-const STABLE_CODES = new Set<string>([...FEED_ERROR_CODES, ...DESK_CODES]);
+const STABLE_CODES = new Set<string>([...FEED_ERROR_CODES, ...DESK_ERROR_CODES]);
 
 // ── frames ───────────────────────────────────────────────────────────────
 

@@ -22,7 +22,7 @@ import { writableHeaders } from "./middleware/writable-headers/index.ts";
 import { openFeed } from "./openapi/contracts/feed.ts";
 import { API_PREFIX, mountDocs } from "./openapi/index.ts";
 import { validationHook } from "./openapi/router.ts";
-import { PROBLEM_CODES, type ProblemCode, problem } from "./problem.ts";
+import { ERROR_CODES, type ErrorCode, problem } from "./problem.ts";
 import { accounts, adminAccounts } from "./routes/accounts.ts";
 import { admin } from "./routes/admin.ts";
 import { auth, wellKnown } from "./routes/auth.ts";
@@ -39,15 +39,24 @@ import { system } from "./routes/system.ts";
 import { ws } from "./routes/ws.ts";
 import { declaredRoutes, notFoundOrMethodNotAllowed, RouteTable } from "./routing.ts";
 
-function codeForStatus(status: number): ProblemCode | undefined {
-  for (const [code, meta] of Object.entries(PROBLEM_CODES)) {
-    if (meta.status === status) return code as ProblemCode;
-  }
-  return undefined;
+/** The generic code of a status that a library's exception carries without saying more. */
+const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  500: "internal_error",
+};
+
+function codeForStatus(status: number): ErrorCode | undefined {
+  return CODE_OF_STATUS[status];
 }
 
 /** Details for exceptions raised by libraries (validators) that only say their status. */
-const LIBRARY_DETAIL: Partial<Record<ProblemCode, string>> = {
+const LIBRARY_DETAIL: Partial<Record<ErrorCode, string>> = {
   bad_request: "The body is not valid JSON.",
   unsupported_media_type: "Send the body as application/json.",
 };
@@ -107,8 +116,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
       if (err.res) return err.getResponse();
       const code = codeForStatus(err.status);
       if (code !== undefined && code !== "internal_error") {
-        const libraryMessage = !err.message || err.message === PROBLEM_CODES[code].title || code === "bad_request";
-        return problem(c, code, (libraryMessage && LIBRARY_DETAIL[code]) || err.message || PROBLEM_CODES[code].title);
+        const libraryMessage = !err.message || err.message === ERROR_CODES[code].title || code === "bad_request";
+        return problem(c, code, (libraryMessage && LIBRARY_DETAIL[code]) || err.message || ERROR_CODES[code].title);
       }
     }
     const requestId = c.get("requestId");

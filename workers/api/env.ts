@@ -4,9 +4,9 @@ import type { FeesCollector } from "../../durable-objects/fees/index.ts";
 import type { InstrumentRegistry } from "../../durable-objects/instrument-registry/index.ts";
 import type { OrderBook } from "../../durable-objects/order-book/index.ts";
 import type { RateLimiter } from "../../durable-objects/rate-limiter/index.ts";
+import type { TraceContext } from "../../shared/trace/traceparent.ts";
 import type { AuthContext } from "./auth-context.ts";
-import type { TraceContext } from "./middleware/trace/index.ts";
-import type { DeclaredRoute } from "./routing.ts";
+import type { DeclaredRoute } from "./openapi/define.ts";
 
 /**
  * Bindings of the edge Worker (see wrangler.toml). Durable Object namespaces,

@@ -13,19 +13,11 @@
 import type { Context, Handler, MiddlewareHandler, NotFoundHandler } from "hono";
 import type { RouteClass, Scope } from "./auth-context.ts";
 import type { AppEnv } from "./env.ts";
-import { type RouteScope, X_ROUTE_CLASS, X_SCOPE } from "./openapi/define.ts";
-import { problem } from "./problem.ts";
+import { type DeclaredRoute, type RouteScope, X_ROUTE_CLASS, X_SCOPE } from "./openapi/define.ts";
 
-/** What a route declared (see `openapi/define.ts`), with its full path template. */
-export interface DeclaredRoute {
-  /** Upper case: GET, POST, … (HEAD requests match GET routes). */
-  method: string;
-  /** OpenAPI path template, e.g. `/v1/instruments/{symbol}/book`. */
-  path: string;
-  operationId: string;
-  scope: RouteScope;
-  routeClass: RouteClass;
-}
+export type { DeclaredRoute };
+
+import { problem } from "./problem.ts";
 
 interface Entry {
   route: DeclaredRoute;

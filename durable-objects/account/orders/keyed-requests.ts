@@ -5,33 +5,8 @@
  * account could not learn (a book that did not answer) is not stored, so a repeat
  * tries again.
  */
-import type { CancelAllOutcome, DeskError, OrderOutcome } from "./outcomes.ts";
+import { type KeyReused, REQUEST_TTL_MS, type StoredOutcome, statusUnknown } from "../contract.ts";
 import type { OrderStore, RequestRecord } from "./store.ts";
-
-/** Idempotency records are kept this long. */
-export const REQUEST_TTL_MS = 24 * 3_600_000;
-
-export interface BatchOutcome {
-  ok: true;
-  results: OrderOutcome[];
-}
-
-export interface CancelAfterOutcome {
-  ok: true;
-  /** When every open order will be cancelled unless refreshed; null when disarmed. */
-  cancel_at: string | null;
-  cancel_at_ms: number | null;
-}
-
-/** A mutation's outcome as stored under its Idempotency-Key. */
-export type StoredOutcome = OrderOutcome | CancelAllOutcome | BatchOutcome | CancelAfterOutcome | DeskError;
-
-/** A request repeated under its Idempotency-Key with a different body. */
-export interface KeyReused {
-  ok: false;
-  code: "idempotency_key_reused";
-  message: string;
-}
 
 export class KeyedRequests {
   private readonly store: OrderStore;
@@ -87,10 +62,4 @@ export class KeyedRequests {
   prune(now: number): void {
     this.store.pruneRequests(now - REQUEST_TTL_MS);
   }
-}
-
-/** An outcome not to store under its key: some order's book call did not answer, so a repeat must try again. */
-export function statusUnknown(outcome: StoredOutcome): boolean {
-  if (!outcome.ok) return outcome.code === "order_status_unknown";
-  return "results" in outcome && outcome.results.some((r) => !r.ok && r.code === "order_status_unknown");
 }

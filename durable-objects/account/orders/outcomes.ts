@@ -2,24 +2,14 @@
  * The desk's answers: an order's outcome, or a refusal with a stable code (and the
  * order, reason and amounts where there are some).
  */
+import type { DeskErrorCode } from "../../../shared/errors/codes.ts";
 import { formatAmount } from "../../../shared/ledger/index.ts";
 import type { OrderRef } from "../../../shared/orders/input.ts";
 import type { RiskReject } from "../../../shared/risk/pre-trade.ts";
 import { type OrderRecord, type OrderView, orderView } from "./record.ts";
 import type { FillView } from "./settle.ts";
 
-/** Stable codes of refusals that are not an order's rejection. */
-export type DeskErrorCode =
-  | "account_not_found"
-  | "invalid_order"
-  | "instrument_not_found"
-  | "client_order_id_conflict"
-  | "order_not_found"
-  | "order_not_open"
-  | "order_status_unknown"
-  | "order_rejected"
-  | "amend_rejected"
-  | "cancel_rejected";
+export type { DeskErrorCode };
 
 export type DeskError = {
   ok: false;

@@ -10,7 +10,7 @@ import { fromUnits } from "../../../shared/decimal.ts";
 import type { EngineEvent } from "../../../shared/engine/index.ts";
 import { type AccountLedger, accrueFee, formatAmount, fundsToQuote, lotsToBase } from "../../../shared/ledger/index.ts";
 import type { LedgerTransaction } from "../../../shared/ledger/types.ts";
-import type { OutboxRow } from "../../order-book/outbox.ts";
+import type { OutboxRow } from "../../order-book/contract.ts";
 import type { OrderRecord } from "./record.ts";
 
 /** One fill of one of the account's orders, on the wire. */

@@ -1,6 +1,6 @@
 /** The deployment's signing keys at the edge: a 503 `auth_not_configured` problem when they are not usable. */
 import { deploymentSigningKeys, type SigningKeySet, SigningKeysError } from "../../../shared/auth/signing-keys.ts";
-import { authProblem } from "./problems.ts";
+import { problemException } from "../problem.ts";
 
 export type { SigningKeySet } from "../../../shared/auth/signing-keys.ts";
 
@@ -12,6 +12,6 @@ export async function loadSigningKeys(env: {
   try {
     return await deploymentSigningKeys(env);
   } catch (err) {
-    throw authProblem("auth_not_configured", err instanceof SigningKeysError ? err.message : String(err));
+    throw problemException("auth_not_configured", err instanceof SigningKeysError ? err.message : String(err));
   }
 }

@@ -66,3 +66,14 @@ export function defineRoute<const R extends RouteConfig>(config: R & RouteAccess
     [X_ROUTE_CLASS]: routeClass,
   });
 }
+
+/** What a route declared (see `defineRoute`), with its full path template. */
+export interface DeclaredRoute {
+  /** Upper case: GET, POST, … (HEAD requests match GET routes). */
+  method: string;
+  /** OpenAPI path template, e.g. `/v1/instruments/{symbol}/book`. */
+  path: string;
+  operationId: string;
+  scope: RouteScope;
+  routeClass: RouteClass;
+}

@@ -6,8 +6,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { MiddlewareHandler } from "hono";
+import { randomHex } from "../../../shared/trace/traceparent.ts";
 import type { AppEnv } from "../env.ts";
-import { randomHex } from "../middleware/trace/index.ts";
 import { getOpenApi } from "./contracts/system.ts";
 import { API_PREFIX, type DocumentOptions, openApiDocument } from "./document.ts";
 import { createRouter } from "./router.ts";

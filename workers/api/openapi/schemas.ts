@@ -3,7 +3,7 @@
  * response carries, and response helpers. Pure (no runtime bindings).
  */
 import { z } from "@hono/zod-openapi";
-import { PROBLEM_CODES, PROBLEM_CONTENT_TYPE } from "../problem.ts";
+import { ERROR_CODES, PROBLEM_CONTENT_TYPE } from "../problem.ts";
 
 /** RFC 9457 problem details with the stable `code` clients branch on. */
 export const ProblemSchema = z
@@ -21,7 +21,7 @@ export const ProblemSchema = z
       .openapi({ description: "On invalid_request: each bad field and what it accepts." }),
   })
   .openapi("Problem", {
-    description: `Problem details (RFC 9457). Codes: ${Object.keys(PROBLEM_CODES).join(", ")}.`,
+    description: `Problem details (RFC 9457). Codes: ${Object.keys(ERROR_CODES).join(", ")}.`,
   });
 
 /** Headers on every response (see the observability middleware). */

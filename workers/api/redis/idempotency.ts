@@ -1,7 +1,7 @@
 /**
  * Idempotency-Key outcomes in Redis, so `GET /v1/requests/{key}` is answered
  * at the edge instead of by the caller's Account object, which stays
- * authoritative (durable-objects/account/orders/keyed-requests.ts).
+ * authoritative (durable-objects/account/orders/keyed-requests.ts; the rules in its contract.ts).
  *
  * Two writers: after a keyed mutation succeeds (fire and forget, `NX`: a
  * repeat never rewrites the first record; `created_at` is the edge's clock
@@ -12,7 +12,7 @@
  * failure only means asking the object.
  */
 import type { Context } from "hono";
-import { REQUEST_TTL_MS, statusUnknown } from "../../../durable-objects/account/orders/keyed-requests.ts";
+import { REQUEST_TTL_MS, statusUnknown } from "../../../durable-objects/account/contract.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { ORDER_OPERATIONS, type OrderOperation } from "../routes/order-outcomes.ts";
 import { inBackground, redisCall, redisSettings } from "./client.ts";

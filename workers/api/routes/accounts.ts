@@ -13,8 +13,8 @@
  * `authenticate()` in front costs nothing twice).
  */
 import type { z } from "@hono/zod-openapi";
+import type { NewKey } from "../../../durable-objects/account/contract.ts";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
-import type { NewKey } from "../../../durable-objects/account/types.ts";
 import { parseEd25519PublicKey } from "../../../shared/auth/crypto.ts";
 import { accountOfKeyId, newAccountId } from "../../../shared/auth/ids.ts";
 import { markRevoked } from "../../../shared/auth/revocation.ts";
@@ -26,7 +26,7 @@ import {
   type NewApiKeySchema,
   revokeApiKey,
 } from "../auth/contracts.ts";
-import { authProblem, missingScope } from "../auth/problems.ts";
+import { missingScope } from "../auth/problems.ts";
 import { SCOPES, type Scope } from "../auth-context.ts";
 import { authenticate, callerOf, requireScope } from "../middleware/auth/index.ts";
 import { createRouter } from "../openapi/router.ts";
@@ -82,7 +82,7 @@ accounts.openapi(createApiKey, async (c) => {
 accounts.openapi(revokeApiKey, async (c) => {
   const caller = callerOf(c);
   const { id } = c.req.valid("param");
-  const notFound = () => authProblem("api_key_not_found", `No API key ${id}.`);
+  const notFound = () => problemException("api_key_not_found", `No API key ${id}.`);
   // Another account's key id is simply not found here.
   if (accountOfKeyId(id) !== caller.account) throw notFound();
   const result = await accountStub(c.env.ACCOUNT, caller.account).revokeKey(caller.account, id, caller.scopes);
@@ -101,7 +101,7 @@ adminAccounts.openapi(createAccount, async (c) => {
   const account = body.account_id ?? newAccountId();
   const key = await newKeyInput(body.api_key ?? { scopes: ["read", "trade"] });
   const result = await accountStub(c.env.ACCOUNT, account).createAccount(account, { name: body.name, key });
-  if (!result.ok) throw authProblem("account_exists", result.message);
+  if (!result.ok) throw problemException("account_exists", result.message);
   c.header("cache-control", "no-store");
   return c.json(result, 201);
 });

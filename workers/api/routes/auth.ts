@@ -10,8 +10,8 @@
 import type { z } from "@hono/zod-openapi";
 import { type Context, Hono } from "hono";
 import { decodeJwt } from "jose";
+import type { Grant, Refusal } from "../../../durable-objects/account/contract.ts";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
-import type { Grant, Refusal } from "../../../durable-objects/account/types.ts";
 import { issueAccessToken, verifyAccessToken } from "../../../shared/auth/access-token.ts";
 import { authConfig } from "../../../shared/auth/config.ts";
 import { accountOfKeyId, accountOfRefreshToken } from "../../../shared/auth/ids.ts";
@@ -24,7 +24,7 @@ import {
   type TokenRequestSchema,
   type TokenResponseSchema,
 } from "../auth/contracts.ts";
-import { authProblem, unauthorized } from "../auth/problems.ts";
+import { unauthorized } from "../auth/problems.ts";
 import { loadSigningKeys, type SigningKeySet } from "../auth/signing-keys.ts";
 import type { AppEnv } from "../env.ts";
 import { clientIp } from "../middleware/auth/index.ts";
@@ -182,7 +182,7 @@ async function tokenResponse(c: Context<AppEnv>, grant: Grant, keys: SigningKeyS
 }
 
 function invalidGrant(detail: string, reason: string) {
-  return authProblem("invalid_grant", detail, { extensions: { reason } });
+  return problemException("invalid_grant", detail, { extensions: { reason } });
 }
 
 function assertionIssuer(assertion: string): string | undefined {

@@ -11,11 +11,11 @@
  * `history_unavailable`; with Postgres unreachable too, plus `Retry-After`.
  */
 import type { Context } from "hono";
-import { CANDLE_INTERVALS } from "../../../durable-objects/order-book/market-data.ts";
 import { type DbEnv, hasDatabase, withClient } from "../../../shared/db/neon.ts";
 import { fromUnits, toUnits } from "../../../shared/decimal.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { formatAmount, isAssetCode, parseAmount } from "../../../shared/ledger/assets.ts";
+import { CANDLE_INTERVALS } from "../../../shared/market/candles.ts";
 import type { AppEnv } from "../env.ts";
 import {
   candleHistory,

@@ -5,19 +5,11 @@
  * location (redis/market-data.ts). The contracts
  * (`openapi/contracts/market-data.ts`) validate every parameter.
  */
-import {
-  CANDLE_INTERVALS,
-  type CandleInterval,
-  MAX_CANDLES,
-  type MAX_TRADES_PAGE,
-} from "../../../durable-objects/order-book/market-data.ts";
+import { CANDLE_INTERVALS, MAX_CANDLES } from "../../../shared/market/candles.ts";
 import type { AppEnv } from "../env.ts";
 import { bookFor, instrumentOr404, listInstruments } from "../instruments.ts";
 import { edgeCache } from "../middleware/edge-cache/index.ts";
 import {
-  type CANDLE_INTERVAL_NAMES,
-  type MAX_CANDLES as CONTRACT_MAX_CANDLES,
-  type MAX_TRADES_PAGE as CONTRACT_MAX_TRADES_PAGE,
   getBook,
   getCandles,
   getInstrument,
@@ -28,15 +20,6 @@ import {
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
 import { bboKey, readThrough, tickerKey } from "../redis/index.ts";
-
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
-/** Compile-time check: the contracts state the book's limits and candle intervals. */
-export type ContractMatchesBook = [
-  Assert<Same<(typeof CANDLE_INTERVAL_NAMES)[number], CandleInterval>>,
-  Assert<Same<typeof CONTRACT_MAX_CANDLES, typeof MAX_CANDLES>>,
-  Assert<Same<typeof CONTRACT_MAX_TRADES_PAGE, typeof MAX_TRADES_PAGE>>,
-];
 
 export const instruments = createRouter();
 

@@ -16,7 +16,7 @@ import type {
   OrderView,
   StoredOutcome,
 } from "../../../durable-objects/account/index.ts";
-import { PROBLEM_CODES, type Problem, type ProblemCode, problemBody, problemException } from "../problem.ts";
+import { ERROR_CODES, type ErrorCode, type Problem, problemBody, problemException } from "../problem.ts";
 
 /** The operations the Account object records under an Idempotency-Key. */
 export const ORDER_OPERATIONS = ["place", "batch", "cancel", "amend", "cancel_all", "cancel_after"] as const;
@@ -56,8 +56,8 @@ const RESERVED = new Set(["ok", "code", "message", "type", "title", "status", "d
 
 /** The problem of a refusal: its code is the problem code; `reason`, `order` and amounts become extensions. */
 export function failure(error: DeskError | KeyReused | { code: string; message: string }): Failure {
-  const known = error.code in PROBLEM_CODES;
-  const code = (known ? error.code : "order_rejected") as ProblemCode;
+  const known = error.code in ERROR_CODES;
+  const code = (known ? error.code : "order_rejected") as ErrorCode;
   const extensions: Record<string, unknown> = known ? {} : { reason: error.code };
   for (const [k, v] of Object.entries(error)) if (!RESERVED.has(k) && v !== undefined) extensions[k] = v;
   const problem = problemBody(code, error.message, extensions);
@@ -66,7 +66,7 @@ export function failure(error: DeskError | KeyReused | { code: string; message: 
 }
 
 /** A refusal made at the edge (a bad order in a batch, an unknown instrument). */
-export function edgeFailure(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): Failure {
+export function edgeFailure(code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}): Failure {
   const problem = problemBody(code, detail, extensions);
   return { ok: false, status: problem.status, problem, headers: {} };
 }

@@ -12,10 +12,9 @@
  */
 import { accountStub } from "../../../durable-objects/account/stub.ts";
 import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
-import { ENGINE_OPTIONS } from "../../../durable-objects/order-book/store.ts";
 import { type DbEnv, hasDatabase, withClient } from "../../../shared/db/neon.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
-import { InstrumentUnits } from "../../../shared/instruments/units.ts";
+import { ENGINE_OPTIONS, InstrumentUnits } from "../../../shared/instruments/units.ts";
 import { type BookJournalEvent, foldBook } from "../../../shared/replay/book.ts";
 import { diffBalances, diffBook, type ReplayDb } from "../../../shared/replay/index.ts";
 import { foldLedger, type LedgerJournalEntry, ledgerSnapshot } from "../../../shared/replay/ledger.ts";

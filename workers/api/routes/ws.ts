@@ -6,8 +6,8 @@
  */
 import { Hono } from "hono";
 import { SHARD_HEADER } from "../../../durable-objects/feed/index.ts";
-import { feedLimits } from "../../../durable-objects/feed/limits.ts";
-import { parseStreamKey, parseSubscribeParam } from "../../../durable-objects/feed/protocol.ts";
+import { feedLimits } from "../../../shared/feed/limits.ts";
+import { parseStreamKey, parseSubscribeParam } from "../../../shared/feed/protocol.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { problem } from "../problem.ts";

@@ -25,11 +25,12 @@ import { accountOfKeyId } from "../../../../shared/auth/ids.ts";
 import { ipAllowed } from "../../../../shared/auth/ip.ts";
 import { oidcConfig, verifyOidcToken } from "../../../../shared/auth/oidc.ts";
 import { cachedRevocation, rememberRevocation } from "../../../../shared/auth/revocation.ts";
-import { authProblem, missingScope, unauthorized } from "../../auth/problems.ts";
+import { missingScope, unauthorized } from "../../auth/problems.ts";
 import { pathAndQuery, readSignatureHeaders, type SignatureHeaders, signingString } from "../../auth/signature.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { type AuthContext, SCOPES, type Scope } from "../../auth-context.ts";
 import type { AppEnv } from "../../env.ts";
+import { problemException } from "../../problem.ts";
 import { publishRevocationsLater, revokedInRedis } from "../../redis/revocation.ts";
 import { declaredScope } from "../../routing.ts";
 import { maxBodyBytes, tooLarge } from "../../validation.ts";
@@ -209,7 +210,7 @@ async function identify(
     try {
       oidc = oidcConfig(c.env);
     } catch (err) {
-      throw authProblem("auth_not_configured", (err as Error).message);
+      throw problemException("auth_not_configured", (err as Error).message);
     }
     if (oidc && issuer === oidc.issuer) {
       try {

@@ -4,6 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { InstrumentSchema as InstrumentRecord } from "../../../../shared/instruments/schema.ts";
+import { CANDLE_INTERVAL_NAMES, MAX_CANDLES, MAX_TRADES_PAGE } from "../../../../shared/market/candles.ts";
 import { defineRoute } from "../define.ts";
 import { json, problems, SymbolParams } from "../schemas.ts";
 
@@ -12,14 +13,7 @@ export const InstrumentSchema = InstrumentRecord.clone().openapi("Instrument", {
   description: "An instrument: grids and limits (decimal strings), fees, home region, trading calendar and status.",
 });
 
-/**
- * The book's market-data limits (`durable-objects/order-book/market-data.ts`), restated so that the
- * contracts stay free of Workers types and build in Node; `routes/instruments.ts` checks at compile
- * time that they match.
- */
-export const CANDLE_INTERVAL_NAMES = ["1m", "5m", "15m", "1h", "6h", "1d"] as const;
-export const MAX_TRADES_PAGE = 1_000;
-export const MAX_CANDLES = 1_000;
+export { CANDLE_INTERVAL_NAMES, MAX_CANDLES, MAX_TRADES_PAGE };
 
 const Decimal = z.string().openapi({ example: "65000.00" });
 const EpochMs = z.number().int().openapi({ description: "Epoch milliseconds.", example: 1773063000000 });

@@ -17,26 +17,10 @@
  * channel (see `user-channel.ts`).
  */
 import { z } from "zod";
-import { PUBLIC_CHANNELS, type PublicChannel } from "../../shared/feed/messages.ts";
-import type { DeskErrorCode } from "../account/orders/desk.ts";
+import { type DeskErrorCode, FEED_ERROR_CODES, type FeedErrorCode } from "../errors/codes.ts";
+import { PUBLIC_CHANNELS, type PublicChannel } from "./messages.ts";
 
-/** Stable error codes of replies and stream errors. Never rename one; add new ones. */
-export const FEED_ERROR_CODES = [
-  "invalid_json",
-  "invalid_request",
-  "message_too_large",
-  "unknown_method",
-  "invalid_params",
-  "unknown_channel",
-  "unknown_instrument",
-  "too_many_subscriptions",
-  "rate_limited",
-  "unavailable",
-  "unauthenticated",
-  "missing_scope",
-  "account_mismatch",
-] as const;
-export type FeedErrorCode = (typeof FEED_ERROR_CODES)[number];
+export { FEED_ERROR_CODES, type FeedErrorCode };
 
 /** Codes of error replies: the shard's own, and the order desk's for order methods (`orders.ts`). */
 export type ReplyErrorCode = FeedErrorCode | DeskErrorCode;

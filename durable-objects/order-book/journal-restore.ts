@@ -1,0 +1,42 @@
+/**
+ * Loads a book rebuilt from the journal (`shared/replay/restore.ts` `replaySnapshot`) into an
+ * object that has never traded (no event logged, no live order): the instrument, the engine
+ * restored from the snapshot, the live-order mirror and counters. The sequences are the
+ * journal's (its last seq and the level2/trades channel counts); the stream cursor starts
+ * there, so nothing already journaled is sent again. Operators (`POST /v1/admin/replay`) only.
+ */
+import { type EngineSnapshot, MatchingEngine } from "../../shared/engine/index.ts";
+import { type Instrument, InstrumentSchema } from "../../shared/instruments/schema.ts";
+import { ENGINE_OPTIONS } from "../../shared/instruments/units.ts";
+import type { BookStore, Sequences } from "./store.ts";
+
+export type JournalSequences = Pick<Sequences, "seq" | "level2" | "trades">;
+
+export type RestoreResult =
+  | { ok: true; resting: number; stops: number }
+  | { ok: false; code: "book_not_fresh"; message: string };
+
+export function restoreFromJournal(
+  storage: DurableObjectStorage,
+  store: BookStore,
+  current: Sequences,
+  journal: { input: Instrument; snapshot: EngineSnapshot; seqs?: JournalSequences | undefined },
+): RestoreResult {
+  const spec = InstrumentSchema.parse(journal.input);
+  if (!store.isPristine(current)) {
+    return {
+      ok: false,
+      code: "book_not_fresh",
+      message: "This book has traded: replay restores only into a fresh object.",
+    };
+  }
+  const { snapshot } = journal;
+  const engine = MatchingEngine.restore({ ...snapshot, options: ENGINE_OPTIONS });
+  const seqs = journal.seqs ?? { seq: 0, level2: 0, trades: 0 };
+  const now = Date.now();
+  storage.transactionSync(() => {
+    store.saveInstrument(spec, now);
+    store.restoreState(engine, { ...current, ...seqs }, now);
+  });
+  return { ok: true, resting: snapshot.resting.length, stops: snapshot.stops.length };
+}
