@@ -9,12 +9,13 @@
  * stored with it and every retry gets that outcome back, never a second credit.
  */
 import {
-  type AccountLedger,
+  AccountLedger,
   type BalanceView,
   type EntryType,
   formatAmount,
   isAssetCode,
   type JournalEntry,
+  type LedgerSnapshot,
   type LedgerTransaction,
   parseAmount,
 } from "../../shared/ledger/index.ts";
@@ -121,6 +122,21 @@ export class Funds {
   /** Drops what memory holds beyond disk (after a change failed half-way). */
   reload(): void {
     this.ledger = loadLedger(this.sql);
+  }
+
+  /**
+   * Writes a ledger rebuilt from the journal (`shared/replay/ledger.ts` `ledgerSnapshot`, checked
+   * by `AccountLedger.restore`) into this fresh account, with `create` (the account row) in the
+   * same transaction. Nothing goes to the event stream.
+   */
+  restore(snapshot: LedgerSnapshot, now: number, create: () => void): BalanceView[] {
+    const ledger = AccountLedger.restore(snapshot);
+    this.ctx.storage.transactionSync(() => {
+      appendJournal(this.sql, ledger, ledger.takeJournal(), now, ledger.heldOrders());
+      create();
+    });
+    this.reload();
+    return this.balances();
   }
 
   /**
