@@ -23,15 +23,13 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "../../shared/feed/limits.ts";
-import { type FeedMessage, PUBLIC_CHANNELS } from "../../shared/feed/messages.ts";
+import type { FeedMessage } from "../../shared/feed/messages.ts";
 import {
   CLOSE_CODES,
   errorFrame,
   type FeedErrorCode,
   frameBytes,
   type HeartbeatMessage,
-  isChannel,
-  issues,
   parseRequest,
   parseStreamKey,
   parseSubscribeParam,
@@ -39,12 +37,6 @@ import {
   type ReplyFrame,
   type RequestId,
   resumePoint,
-  type StreamErrorMessage,
-  type StreamKey,
-  type StreamsParams,
-  StreamsParamsSchema,
-  SYMBOL_PATTERN,
-  streamKey,
   USER_CHANNEL,
   type WelcomeMessage,
 } from "../../shared/feed/protocol.ts";
@@ -53,7 +45,8 @@ import { accountStub } from "../account/stub.ts";
 import { Books, type BooksEnv } from "./books.ts";
 import { isOrderMethod, OrderEntry } from "./orders.ts";
 import { type Answer, type Session, type SessionEnv, Sessions } from "./session.ts";
-import { type Client, type Cursor, Stream } from "./streams.ts";
+import { StreamIndex } from "./stream-index.ts";
+import { type RequestedStreams, requestedStreams } from "./stream-request.ts";
 import { FeedSocket, type SocketHooks } from "./subscriptions.ts";
 import { UserChannels, type UserClient, type UserErrorMessage } from "./user-channel.ts";
 
@@ -66,7 +59,8 @@ export class FeedShard extends DurableObject<FeedEnv> {
   private readonly limits: FeedLimits;
   private readonly books: Books;
   private readonly sockets = new Map<WebSocket, FeedSocket>();
-  private readonly streams = new Map<StreamKey, Stream>();
+  /** Who is on which public stream, and the fan-out of books' batches (stream-index.ts). */
+  private readonly streams: StreamIndex;
   private readonly hooks: SocketHooks = { closed: (socket) => void this.drop(socket) };
   private readonly users: UserChannels;
   private readonly sessions: Sessions;
@@ -79,6 +73,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
     super(ctx, env);
     this.limits = feedLimits(env);
     this.books = new Books(env, () => this.shardName());
+    this.streams = new StreamIndex(this.books);
     if (!env.ACCOUNT) throw new Error("FeedShard needs the ACCOUNT binding: declare it in wrangler.toml.");
     this.users = new UserChannels(
       (account) => accountStub(env.ACCOUNT, account),
@@ -107,7 +102,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
     for (const ws of ctx.getWebSockets()) {
       const socket = FeedSocket.restore(ctx, ws, this.limits, this.hooks);
       this.sockets.set(ws, socket);
-      for (const key of socket.subscriptions()) this.join(socket, key);
+      for (const key of socket.subscriptions()) this.streams.join(socket, key);
       // Its cursor is unknown: the next push resyncs it with a snapshot.
       if (socket.user && socket.session) this.users.join(socket, socket.session.account);
     }
@@ -150,7 +145,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
       },
     };
     socket.sendJson(welcome);
-    for (const key of parsed.keys) this.syncStream(socket, key);
+    for (const key of parsed.keys) this.streams.sync(socket, key);
     if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + this.limits.heartbeatMs);
     }
@@ -164,7 +159,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
     if (!socket?.open) return;
     const now = Date.now();
     socket.acknowledge(now);
-    this.drain(socket);
+    this.streams.drain(socket);
     const max = this.limits.maxFrameBytes;
     const text = typeof message === "string" && frameBytes(message, max) <= max ? message : undefined;
     const request = text === undefined ? undefined : parseRequest(text);
@@ -232,7 +227,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
     for (const key of streams.keys) {
       const parsed = parseStreamKey(key);
       const resumeFrom = parsed ? resumePoint(streams.params, parsed.channel, parsed.instrument) : undefined;
-      this.syncStream(socket, key, resumeFrom === undefined ? {} : { resumeFrom });
+      this.streams.sync(socket, key, resumeFrom === undefined ? {} : { resumeFrom });
     }
     if (session) {
       this.users.join(socket, session.account);
@@ -245,7 +240,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
     if (!streams || !socket.open) return;
     const present = streams.keys.filter((k) => socket.cursors.has(k));
     socket.record([], present);
-    for (const key of present) this.leave(socket, key);
+    for (const key of present) this.streams.leave(socket, key);
     if (streams.user && socket.user) {
       socket.recordSession({ user: false });
       if (socket.session) this.users.leave(socket, socket.session.account);
@@ -260,65 +255,16 @@ export class FeedShard extends DurableObject<FeedEnv> {
     return out;
   }
 
-  /** Validates `subscribe`/`unsubscribe` params; answers the error and returns undefined if invalid. */
+  /** Validates `subscribe`/`unsubscribe` params (stream-request.ts); answers the error and returns undefined if invalid. */
   private async requestedStreams(
     socket: FeedSocket,
     id: RequestId,
     raw: unknown,
-  ): Promise<{ keys: StreamKey[]; params: StreamsParams; user: boolean } | undefined> {
-    const parsed = StreamsParamsSchema.safeParse(raw);
-    if (!parsed.success) {
-      this.fail(
-        socket,
-        id,
-        "invalid_params",
-        `params are {channels: [...], instruments: [...], resume_from?}: ${issues(parsed.error)}`,
-      );
-      return undefined;
-    }
-    const params = parsed.data;
-    const user = params.channels.includes(USER_CHANNEL);
-    const channels = params.channels.filter((c) => c !== USER_CHANNEL);
-    const badChannels = channels.filter((c) => !isChannel(c));
-    if (badChannels.length > 0) {
-      this.fail(
-        socket,
-        id,
-        "unknown_channel",
-        `Unknown channel ${badChannels.join(", ")}; use ${[...PUBLIC_CHANNELS, USER_CHANNEL].join(", ")}.`,
-      );
-      return undefined;
-    }
-    if (channels.length > 0 && params.instruments === undefined) {
-      this.fail(
-        socket,
-        id,
-        "invalid_params",
-        `params are {channels: [...], instruments: [...], resume_from?}: instruments: required for ${channels.join(", ")}`,
-      );
-      return undefined;
-    }
-    const symbols = channels.length > 0 ? [...new Set(params.instruments)] : [];
-    const malformed = symbols.filter((s) => !SYMBOL_PATTERN.test(s));
-    let resolved: Map<string, unknown>;
-    try {
-      resolved = await this.books.resolve(symbols.filter((s) => SYMBOL_PATTERN.test(s)));
-    } catch (err) {
-      this.fail(socket, id, "unavailable", `The instrument registry did not answer (${String(err)}); retry shortly.`);
-      return undefined;
-    }
-    const unknown = [...malformed, ...symbols.filter((s) => resolved.get(s) === null)];
-    if (unknown.length > 0) {
-      this.fail(socket, id, "unknown_instrument", `Unknown instrument ${unknown.join(", ")}: see GET /v1/instruments.`);
-      return undefined;
-    }
-    const keys: StreamKey[] = [];
-    for (const instrument of symbols) {
-      for (const channel of new Set(channels)) {
-        if (isChannel(channel)) keys.push(streamKey(channel, instrument));
-      }
-    }
-    return { keys, params, user };
+  ): Promise<RequestedStreams | undefined> {
+    const streams = await requestedStreams(raw, this.books);
+    if ("keys" in streams) return streams;
+    this.fail(socket, id, streams.code, streams.message);
+    return undefined;
   }
 
   // ── account → shard: the user channel ────────────────────────────────
@@ -412,13 +358,11 @@ export class FeedShard extends DurableObject<FeedEnv> {
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    for (const stream of this.streams.values()) {
-      if (now - stream.lastPushAt >= this.limits.probeQuietMs) stream.probe(now);
-    }
+    this.streams.probeQuiet(now, this.limits.probeQuietMs);
     for (const socket of this.sockets.values()) {
       if (!socket.open) continue;
       socket.refreshAck();
-      this.drain(socket);
+      this.streams.drain(socket);
       const seqs: Record<string, number | null> = {};
       for (const [key, cursor] of socket.cursors) seqs[key] = cursor.syncing !== 0 ? null : (cursor.last ?? null);
       if (socket.user && socket.session) seqs[USER_CHANNEL] = this.users.last(socket, socket.session.account);
@@ -436,92 +380,18 @@ export class FeedShard extends DurableObject<FeedEnv> {
    * tells the book that no socket here wants the instrument any more.
    */
   async publish(instrument: string, messages: FeedMessage[]): Promise<{ subscribed: boolean }> {
-    const streams: Stream[] = [];
-    for (const channel of PUBLIC_CHANNELS) {
-      const stream = this.streams.get(streamKey(channel, instrument));
-      if (stream) streams.push(stream);
-    }
-    if (streams.length === 0) return { subscribed: false };
-    // One frame per socket for the whole batch (level2 and trades of a commit travel together).
-    const held = streams.length > 1 && messages.length > 1 ? new Set<FeedSocket>() : undefined;
-    if (held) {
-      for (const stream of streams) {
-        for (const client of stream.cursors.keys()) {
-          const socket = client as FeedSocket;
-          if (held.has(socket)) continue;
-          held.add(socket);
-          socket.hold();
-        }
-      }
-    }
-    try {
-      for (const message of messages) this.streams.get(streamKey(message.channel, instrument))?.deliver(message);
-    } finally {
-      if (held) for (const socket of held) socket.release();
-    }
-    return { subscribed: true };
+    return { subscribed: this.streams.publish(instrument, messages) };
   }
 
-  // ── index ────────────────────────────────────────────────────────────
-
-  /** Adds a socket to a stream's index (creating the stream). */
-  private join(socket: FeedSocket, key: StreamKey): Cursor {
-    let stream = this.streams.get(key);
-    if (!stream) {
-      const parsed = parseStreamKey(key);
-      if (!parsed) throw new Error(`not a stream key: ${key}`);
-      stream = new Stream(key, parsed.channel, parsed.instrument, this.books.link(parsed.instrument), (c, s, e) =>
-        this.streamFailed(c, s, e),
-      );
-      this.streams.set(key, stream);
-    }
-    const cursor = stream.add(socket);
-    socket.cursors.set(key, cursor);
-    return cursor;
-  }
-
-  /** Removes a socket from a stream; the last socket of an instrument unsubscribes the shard from its book. */
-  private leave(socket: FeedSocket, key: StreamKey): void {
-    socket.cursors.delete(key);
-    const stream = this.streams.get(key);
-    if (!stream) return;
-    stream.remove(socket);
-    if (stream.cursors.size > 0) return;
-    this.streams.delete(key);
-    const instrument = stream.instrument;
-    for (const channel of PUBLIC_CHANNELS) if (this.streams.has(streamKey(channel, instrument))) return;
-    this.books.link(instrument).unsubscribe();
-  }
-
-  /** Subscribes a socket to a stream if needed and brings it in sync (snapshot or replay). */
-  private syncStream(socket: FeedSocket, key: StreamKey, options: { resumeFrom?: number } = {}): void {
-    const cursor = socket.cursors.get(key) ?? this.join(socket, key);
-    this.streams.get(key)?.sync(socket, cursor, options);
-  }
-
-  /** Sends a conflated snapshot for each level2 stream held back while the socket was slow. */
-  private drain(socket: FeedSocket): void {
-    for (const [key, cursor] of socket.cursors) {
-      if (!cursor.suspended || socket.slow()) continue;
-      cursor.suspended = false;
-      this.streams.get(key)?.sync(socket, cursor, { conflated: true });
-    }
-  }
+  // ── sockets ──────────────────────────────────────────────────────────
 
   /** Forgets a closed socket; resolves when its cancel-on-disconnect (if any) is done. */
   private drop(socket: FeedSocket): Promise<void> | undefined {
     if (!this.sockets.delete(socket.ws)) return undefined;
     this.dropped.add(socket.ws);
-    for (const key of [...socket.cursors.keys()]) this.leave(socket, key);
+    this.streams.leaveAll(socket);
     if (socket.user && socket.session) this.users.leave(socket, socket.session.account);
     return this.orders.cancelOnDisconnect(socket);
-  }
-
-  private streamFailed(client: Client, stream: Stream, error: StreamErrorMessage): void {
-    const socket = client as FeedSocket;
-    socket.record([], [stream.key]);
-    this.leave(socket, stream.key);
-    socket.sendJson(error);
   }
 
   private shardName(): string {

@@ -313,7 +313,8 @@ describe("shards and books", () => {
 
     // Once a stream has been quiet for a while (30 s), the heartbeat alarm checks it against the book.
     await runInDurableObject(shardStub(shard), (instance) => {
-      const streams = (instance as unknown as { streams: Map<string, { lastPushAt: number }> }).streams;
+      const streams = (instance as unknown as { streams: { streams: Map<string, { lastPushAt: number }> } }).streams
+        .streams;
       for (const stream of streams.values()) stream.lastPushAt = 0;
     });
     await runDurableObjectAlarm(shardStub(shard));
