@@ -1,9 +1,22 @@
-import type { PriceLevel } from "./price-level.ts";
+/**
+ * An order record of the matching engine: its fields, states and views.
+ * It does not import the price level it rests on (`price-level.ts` imports this
+ * module): it refers to it as a {@link RestingLevel}.
+ */
 import type { OrderKind, OrderView, SelfTradePrevention, Side, TimeInForce } from "./types.ts";
 
 /** Where an order is: resting on the book, waiting as a stop, being matched, or gone. */
 export const OrderStates = { taking: 0, resting: 1, stop: 2, done: 3 } as const;
 export type OrderState = (typeof OrderStates)[keyof typeof OrderStates];
+
+/**
+ * The price level an order rests on, as the order sees it. `PriceLevel`
+ * implements it; code that works on the level narrows `order.level` to it.
+ */
+export interface RestingLevel {
+  readonly side: Side;
+  readonly price: number;
+}
 
 /**
  * The engine's mutable order record. A class (not object literals) so every
@@ -15,7 +28,7 @@ export class Order {
   // so a resting order's hot fields share one or two cache lines.
   id: string;
   account: string;
-  level: PriceLevel | null;
+  level: RestingLevel | null;
   prev: Order | null;
   next: Order | null;
   /** Open quantity (qty-sized orders). */

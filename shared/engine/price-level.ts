@@ -1,11 +1,11 @@
-import type { Order } from "./order.ts";
+import type { Order, RestingLevel } from "./order.ts";
 import type { Side } from "./types.ts";
 
 /**
  * One price on one side of the book: a FIFO queue of orders kept as an
  * intrusive doubly linked list, so append, cancel and fill are all O(1).
  */
-export class PriceLevel {
+export class PriceLevel implements RestingLevel {
   readonly side: Side;
   readonly price: number;
   /** Aggregate open quantity. */

@@ -2,8 +2,15 @@
  * One account's money: balances per asset (total, hold, available), holds per order,
  * and an append-only double-entry journal. Every operation either posts one balanced
  * transaction or is refused with a stable code and changes nothing.
+ *
+ * `AccountLedger` decides what each operation posts; the checks it makes first are in
+ * `checks.ts`, the posting itself in `posting.ts`, balance reads in `balances.ts`, and
+ * the state and its JSON forms in `snapshot.ts`.
  */
-import { ASSET_SCALES, type AssetScales, formatAmount, isAssetCode } from "./assets.ts";
+import { ASSET_SCALES, type AssetScales } from "./assets.ts";
+import { balanceOf, balanceViews } from "./balances.ts";
+import { checkAmount, checkAsset, checkAvailable, checkFill, checkHeldAsset, reject } from "./checks.ts";
+import { appendTransaction, assertBalanced } from "./posting.ts";
 import {
   decodeLedger,
   decodePosition,
@@ -19,7 +26,6 @@ import type {
   Fill,
   FillResult,
   JournalEntry,
-  LedgerRejection,
   LedgerResult,
   LedgerTransaction,
   Leg,
@@ -48,20 +54,6 @@ export interface AccountLedgerOptions {
 export interface PostedJournal {
   transactions: LedgerTransaction[];
   entries: JournalEntry[];
-}
-
-type Rejection<C extends LedgerRejection["code"]> = Extract<LedgerRejection, { code: C }>;
-
-function reject<C extends LedgerRejection["code"]>(
-  code: C,
-  message: string,
-  details: Omit<Rejection<C>, "ok" | "code" | "message">,
-): Rejection<C> {
-  return { ok: false, code, message, ...details } as Rejection<C>;
-}
-
-function isOwn(account: Leg["ledger_account"]): account is OwnAccount {
-  return account === "available" || account === "hold";
 }
 
 /**
@@ -141,10 +133,7 @@ export class AccountLedger {
 
   /** `asset`'s balances (zero for an asset never used). */
   balance(asset: string): Balance {
-    const b = this.#state.balances.get(asset);
-    const total = b?.total ?? 0n;
-    const hold = b?.hold ?? 0n;
-    return { total, hold, available: total - hold };
+    return balanceOf(this.#state, asset);
   }
 
   /** `asset`'s available balance. */
@@ -154,11 +143,7 @@ export class AccountLedger {
 
   /** Every asset the account has used, by code, as decimal strings. */
   balances(): BalanceView[] {
-    return [...this.#state.balances.keys()].sort().map((asset) => {
-      const { total, hold, available } = this.balance(asset);
-      const fmt = (n: bigint) => formatAmount(n, asset, this.#scales);
-      return { asset, total: fmt(total), hold: fmt(hold), available: fmt(available) };
-    });
+    return balanceViews(this.#state, this.#scales);
   }
 
   /** What `orderRef` still has on hold, or undefined once fully released (or never held). */
@@ -201,7 +186,7 @@ export class AccountLedger {
 
   /** Sends `amount` of `asset` out, from available only. */
   withdraw(asset: string, amount: bigint, ref: string): LedgerResult {
-    const bad = checkAsset(asset) ?? checkAmount(amount) ?? this.#checkAvailable(asset, amount);
+    const bad = checkAsset(asset) ?? checkAmount(amount) ?? checkAvailable(this.#state, asset, amount);
     if (bad) return bad;
     return this.#ok(
       this.#post("withdrawal", ref, [
@@ -213,9 +198,9 @@ export class AccountLedger {
 
   /** Moves `amount` of `asset` from available to `orderRef`'s hold (adding to a hold it already has). */
   hold(orderRef: string, asset: string, amount: bigint): LedgerResult {
-    const bad = checkAsset(asset) ?? checkAmount(amount) ?? this.#checkHeldAsset(orderRef, asset);
+    const bad = checkAsset(asset) ?? checkAmount(amount) ?? checkHeldAsset(this.#state, orderRef, asset);
     if (bad) return bad;
-    const short = this.#checkAvailable(asset, amount);
+    const short = checkAvailable(this.#state, asset, amount);
     if (short) return short;
     const tx = this.#post("hold", orderRef, [
       { ledger_account: "available", asset, amount: -amount, type: "hold" },
@@ -274,7 +259,7 @@ export class AccountLedger {
     const { base, quote, base_amount: b, quote_amount: q, fee } = fill;
     const buy = fill.side === "buy";
     const heldAsset = buy ? quote : base;
-    const bad = this.#checkHeldAsset(fill.order_ref, heldAsset);
+    const bad = checkHeldAsset(this.#state, fill.order_ref, heldAsset);
     if (bad) return bad;
     const required = buy ? q + fee : b;
     const h = this.#state.holds.get(fill.order_ref);
@@ -325,99 +310,13 @@ export class AccountLedger {
     return { ok: true, duplicate: false, transaction };
   }
 
-  #checkAvailable(asset: string, amount: bigint): LedgerRejection | null {
-    const available = this.available(asset);
-    if (available >= amount) return null;
-    return reject("insufficient_available", `available ${asset} is ${available}, less than ${amount}`, {
-      asset,
-      available,
-      requested: amount,
-    });
-  }
-
-  #checkHeldAsset(orderRef: string, asset: string): LedgerRejection | null {
-    const h = this.#state.holds.get(orderRef);
-    if (h === undefined || h.asset === asset) return null;
-    return reject("hold_asset_mismatch", `order ${orderRef} holds ${h.asset}, not ${asset}`, {
-      order_ref: orderRef,
-      asset,
-      held_asset: h.asset,
-    });
-  }
-
   /**
-   * Appends one transaction and its journal entries. Zero legs are dropped; the account's
-   * credits are journaled before its debits, so no running balance dips below where the
-   * transaction starts or ends. Callers have checked that nothing ends negative.
+   * Appends one transaction and its journal entries, stamped with the clock (see
+   * `appendTransaction`). Zero legs are dropped. Callers have checked that nothing ends negative.
    */
   #post(type: TransactionType, ref: string, legs: Leg[], orderRef?: string): LedgerTransaction {
     const posted = legs.filter((l) => l.amount !== 0n);
     assertBalanced(posted);
-    const state = this.#state;
-    const at = this.#clock();
-    const tx: LedgerTransaction = { tx_id: ++state.lastTxId, at, type, ref, legs: posted };
-    if (orderRef !== undefined) tx.order_ref = orderRef;
-    const own = posted.filter((l) => isOwn(l.ledger_account));
-    own.sort((x, y) => Number(y.amount > 0n) - Number(x.amount > 0n));
-    let entryId = state.lastEntryId;
-    const entries: JournalEntry[] = [];
-    for (const leg of own) {
-      const b = state.balances.get(leg.asset) ?? { total: 0n, hold: 0n };
-      const total = b.total + leg.amount;
-      const hold = leg.ledger_account === "hold" ? b.hold + leg.amount : b.hold;
-      if (hold < 0n || total < hold) throw new Error(`ledger invariant broken by ${type} ${ref}: ${leg.asset}`);
-      state.balances.set(leg.asset, { total, hold });
-      entries.push({
-        entry_id: ++entryId,
-        tx_id: tx.tx_id,
-        at,
-        type: leg.type,
-        asset: leg.asset,
-        ledger_account: leg.ledger_account as OwnAccount,
-        amount: leg.amount,
-        total_after: total,
-        hold_after: hold,
-        ref,
-      });
-    }
-    state.lastEntryId = entryId;
-    state.transactions.push(tx);
-    state.entries.push(...entries);
-    return tx;
-  }
-}
-
-function checkAsset(asset: string): LedgerRejection | null {
-  if (typeof asset === "string" && isAssetCode(asset)) return null;
-  return reject("invalid_asset", `not an asset code: ${JSON.stringify(asset)}`, { asset });
-}
-
-function checkAmount(amount: bigint): LedgerRejection | null {
-  if (typeof amount === "bigint" && amount > 0n) return null;
-  return reject("invalid_amount", `amount must be a positive bigint, got ${amount}`, { amount });
-}
-
-/** Why a fill is malformed, or null. */
-function checkFill(f: Fill): string | null {
-  if (typeof f.fill_id !== "string" || f.fill_id === "") return "fill_id is required";
-  if (typeof f.order_ref !== "string" || f.order_ref === "") return "order_ref is required";
-  if (f.side !== "buy" && f.side !== "sell") return "side must be buy or sell";
-  if (f.liquidity !== "maker" && f.liquidity !== "taker") return "liquidity must be maker or taker";
-  if (!isAssetCode(f.base) || !isAssetCode(f.quote) || f.base === f.quote) return "base and quote must be two assets";
-  if (f.fee_asset !== f.quote) return "fees are charged in the quote asset";
-  for (const key of ["base_amount", "quote_amount", "fee"] as const) {
-    if (typeof f[key] !== "bigint") return `${key} must be a bigint`;
-  }
-  if (f.base_amount <= 0n || f.quote_amount <= 0n) return "base_amount and quote_amount must be positive";
-  if (f.fee > f.quote_amount || -f.fee > f.quote_amount) return "the fee must not exceed the quote amount";
-  return null;
-}
-
-/** Throws when `legs` do not sum to zero per asset (a bug in this module, never an input error). */
-function assertBalanced(legs: Leg[]): void {
-  const sums = new Map<string, bigint>();
-  for (const l of legs) sums.set(l.asset, (sums.get(l.asset) ?? 0n) + l.amount);
-  for (const [asset, sum] of sums) {
-    if (sum !== 0n) throw new Error(`unbalanced transaction: ${asset} legs sum to ${sum}`);
+    return appendTransaction(this.#state, this.#clock(), type, ref, posted, orderRef);
   }
 }
