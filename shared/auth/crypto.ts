@@ -5,6 +5,8 @@
  * SHA-256(secret) that the client also computes. Ed25519 keys keep only the
  * client's public key.
  */
+import { fromBase64, fromHex, toHex } from "../encoding.ts";
+
 
 const encoder = new TextEncoder();
 
@@ -99,31 +101,4 @@ export function decodeSignature(text: string): Uint8Array | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
-export function fromHex(text: string): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-export function toBase64url(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** base64 or base64url, padding optional. */
-export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const std = text.replace(/-/g, "+").replace(/_/g, "/");
-  const bin = atob(std + "=".repeat((4 - (std.length % 4)) % 4));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }

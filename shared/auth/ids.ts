@@ -3,7 +3,7 @@
  * both carry their account id, so the edge reaches the right object without a
  * lookup table: `k_<account>_<24 hex>` and `r_<account>_<64 hex>`.
  */
-import { toBase64url, toHex } from "./crypto.ts";
+import { toBase64url, toHex } from "../encoding.ts";
 /** Account ids: letters, digits, `.` and `-` (no `_`, which separates the parts of key ids), 1–64 characters. */
 import { ACCOUNT_ID } from "./id-format.ts";
 

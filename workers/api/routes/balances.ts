@@ -14,6 +14,7 @@
 import type { Context } from "hono";
 import type { TransferInput, TransferResult } from "../../../durable-objects/account/index.ts";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
+import { decodeId, encodeId } from "../cursors.ts";
 import type { AppEnv } from "../env.ts";
 import { callerOf } from "../middleware/auth/index.ts";
 import {
@@ -40,7 +41,7 @@ balances.openapi(getMyBalances, async (c) => {
 balances.openapi(getMyLedger, async (c) => {
   const { account } = callerOf(c);
   const q = c.req.valid("query");
-  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const before = q.cursor === undefined ? undefined : decodeId(q.cursor);
   const result = await accountStub(c.env.ACCOUNT, account).ledgerEntries(account, {
     asset: q.asset,
     start: q.start,
@@ -49,7 +50,7 @@ balances.openapi(getMyLedger, async (c) => {
     limit: q.limit ?? DEFAULT_LEDGER_PAGE,
   });
   if (!result.ok) return c.json({ entries: [], next_cursor: null }, 200);
-  const next = result.next_before === null ? null : encodeCursor(result.next_before);
+  const next = result.next_before === null ? null : encodeId(result.next_before);
   return c.json({ entries: result.entries, next_cursor: next }, 200);
 });
 
@@ -108,29 +109,4 @@ function transferReply(c: Context<AppEnv>, result: TransferResult) {
     default:
       throw problemException("invalid_request", result.message, { extensions: { instance: c.req.path } });
   }
-}
-
-/** The opaque cursor: base64url of the last entry id of the page. */
-function encodeCursor(entryId: number): string {
-  return btoa(String(entryId)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** The entry id in a cursor, or a 400 naming the field. */
-function decodeCursor(cursor: string): number {
-  let text = "";
-  try {
-    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-  } catch {
-    // falls through to the refusal
-  }
-  if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw problemException(
-      "invalid_request",
-      "Invalid query: cursor: cursor must be a next_cursor from a previous page",
-      {
-        extensions: { errors: [{ field: "cursor", message: "cursor must be a next_cursor from a previous page" }] },
-      },
-    );
-  }
-  return Number(text);
 }

@@ -16,6 +16,7 @@ import { fromUnits, toUnits } from "../../../shared/decimal.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { formatAmount, isAssetCode, parseAmount } from "../../../shared/ledger/assets.ts";
 import { CANDLE_INTERVALS } from "../../../shared/market/candles.ts";
+import { decodeId, decodeTimeKey, encodeId, encodeTimeKey } from "../cursors.ts";
 import type { AppEnv } from "../env.ts";
 import {
   candleHistory,
@@ -23,7 +24,6 @@ import {
   type HistoryDb,
   ledgerHistory,
   orderHistory,
-  type TimeKey,
   tradeHistory,
 } from "../history/queries.ts";
 import { instrumentOr404 } from "../instruments.ts";
@@ -236,55 +236,8 @@ function onGrid(text: string, unit: Instrument["tick_size"]): string {
 
 // ── cursors ────────────────────────────────────────────────────────────────
 
-const CURSOR_MESSAGE = "cursor must be a next_cursor from a previous page";
-
 function invalidQuery(field: string, message: string) {
   return problemException("invalid_request", `Invalid query: ${field}: ${message}`, {
     extensions: { errors: [{ field, message }] },
   });
-}
-
-function toBase64Url(text: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(cursor: string): string | undefined {
-  try {
-    const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
-      Uint8Array.from(binary, (ch) => ch.charCodeAt(0)),
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-/** Cursor of a time-sorted page: `<epoch ms>:<id>`. */
-export function encodeTimeKey(key: TimeKey): string {
-  return toBase64Url(`${key.ms}:${key.id}`);
-}
-
-/** The key in a time cursor, or a 400 naming `cursor`. */
-export function decodeTimeKey(cursor: string): TimeKey {
-  const text = fromBase64Url(cursor) ?? "";
-  const match = /^(0|[1-9][0-9]{0,15}):([A-Za-z0-9._:-]{1,64})$/.exec(text);
-  const ms = Number(match?.[1]);
-  if (!match || !Number.isSafeInteger(ms)) throw invalidQuery("cursor", CURSOR_MESSAGE);
-  return { ms, id: match[2] as string };
-}
-
-/** Cursor of an id-sorted page (ledger entries, trades). */
-export function encodeId(id: number): string {
-  return toBase64Url(String(id));
-}
-
-/** The id in an id cursor, or a 400 naming `cursor`. */
-export function decodeId(cursor: string): number {
-  const text = fromBase64Url(cursor) ?? "";
-  if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw invalidQuery("cursor", CURSOR_MESSAGE);
-  }
-  return Number(text);
 }

@@ -23,6 +23,7 @@ import {
   NewOrderSchema,
   type OrderRef,
 } from "../../../shared/orders/input.ts";
+import { decodeId, encodeId } from "../cursors.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { callerOf } from "../middleware/auth/index.ts";
@@ -43,7 +44,6 @@ import {
   placeOrderBatch,
 } from "../openapi/contracts/orders.ts";
 import { createRouter } from "../openapi/router.ts";
-import { problemException } from "../problem.ts";
 import { rememberKeyedOutcome } from "../redis/idempotency.ts";
 import {
   type AnyOutcome,
@@ -151,10 +151,13 @@ orders.openapi(listOrders, async (c) => {
     instrument: q.instrument,
     start: q.start,
     end: q.end,
-    before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+    before: q.cursor === undefined ? undefined : decodeId(q.cursor),
     limit: q.limit ?? DEFAULT_ORDER_PAGE,
   });
-  return c.json({ orders: page.items, next_cursor: nextCursor(page.next_before) }, 200);
+  return c.json(
+    { orders: page.items, next_cursor: page.next_before === null ? null : encodeId(page.next_before) },
+    200,
+  );
 });
 
 orders.openapi(listFills, async (c) => {
@@ -165,10 +168,10 @@ orders.openapi(listFills, async (c) => {
     order_id: q.order_id,
     start: q.start,
     end: q.end,
-    before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+    before: q.cursor === undefined ? undefined : decodeId(q.cursor),
     limit: q.limit ?? DEFAULT_ORDER_PAGE,
   });
-  return c.json({ fills: page.items, next_cursor: nextCursor(page.next_before) }, 200);
+  return c.json({ fills: page.items, next_cursor: page.next_before === null ? null : encodeId(page.next_before) }, 200);
 });
 
 // ── helpers ────────────────────────────────────────────────────────────────
@@ -247,27 +250,4 @@ async function findInstrument(env: Env, symbol: string): Promise<Instrument | un
     if (err instanceof HTTPException && err.status === 404) return undefined;
     throw err;
   }
-}
-
-/** The opaque cursor: base64url of the row to continue before. */
-function nextCursor(before: number | null): string | null {
-  if (before === null) return null;
-  return btoa(String(before)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** The row in a cursor, or a 400 naming the field. */
-function decodeCursor(cursor: string): number {
-  let text = "";
-  try {
-    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-  } catch {
-    // falls through to the refusal
-  }
-  if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    const message = "cursor must be a next_cursor from a previous page";
-    throw problemException("invalid_request", `Invalid query: cursor: ${message}`, {
-      extensions: { errors: [{ field: "cursor", message }] },
-    });
-  }
-  return Number(text);
 }
