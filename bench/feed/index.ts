@@ -30,6 +30,7 @@
  * stopped on exit, error or signal.
  */
 import { parseArgs } from "node:util";
+import { type BookCommandsResult, Http } from "../../test/client/index.ts";
 import { cpuNs, workerdPids } from "../profile/process-cpu.ts";
 import { formatReport } from "../profile/report.ts";
 import { bundleMap, profiled } from "../profile/run.ts";
@@ -95,28 +96,26 @@ function orders(n: number): unknown[] {
   return out;
 }
 
-async function send(base: string, commands: unknown[]): Promise<void> {
-  const res = await fetch(`${base}/v1/admin/books/${SYMBOL}/commands`, {
-    method: "POST",
-    headers: { ...CLIENT_HEADERS, authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    // Only the outcome: the event lists would make the reply ~60 kB per batch of 100.
-    body: JSON.stringify({ commands, reply: "summary" }),
+async function send(http: Http, commands: unknown[]): Promise<void> {
+  // Only the outcome: the event lists would make the reply ~60 kB per batch of 100.
+  const a = await http.call<BookCommandsResult>("POST", `/v1/admin/books/${SYMBOL}/commands`, {
+    commands,
+    reply: "summary",
   });
-  if (!res.ok) throw new Error(`commands refused: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { results: Array<{ ok: boolean; error?: unknown }> };
-  const bad = body.results.find((r) => !r.ok);
+  if (!a.ok) throw new Error(`commands refused: ${a.status} ${a.text}`);
+  const bad = a.body.results.find((r) => !r.ok);
   if (bad) throw new Error(`a command failed: ${JSON.stringify(bad)}`);
 }
 
 /** Sends `size` commands per request from `lanes` concurrent senders for `seconds`; commands/s. */
-async function throughput(base: string, size: number, lanes: number, seconds: number): Promise<number> {
+async function throughput(http: Http, size: number, lanes: number, seconds: number): Promise<number> {
   let done = 0;
   const start = performance.now();
   const end = start + seconds * 1000;
   await Promise.all(
     Array.from({ length: lanes }, async () => {
       while (performance.now() < end) {
-        await send(base, orders(size));
+        await send(http, orders(size));
         done += size;
       }
     }),
@@ -125,7 +124,7 @@ async function throughput(base: string, size: number, lanes: number, seconds: nu
 }
 
 /** Paces `rate` crossing pairs per second for `seconds` (never more than 8 requests behind). */
-async function paced(base: string, rate: number, seconds: number): Promise<number> {
+async function paced(http: Http, rate: number, seconds: number): Promise<number> {
   const start = performance.now();
   const end = start + seconds * 1000;
   const inflight = new Set<Promise<void>>();
@@ -133,7 +132,7 @@ async function paced(base: string, rate: number, seconds: number): Promise<numbe
   for (let next = start; next < end; next += 1000 / rate) {
     await sleep(Math.max(0, next - performance.now()));
     if (inflight.size >= 8) await Promise.race(inflight);
-    const p: Promise<void> = send(base, orders(2)).finally(() => inflight.delete(p));
+    const p: Promise<void> = send(http, orders(2)).finally(() => inflight.delete(p));
     inflight.add(p);
     trades++;
   }
@@ -165,27 +164,28 @@ async function main(): Promise<void> {
   });
   const { base } = server;
   log(`up at ${base}`);
-  const listed = await fetch(`${base}/v1/instruments`);
+  const listed = await new Http({ base }).call("GET", "/v1/instruments");
   if (!listed.ok) throw new Error(`GET /v1/instruments: ${listed.status}`);
+  const operator = new Http({ base, headers: { ...CLIENT_HEADERS, authorization: `Bearer ${TOKEN}` } });
   const feedUrl = `${base.replace("http", "ws")}/v1/ws?subscribe=level2:${SYMBOL},trades:${SYMBOL}`;
 
   log("warming up the book …");
-  await throughput(base, 100, 2, 1);
+  await throughput(operator, 100, 2, 1);
   log(`single commands for ${args["single-seconds"]} s …`);
-  const single = await throughput(base, 1, 8, num("single-seconds"));
+  const single = await throughput(operator, 1, 8, num("single-seconds"));
   log(`batches of 100 for ${args["batch-seconds"]} s …`);
-  const batch = await throughput(base, 100, 4, num("batch-seconds"));
+  const batch = await throughput(operator, 100, 4, num("batch-seconds"));
 
   log("one subscriber, one trade at a time …");
   const alone = new Sink();
   const [one] = await openSubscribers(feedUrl, 1, alone);
   alone.recording = true;
   for (let i = 0; i < Math.max(20, num("single-seconds") * 10); i++) {
-    await send(base, orders(2));
+    await send(operator, orders(2));
     await sleep(100);
   }
   alone.recording = false;
-  one?.ws.close(1000);
+  void one?.close();
   const singleP50 = percentile(sorted(alone.latencies), 50);
 
   log(`opening ${SUBSCRIBERS} subscribers …`);
@@ -216,13 +216,13 @@ async function main(): Promise<void> {
         server,
         inspectorPort,
         bundleMap(server),
-        async () => ({ operations: await paced(base, rate, window) }),
+        async () => ({ operations: await paced(operator, rate, window) }),
         { file: profileFile, sql: false },
       );
       trades += result.operations;
       process.stderr.write(`${formatReport(report, "trade")}\n`);
     } else {
-      trades += await paced(base, rate, window);
+      trades += await paced(operator, rate, window);
     }
     await settle(subs, 10_000);
     sink.recording = false;
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
       await theirs();
     }
   } finally {
-    for (const s of anchorSubs) s.ws.close(1000);
+    for (const s of anchorSubs) void s.close();
     anchor.stop();
   }
   const pacedRate = pacedDelivered / pacedSeconds;
@@ -266,7 +266,7 @@ async function main(): Promise<void> {
   log(`batches of 100 with ${SUBSCRIBERS} subscribers for ${args["load-seconds"]} s …`);
   const before = sink.delivered;
   const loadStart = performance.now();
-  const loadedBatch = await throughput(base, 100, 4, num("load-seconds"));
+  const loadedBatch = await throughput(operator, 100, 4, num("load-seconds"));
   const settled = await settle(subs, 60_000);
   const msgsPerS = (sink.delivered - before) / ((performance.now() - loadStart) / 1000);
 
@@ -275,7 +275,7 @@ async function main(): Promise<void> {
   const closedEarly = subs.filter((s) => s.errors.length > 0);
   const closeReasons = new Map<string, number>();
   for (const s of closedEarly) for (const e of s.errors) closeReasons.set(e, (closeReasons.get(e) ?? 0) + 1);
-  for (const s of subs) s.ws.close(1000);
+  for (const s of subs) void s.close();
   stopServer();
 
   const p99 = percentile(latencies, 99);

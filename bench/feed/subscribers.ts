@@ -3,10 +3,9 @@
  * check each stream's sequence, and record the delay from a message's `time` (the
  * book's commit, or the anchor's send) to its receipt, on one machine clock.
  */
+import { FeedSocket, type Frame, type Message } from "../../test/client/index.ts";
+import { globalWebSocket } from "../../test/client/node.ts";
 import { CLIENT_HEADERS, sleep } from "../runtime.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: feed messages are inspected loosely.
-type Msg = any;
 
 interface StreamState {
   last: number | undefined;
@@ -30,7 +29,7 @@ export class Sink {
 }
 
 export class Subscriber {
-  readonly ws: WebSocket;
+  readonly socket: FeedSocket;
   readonly streams: Record<"level2" | "trades", StreamState> = {
     level2: { last: undefined, gaps: 0 },
     trades: { last: undefined, gaps: 0 },
@@ -42,41 +41,43 @@ export class Subscriber {
 
   /** `url`: a feed URL with `?subscribe=…`, or the anchor's (ready at once, no snapshots there). */
   constructor(url: string, sink: Sink, anchor = false) {
-    // Node's WebSocket (undici) takes headers as an extension of the standard constructor.
-    this.ws = new WebSocket(url, { headers: CLIENT_HEADERS } as unknown as string[]);
     let readyResolve: () => void = () => {};
     let readyReject: (e: Error) => void = () => {};
     this.ready = new Promise((res, rej) => {
       readyResolve = res;
       readyReject = rej;
     });
-    this.ws.addEventListener("open", () => {
-      if (anchor) readyResolve();
+    this.socket = new FeedSocket({
+      onFrame: (messages, at, text) => {
+        if (sink.recording) sink.frames++;
+        if (sink.sample === undefined && messages.some((m) => m.type === "update")) sink.sample = text;
+        for (const m of messages) this.receive(m, at, sink, readyResolve, anchor);
+      },
     });
-    this.ws.addEventListener("error", () => readyReject(new Error("socket error")));
-    this.ws.addEventListener("close", (e) => {
-      if (e.code !== 1000 && e.code !== 1005) this.errors.push(`closed ${e.code} ${e.reason}`);
-      readyReject(new Error(`closed ${e.code} ${e.reason}`));
-    });
-    this.ws.addEventListener("message", (e) => {
-      const at = Date.now();
-      if (typeof e.data !== "string" || e.data === "pong") return;
-      const frame = JSON.parse(e.data);
-      const messages: Msg[] = frame.type === "batch" ? frame.messages : [frame];
-      if (sink.recording) sink.frames++;
-      if (sink.sample === undefined && messages.some((m) => m.type === "update")) sink.sample = e.data;
-      for (const m of messages) this.receive(m, at, sink, readyResolve, anchor);
+    this.socket.connect(globalWebSocket(url, { headers: CLIENT_HEADERS })).then(
+      () => {
+        if (anchor) readyResolve();
+      },
+      () => readyReject(new Error("socket error")),
+    );
+    void this.socket.closed.then(({ code, reason }) => {
+      if (code !== 1000 && code !== 1005) this.errors.push(`closed ${code} ${reason}`);
+      readyReject(new Error(`closed ${code} ${reason}`));
     });
   }
 
-  private receive(m: Msg, at: number, sink: Sink, readyResolve: () => void, anchor: boolean): void {
+  close(): Promise<void> {
+    return this.socket.close(1000);
+  }
+
+  private receive(m: Message, at: number, sink: Sink, readyResolve: () => void, anchor: boolean): void {
     // Acknowledge now and then, as a client that keeps up should (the runtime answers "ping").
     if (++this.sinceAck >= 200) {
       this.sinceAck = 0;
-      this.ws.send("ping");
+      this.socket.ping();
     }
     if (m.type === "heartbeat") {
-      this.ws.send("ping");
+      this.socket.ping();
       return;
     }
     if (m.type === "resync") this.resyncs++;
@@ -84,15 +85,14 @@ export class Subscriber {
       if (m.type === "update") sink.record(at - m.time);
       return;
     }
-    const s =
-      m.channel === "level2" || m.channel === "trades" ? this.streams[m.channel as "level2" | "trades"] : undefined;
+    if (m.type !== "snapshot" && m.type !== "update") return;
+    const s = m.channel === "level2" || m.channel === "trades" ? this.streams[m.channel] : undefined;
     if (!s) return;
     if (m.type === "snapshot") {
       s.last = m.seq;
       if (this.streams.level2.last !== undefined && this.streams.trades.last !== undefined) readyResolve();
       return;
     }
-    if (m.type !== "update") return;
     if (s.last === undefined || m.first_seq !== s.last + 1) s.gaps++;
     s.last = m.seq;
     sink.record(at - m.time);
@@ -127,8 +127,8 @@ export async function settle(subs: Subscriber[], ms: number): Promise<boolean> {
 
 /** A received frame made a template for the anchor: every message's `time` becomes the placeholder. */
 export function anchorTemplate(frame: string): string {
-  const parsed = JSON.parse(frame);
-  const messages: Msg[] = parsed.type === "batch" ? parsed.messages : [parsed];
-  for (const m of messages) m.time = "__TIME__";
+  const parsed: Frame = JSON.parse(frame);
+  const messages = parsed.type === "batch" ? parsed.messages : [parsed];
+  for (const m of messages) Object.assign(m, { time: "__TIME__" });
   return JSON.stringify(parsed);
 }

@@ -13,9 +13,9 @@
  */
 
 import type { SwitchedRedis } from "../../scripts/redis-switch.ts";
-import { OPERATOR } from "./setup.ts";
+import { type FaultOutcome, sleep } from "../../test/client/index.ts";
+import { client, OPERATOR } from "./setup.ts";
 import type { LoadStack } from "./stack.ts";
-import { call, sleep } from "./wire.ts";
 
 export interface FaultPlan {
   seconds: number;
@@ -52,7 +52,8 @@ export async function runFaults(
   const started = Date.now();
   const at = (fraction: number) => started + fraction * plan.seconds * 1000;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)] as T;
-  const fault = (body: object) => call(stack.base, "POST", "/v1/faults", OPERATOR, body);
+  const admin = client(stack.base, OPERATOR);
+  const fault = (body: object) => admin.call<FaultOutcome>("POST", "/v1/faults", body);
 
   const aborts = (async () => {
     let book = true;
@@ -63,11 +64,10 @@ export async function runFaults(
       const id = pick(book ? targets.books : targets.accounts);
       book = !book;
       const a = await fault({ target, id, kind: "abort" });
-      if (a.status === 200 && a.body.aborted) tally.aborts++;
+      const aborted = a.ok && a.status === 200 ? a.body.aborted : undefined;
+      if (aborted) tally.aborts++;
       else tally.abortsFailed++;
-      log(
-        `  fault: abort ${target} ${id} → ${a.status === 200 ? (a.body.aborted ? "crashed" : "answered") : a.status}`,
-      );
+      log(`  fault: abort ${target} ${id} → ${aborted === undefined ? a.status : aborted ? "crashed" : "answered"}`);
     }
   })();
 
@@ -80,7 +80,7 @@ export async function runFaults(
         ["account", pick(targets.accounts)],
       ] as const) {
         const a = await fault({ target, id, kind: "resend", events: 200 });
-        if (a.status === 200) {
+        if (a.ok && a.status === 200) {
           tally.resends++;
           tally.resentEvents += a.body.resent;
         }

@@ -85,8 +85,8 @@ async function main(): Promise<number> {
     // ── same-run ratio: order route against the no-op route, HTTP only ────────
     const httpTraders = traders.filter((t) => t.via === "http");
     const lanes = Number(args["http-inflight"]);
-    await runNoop(stack.base, httpTraders, 1, lanes); // warm-up
-    const noop = await runNoop(stack.base, httpTraders, RATIO_SECONDS, lanes);
+    await runNoop(httpTraders, 1, lanes); // warm-up
+    const noop = await runNoop(httpTraders, RATIO_SECONDS, lanes);
     const ratioResults = new LoadResults();
     const ratioUntil = Date.now() + RATIO_SECONDS * 1000;
     const ratioStart = performance.now();
@@ -156,7 +156,7 @@ async function main(): Promise<number> {
     const faults = await faultsDone;
 
     log("load over; every account cancels all, then reconciliation …");
-    const undecided = await cancelEverything(stack.base, traders);
+    const undecided = await cancelEverything(traders);
     if (undecided) log(`  ${undecided} accounts could not cancel all`);
     const rec = await reconcile({
       base: stack.base,

@@ -18,11 +18,22 @@
  * repeated until they agree or `deadlineMs` passes.
  */
 import { withClient } from "../../shared/db/neon.ts";
+import {
+  type AccountBalances,
+  type Balances,
+  type Book,
+  type FeesSummary,
+  type Http,
+  type Order,
+  type OrderPage,
+  type ReplayReport,
+  sleep,
+  type TradesPage,
+} from "../../test/client/index.ts";
 import type { Deposits, Trader } from "./setup.ts";
-import { OPERATOR } from "./setup.ts";
+import { client, OPERATOR } from "./setup.ts";
 import type { Subscriber } from "./subscribers.ts";
 import type { LoadResults } from "./traders.ts";
-import { call, type Msg, must, sleep } from "./wire.ts";
 
 export interface Reconciliation {
   lost: number;
@@ -46,34 +57,27 @@ function units(s: string): bigint {
   return m[1] ? -v : v;
 }
 
-async function allPages(
-  base: string,
-  path: string,
-  headers: Record<string, string>,
-  key: "orders" | "fills",
-): Promise<Msg[]> {
-  const out: Msg[] = [];
+/** Every order of the trader (`GET /v1/orders`, page by page). */
+async function allOrders(http: Http): Promise<Order[]> {
+  const out: Order[] = [];
   let cursor: string | null = null;
   do {
-    const page = await must(
-      base,
-      "GET",
-      `${path}?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      headers,
+    const page: OrderPage = await http.get<OrderPage>(
+      `/v1/orders?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
     );
-    out.push(...page[key]);
+    out.push(...page.orders);
     cursor = page.next_cursor;
   } while (cursor);
   return out;
 }
 
 /** Cancels everything each trader has open (retrying what a crash left undecided); returns undecided accounts. */
-export async function cancelEverything(base: string, traders: readonly Trader[]): Promise<number> {
+export async function cancelEverything(traders: readonly Trader[]): Promise<number> {
   let undecided = 0;
   await Promise.all(
     traders.map(async (t) => {
       for (let attempt = 1; attempt <= 30; attempt++) {
-        const a = await call(base, "DELETE", "/v1/orders", { ...t.headers, "idempotency-key": `end-${attempt}` });
+        const a = await t.http.call("DELETE", "/v1/orders", undefined, { "idempotency-key": `end-${attempt}` });
         if (a.status === 200) return;
         await sleep(250 * attempt);
       }
@@ -100,13 +104,15 @@ export async function reconcile(o: {
   };
   let lost = 0;
   let doubled = 0;
+  const pub = client(o.base);
+  const admin = client(o.base, OPERATOR);
 
   // ── the books: trades so far, and nothing left resting ─────────────────────
   const tradesByBook = new Map<string, number>();
   for (const symbol of o.symbols) {
-    const recent = await must(o.base, "GET", `/v1/instruments/${symbol}/trades`, {});
-    tradesByBook.set(symbol, Math.max(0, ...recent.trades.map((t: Msg) => t.trade_id)));
-    const book = await must(o.base, "GET", `/v1/instruments/${symbol}/book?level=3&depth=1000`, {});
+    const recent = await pub.get<TradesPage>(`/v1/instruments/${symbol}/trades`);
+    tradesByBook.set(symbol, Math.max(0, ...recent.trades.map((t) => t.trade_id)));
+    const book = await pub.get<Book>(`/v1/instruments/${symbol}/book?level=3&depth=1000`);
     const resting = book.bids.length + book.asks.length;
     if (resting > 0) {
       lost += resting;
@@ -116,9 +122,9 @@ export async function reconcile(o: {
   const trades = [...tradesByBook.values()].reduce((a, b) => a + b, 0);
 
   // ── the accounts: every acknowledged order, once, done ──────────────────────
-  const ordersByAccount = new Map<string, Msg[]>();
-  for (const t of o.traders) ordersByAccount.set(t.account, await allPages(o.base, "/v1/orders", t.headers, "orders"));
-  const known = new Map<string, Msg>();
+  const ordersByAccount = new Map<string, Order[]>();
+  for (const t of o.traders) ordersByAccount.set(t.account, await allOrders(t.http));
+  const known = new Map<string, Order>();
   for (const [account, orders] of ordersByAccount) {
     const clientIds = new Set<string>();
     for (const order of orders) {
@@ -152,10 +158,10 @@ export async function reconcile(o: {
   // ── Postgres, polled until it has caught up ────────────────────────────────
   const accounts = o.traders.map((t) => t.account);
   const deadline = Date.now() + o.deadlineMs;
-  let pg = await postgresView(o.db, o.symbols, accounts, tradesByBook, known, o.results, o.traders, o.base);
+  let pg = await postgresView(o.db, o.symbols, accounts, tradesByBook, known, o.results, o.traders);
   while (pg.lost + pg.doubled + pg.ledger > 0 && Date.now() < deadline) {
     await sleep(1_000);
-    pg = await postgresView(o.db, o.symbols, accounts, tradesByBook, known, o.results, o.traders, o.base);
+    pg = await postgresView(o.db, o.symbols, accounts, tradesByBook, known, o.results, o.traders);
   }
   lost += pg.lost;
   doubled += pg.doubled;
@@ -164,7 +170,7 @@ export async function reconcile(o: {
   // ── subscribers: every trade once, in sequence ────────────────────────────
   let seqGaps = 0;
   for (const [i, s] of o.subscribers.entries()) {
-    seqGaps += s.gaps + s.interruptions + (s.socket.closed ? 1 : 0);
+    seqGaps += s.gaps + s.interruptions + (s.socket.isClosed ? 1 : 0);
     const expected = { n: 0, sum: 0 };
     for (const id of pg.tradeIds.get(s.instrument) ?? []) {
       if (id > s.after) {
@@ -179,9 +185,9 @@ export async function reconcile(o: {
         `subscriber ${i} (${s.instrument}): ${s.trades} trades (id sum ${s.tradeIdSum}), Postgres ${expected.n} (${expected.sum})`,
       );
     }
-    if (s.gaps || s.interruptions || s.socket.closed) {
+    if (s.gaps || s.interruptions || s.socket.isClosed) {
       problem(
-        `subscriber ${i}: ${s.gaps} gaps, ${s.interruptions} resyncs/errors${s.socket.closed ? `, closed ${s.socket.closeCode}` : ""}`,
+        `subscriber ${i}: ${s.gaps} gaps, ${s.interruptions} resyncs/errors${s.socket.isClosed ? `, closed ${s.socket.closeCode}` : ""}`,
       );
     }
   }
@@ -192,13 +198,13 @@ export async function reconcile(o: {
     const totals = new Map<string, bigint>();
     let holds = 0n;
     for (const account of accounts) {
-      const { balances } = await must(o.base, "GET", `/v1/admin/accounts/${account}/balances`, OPERATOR);
+      const { balances } = await admin.get<AccountBalances>(`/v1/admin/accounts/${account}/balances`);
       for (const b of balances) {
         totals.set(b.asset, (totals.get(b.asset) ?? 0n) + units(b.total));
         holds += units(b.hold) < 0n ? -units(b.hold) : units(b.hold);
       }
     }
-    const fees = await must(o.base, "GET", "/v1/admin/fees", OPERATOR);
+    const fees = await admin.get<FeesSummary>("/v1/admin/fees");
     for (const f of fees.assets) totals.set(f.asset, (totals.get(f.asset) ?? 0n) + units(f.collected));
     const off: string[] = [];
     for (const [asset, amount] of o.deposits) {
@@ -218,14 +224,17 @@ export async function reconcile(o: {
   // ── the journal rebuilds the live state ───────────────────────────────────
   let replayEqual = false;
   for (;;) {
-    const report = await call(o.base, "POST", "/v1/admin/replay", OPERATOR, { instruments: [...o.symbols], accounts });
-    replayEqual = report.status === 200 && report.body.equal === true;
+    const report = await admin.call<ReplayReport>("POST", "/v1/admin/replay", {
+      instruments: [...o.symbols],
+      accounts,
+    });
+    replayEqual = report.ok && report.status === 200 && report.body.equal === true;
     if (replayEqual || Date.now() > deadline) {
       if (!replayEqual) {
         const differing =
-          report.status === 200
-            ? [...report.body.books, ...report.body.accounts].filter((x: Msg) => !x.equal)
-            : [report.body];
+          report.ok && report.status === 200
+            ? [...report.body.books, ...report.body.accounts].filter((x) => !x.equal)
+            : [report.body ?? report.text];
         problem(`replay from Postgres differs: ${JSON.stringify(differing).slice(0, 500)}`);
       }
       break;
@@ -248,14 +257,13 @@ export async function reconcile(o: {
 
 /** What Postgres holds against the books and accounts. */
 async function postgresView(
-  db: { DATABASE_URL: string; NEON_WS_PROXY: string },
+  dbEnv: { DATABASE_URL: string; NEON_WS_PROXY: string },
   symbols: readonly string[],
   accounts: readonly string[],
   tradesByBook: ReadonlyMap<string, number>,
-  known: ReadonlyMap<string, Msg>,
+  known: ReadonlyMap<string, Order>,
   results: LoadResults,
   traders: readonly Trader[],
-  base: string,
 ) {
   const problems: string[] = [];
   let lost = 0;
@@ -263,10 +271,11 @@ async function postgresView(
   let ledger = 0;
   const tradeIds = new Map<string, number[]>();
   try {
-    await withClient(db, async (client) => {
-      const tr = await client.query("SELECT instrument, trade_id::int AS id FROM trades WHERE instrument = ANY($1)", [
-        symbols,
-      ]);
+    await withClient(dbEnv, async (db) => {
+      const tr = await db.query<{ instrument: string; id: number }>(
+        "SELECT instrument, trade_id::int AS id FROM trades WHERE instrument = ANY($1)",
+        [symbols],
+      );
       for (const row of tr.rows) {
         const ids = tradeIds.get(row.instrument) ?? [];
         ids.push(row.id);
@@ -280,13 +289,13 @@ async function postgresView(
           problems.push(`Postgres has ${have} trades of ${symbol}, the book made ${n}`);
         }
       }
-      const fills = await client.query(
+      const fills = await db.query<{ instrument: string; n: number; distinct_n: number }>(
         `SELECT f.instrument, count(*)::int AS n, count(DISTINCT (f.view->>'trade_id', f.liquidity))::int AS distinct_n
            FROM fills f WHERE f.instrument = ANY($1) GROUP BY f.instrument`,
         [symbols],
       );
       for (const symbol of symbols) {
-        const row = fills.rows.find((r: Msg) => r.instrument === symbol) ?? { n: 0, distinct_n: 0 };
+        const row = fills.rows.find((r) => r.instrument === symbol) ?? { n: 0, distinct_n: 0 };
         const want = 2 * (tradesByBook.get(symbol) ?? 0);
         if (row.n !== row.distinct_n) {
           doubled += row.n - row.distinct_n;
@@ -297,8 +306,11 @@ async function postgresView(
           problems.push(`Postgres has ${row.distinct_n} fills of ${symbol}, expected ${want} (two per trade)`);
         }
       }
-      const orders = await client.query("SELECT order_id, status FROM orders WHERE account_id = ANY($1)", [accounts]);
-      const stored = new Map<string, string>(orders.rows.map((r: Msg) => [r.order_id, r.status]));
+      const orders = await db.query<{ order_id: string; status: string }>(
+        "SELECT order_id, status FROM orders WHERE account_id = ANY($1)",
+        [accounts],
+      );
+      const stored = new Map<string, string>(orders.rows.map((r) => [r.order_id, r.status]));
       let missing = 0;
       let stale = 0;
       for (const [orderId, order] of known) {
@@ -310,16 +322,16 @@ async function postgresView(
       if (missing) problems.push(`${missing} orders missing from Postgres`);
       if (stale) problems.push(`${stale} orders with another status in Postgres than in their account`);
       lost += missing + stale;
-      const last = await client.query(
+      const last = await db.query<{ account_id: string; asset: string; balance: string }>(
         `SELECT DISTINCT ON (account_id, asset) account_id, asset, balance::text AS balance
            FROM ledger_entries WHERE account_id = ANY($1) ORDER BY account_id, asset, entry_id DESC`,
         [accounts],
       );
       const ledgerBalance = new Map<string, bigint>(
-        last.rows.map((r: Msg) => [`${r.account_id}/${r.asset}`, units(r.balance)]),
+        last.rows.map((r) => [`${r.account_id}/${r.asset}`, units(r.balance)]),
       );
       for (const t of traders) {
-        const { balances } = await must(base, "GET", "/v1/accounts/me/balances", t.headers);
+        const { balances } = await t.http.get<Balances>("/v1/accounts/me/balances");
         for (const b of balances) {
           if (ledgerBalance.get(`${t.account}/${b.asset}`) !== units(b.total)) {
             ledger++;

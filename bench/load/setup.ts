@@ -4,10 +4,16 @@
  * Every trader has its own client IP (`cf-connecting-ip`, which Cloudflare's
  * edge sets), as traders on their own machines would.
  */
+import type { CreatedAccount, Tokens } from "../../test/client/index.ts";
+import { Http } from "../../test/client/index.ts";
 import { testInstrument } from "../../test/instrument-spec.ts";
-import { call, must } from "./wire.ts";
 
 export const OPERATOR = { authorization: `Bearer ${process.env.OPERATOR_TOKEN ?? "dev-operator-token"}` };
+
+/** The run's HTTP client: no edge cache, `headers` on every request, 30 s per request (then status 0). */
+export function client(base: string, headers: Record<string, string> = {}): Http {
+  return new Http({ base, headers: { "cache-control": "no-cache", ...headers }, timeoutMs: 30_000 });
+}
 export const QUOTE = "USD";
 /** Mid price every instrument trades around, in ticks of 0.01. */
 export const MID_TICKS = 10_000;
@@ -16,6 +22,8 @@ export interface Trader {
   account: string;
   /** Headers of every request: bearer token and client IP. */
   headers: Record<string, string>;
+  /** A client sending them. */
+  http: Http;
   token: string;
   via: "http" | "ws";
 }
@@ -28,9 +36,8 @@ export function instrumentSymbols(run: string, count: number): string[] {
 }
 
 export async function listInstruments(base: string, symbols: readonly string[]): Promise<void> {
-  for (const symbol of symbols) {
-    await must(base, "POST", "/v1/admin/instruments", OPERATOR, testInstrument(symbol));
-  }
+  const admin = client(base, OPERATOR);
+  for (const symbol of symbols) await admin.expect("POST", "/v1/admin/instruments", testInstrument(symbol));
 }
 
 /** Creates and funds `count` accounts (ids `load-<run>-<i>`), half trading over HTTP and half over WebSocket. */
@@ -45,29 +52,32 @@ export async function createTraders(
     ...symbols.map((s) => [s.split("-")[0] as string, "10000"] as const),
   ]);
   const traders: Trader[] = [];
+  const admin = client(base, OPERATOR);
   const one = async (i: number): Promise<Trader> => {
     const account = `load-${run}-${i}`;
     const ip = { "cf-connecting-ip": `10.${run.length}.${Math.floor(i / 250)}.${(i % 250) + 1}` };
-    const created = await must(base, "POST", "/v1/admin/accounts", OPERATOR, {
+    const created = await admin.expect<CreatedAccount>("POST", "/v1/admin/accounts", {
       account_id: account,
       name: `Load ${i}`,
       api_key: { name: "load", scopes: ["read", "trade"] },
     });
     for (const [asset, amount] of deposits) {
-      await must(base, "POST", `/v1/admin/accounts/${account}/deposits`, OPERATOR, {
+      await admin.expect("POST", `/v1/admin/accounts/${account}/deposits`, {
         asset,
         amount,
         reference: `load-${asset}`,
       });
     }
-    const tokens = await must(base, "POST", "/v1/auth/token", ip, {
+    const tokens = await client(base, ip).expect<Tokens>("POST", "/v1/auth/token", {
       api_key: created.api_key.id,
       api_secret: created.api_key.secret,
     });
+    const headers = { ...ip, authorization: `Bearer ${tokens.access_token}` };
     return {
       account,
       token: tokens.access_token,
-      headers: { ...ip, authorization: `Bearer ${tokens.access_token}` },
+      headers,
+      http: client(base, headers),
       via: i % 2 === 0 ? "http" : "ws",
     };
   };
@@ -79,7 +89,12 @@ export async function createTraders(
 
 /** Whether the Worker was built with the fault routes (404: it was not); `symbol` is a listed book. */
 export async function faultRoutesMounted(base: string, symbol: string): Promise<boolean> {
-  const a = await call(base, "POST", "/v1/faults", OPERATOR, { target: "book", id: symbol, kind: "resend", events: 1 });
-  if (a.status !== 200 && a.status !== 404) throw new Error(`POST /v1/faults: ${a.status} ${JSON.stringify(a.body)}`);
+  const a = await client(base, OPERATOR).call("POST", "/v1/faults", {
+    target: "book",
+    id: symbol,
+    kind: "resend",
+    events: 1,
+  });
+  if (a.status !== 200 && a.status !== 404) throw new Error(`POST /v1/faults: ${a.status} ${a.text}`);
   return a.status === 200;
 }

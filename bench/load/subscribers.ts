@@ -5,7 +5,8 @@
  * counting trades (with a checksum of their ids, to compare with Postgres without
  * keeping them) and how long each trade took from the book's clock to this socket.
  */
-import { RpcSocket, sleep } from "./wire.ts";
+import { FeedSocket, type Message, sleep } from "../../test/client/index.ts";
+import { wsPackage } from "../../test/client/node.ts";
 
 /** Delivery latency histogram: 1 ms buckets up to 60 s. */
 export class Histogram {
@@ -30,19 +31,63 @@ export class Histogram {
   }
 }
 
-export interface Subscriber {
-  instrument: string;
-  socket: RpcSocket;
+export class Subscriber {
+  readonly instrument: string;
+  readonly socket: FeedSocket;
   /** Last seq per stream ("trades", "level2"). */
-  last: Map<string, number>;
-  gaps: number;
-  trades: number;
+  readonly last = new Map<string, number>();
+  gaps = 0;
+  trades = 0;
   /** Sum of trade ids seen, as a bigint-free checksum (ids stay far below 2^53 / count). */
-  tradeIdSum: number;
+  tradeIdSum = 0;
   /** The newest trade id of the trades snapshot: the subscriber gets every later trade. */
-  after: number;
+  after = 0;
   /** Control messages that mean the stream was interrupted (`resync`), and closes. */
-  interruptions: number;
+  interruptions = 0;
+  private readonly index: number;
+  private readonly feedLatency: Histogram;
+  private readonly counting: { on: boolean };
+
+  constructor(instrument: string, index: number, feedLatency: Histogram, counting: { on: boolean }) {
+    this.instrument = instrument;
+    this.index = index;
+    this.feedLatency = feedLatency;
+    this.counting = counting;
+    this.socket = new FeedSocket({
+      timeoutMs: 30_000,
+      onFrame: (messages, receivedAt) => {
+        for (const m of messages) this.receive(m, receivedAt);
+      },
+    });
+  }
+
+  private receive(m: Message, receivedAt: number): void {
+    if (!("channel" in m) || (m.channel !== "trades" && m.channel !== "level2")) {
+      // `resync`, `error`: the stream was interrupted (welcome and heartbeats are not).
+      if (m.type === "resync" || m.type === "error") this.interruptions++;
+      return;
+    }
+    if (m.type === "snapshot") {
+      this.last.set(m.channel, m.seq);
+      if (m.channel === "trades") this.after = Math.max(0, ...m.trades.map((t) => t.trade_id));
+      return;
+    }
+    if (m.type !== "update") {
+      this.interruptions++;
+      if (this.interruptions === 1) console.error(`subscriber ${this.index}: ${JSON.stringify(m).slice(0, 300)}`);
+      return;
+    }
+    const last = this.last.get(m.channel);
+    if (last === undefined || m.first_seq !== last + 1) this.gaps++;
+    this.last.set(m.channel, m.seq);
+    if (m.channel === "trades") {
+      for (const t of m.trades) {
+        this.trades++;
+        this.tradeIdSum += t.trade_id;
+        if (this.counting.on) this.feedLatency.add(receivedAt - t.time);
+      }
+    }
+  }
 }
 
 export interface SubscriberPool {
@@ -65,47 +110,10 @@ export async function openSubscribers(
   const counting = { on: true };
   const subscribers: Subscriber[] = [];
   const one = async (i: number): Promise<Subscriber> => {
-    const instrument = symbols[i % symbols.length] as string;
-    const socket = await RpcSocket.open(url);
-    const s: Subscriber = {
-      instrument,
-      socket,
-      last: new Map(),
-      gaps: 0,
-      trades: 0,
-      tradeIdSum: 0,
-      interruptions: 0,
-      after: 0,
-    };
-    socket.onMessage = (m, receivedAt) => {
-      if (m?.channel !== "trades" && m?.channel !== "level2") {
-        // `resync`, `error`: the stream was interrupted (welcome and heartbeats are not).
-        if (m?.type === "resync" || m?.type === "error") s.interruptions++;
-        return;
-      }
-      if (m.type === "snapshot") {
-        s.last.set(m.channel, m.seq);
-        if (m.channel === "trades") s.after = Math.max(0, ...m.trades.map((t: { trade_id: number }) => t.trade_id));
-        return;
-      }
-      if (m.type !== "update") {
-        s.interruptions++;
-        if (s.interruptions === 1) console.error(`subscriber ${i}: ${JSON.stringify(m).slice(0, 300)}`);
-        return;
-      }
-      const last = s.last.get(m.channel);
-      if (last === undefined || m.first_seq !== last + 1) s.gaps++;
-      s.last.set(m.channel, m.seq);
-      if (m.channel === "trades") {
-        for (const t of m.trades) {
-          s.trades++;
-          s.tradeIdSum += t.trade_id;
-          if (counting.on) feedLatency.add(receivedAt - t.time);
-        }
-      }
-    };
+    const s = new Subscriber(symbols[i % symbols.length] as string, i, feedLatency, counting);
+    await s.socket.connect(wsPackage(url, { perMessageDeflate: false, timeoutMs: 30_000 }));
     const channels = i % level2Every === 0 ? ["trades", "level2"] : ["trades"];
-    const reply = await socket.request("subscribe", { channels, instruments: [instrument] });
+    const reply = await s.socket.request("subscribe", { channels, instruments: [s.instrument] });
     if (reply.error) throw new Error(`subscriber ${i}: ${JSON.stringify(reply.error)}`);
     return s;
   };
@@ -120,7 +128,7 @@ export async function openSubscribers(
     feedLatency,
     counting,
     close: () => {
-      for (const s of subscribers) s.socket.close();
+      for (const s of subscribers) s.socket.terminate();
     },
   };
 }

@@ -9,9 +9,10 @@
  * `client_order_id` and `Idempotency-Key`, so a retry gets the first outcome and
  * never places twice. Its latency runs from the first send to the definite answer.
  */
+import { type Answer, FeedSocket, type OrderReply, type Reply, sleep } from "../../test/client/index.ts";
+import { wsPackage } from "../../test/client/node.ts";
 import { mulberry32 } from "../flow.ts";
 import { MID_TICKS, type Trader } from "./setup.ts";
-import { call, type Msg, RpcSocket, sleep } from "./wire.ts";
 
 /** Order states in which an order rests on its book. */
 const RESTING = new Set(["pending_new", "new", "partially_filled"]);
@@ -56,39 +57,72 @@ export class LoadResults {
   }
 }
 
-interface Channel {
-  place(body: Msg): Promise<{ ok: boolean; retry: boolean; key: string; body: Msg }>;
-  cancel(orderId: string): Promise<{ ok: boolean; retry: boolean; key: string; body: Msg }>;
+/** An order request's answer, over either channel. */
+interface Outcome {
+  ok: boolean;
+  retry: boolean;
+  /** The kind of answer, for the error tally: "<via> <status> <code>". */
+  key: string;
+  /** The refusal's code, if it was one. */
+  code: string | undefined;
+  /** The reply when ok. */
+  reply: OrderReply | undefined;
 }
 
-function httpChannel(base: string, t: Trader): Channel {
-  const decide = (a: { status: number; body: Msg }) => ({
-    ok: a.status >= 200 && a.status < 300,
-    retry: a.status === 0 || a.status >= 500 || a.status === 429,
-    key: `http ${a.status} ${a.body?.code ?? ""}`.trim(),
-    body: a.body,
-  });
+interface NewOrder {
+  client_order_id: string;
+  instrument: string;
+  side: "buy" | "sell";
+  type: "limit";
+  price: string;
+  size: string;
+}
+
+interface Channel {
+  place(body: NewOrder): Promise<Outcome>;
+  cancel(orderId: string): Promise<Outcome>;
+  close?(): void;
+}
+
+function httpChannel(t: Trader): Channel {
+  const decide = (a: Answer<OrderReply>): Outcome => {
+    // Status 0: no HTTP answer (a transport failure).
+    const code = a.ok ? undefined : a.status === 0 ? "transport" : a.body?.code;
+    return {
+      ok: a.ok,
+      retry: a.status === 0 || a.status >= 500 || a.status === 429,
+      key: `http ${a.status} ${code ?? ""}`.trim(),
+      code,
+      reply: a.ok ? a.body : undefined,
+    };
+  };
   return {
     place: async (body) =>
-      decide(await call(base, "POST", "/v1/orders", { ...t.headers, "idempotency-key": body.client_order_id }, body)),
+      decide(await t.http.call<OrderReply>("POST", "/v1/orders", body, { "idempotency-key": body.client_order_id })),
     cancel: async (orderId) =>
-      decide(await call(base, "DELETE", `/v1/orders/${orderId}`, { ...t.headers, "idempotency-key": `x-${orderId}` })),
+      decide(
+        await t.http.call<OrderReply>("DELETE", `/v1/orders/${orderId}`, undefined, {
+          "idempotency-key": `x-${orderId}`,
+        }),
+      ),
   };
 }
 
 /** Order entry over the trader's own feed socket, re-opened and re-authenticated if it closes. */
-async function wsChannel(base: string, t: Trader): Promise<Channel & { close(): void }> {
+async function wsChannel(base: string, t: Trader): Promise<Channel> {
   const url = `${base.replace(/^http/, "ws")}/v1/ws`;
-  let socket: RpcSocket | undefined;
-  let opening: Promise<RpcSocket> | undefined;
-  const connect = async (): Promise<RpcSocket> => {
-    const s = await RpcSocket.open(url);
+  let socket: FeedSocket | undefined;
+  let opening: Promise<FeedSocket> | undefined;
+  const connect = async (): Promise<FeedSocket> => {
+    const s = await new FeedSocket({ timeoutMs: 30_000 }).connect(
+      wsPackage(url, { perMessageDeflate: false, timeoutMs: 30_000 }),
+    );
     const auth = await s.request("auth", { token: t.token });
     if (auth.error) throw new Error(`auth on the feed: ${JSON.stringify(auth.error)}`);
     return s;
   };
-  const current = async (): Promise<RpcSocket> => {
-    if (socket && !socket.closed) return socket;
+  const current = async (): Promise<FeedSocket> => {
+    if (socket && !socket.isClosed) return socket;
     opening ??= connect().finally(() => {
       opening = undefined;
     });
@@ -96,25 +130,26 @@ async function wsChannel(base: string, t: Trader): Promise<Channel & { close(): 
     return socket;
   };
   await current();
-  const rpc = async (method: string, params: Msg) => {
-    let reply: Msg;
+  const rpc = async (method: "order.place" | "order.cancel", params: unknown): Promise<Outcome> => {
+    let reply: Reply<OrderReply>;
     try {
       reply = await (await current()).request(method, params);
     } catch (err) {
-      reply = { error: { code: "socket_closed", message: String(err) } };
+      reply = { id: null, error: { code: "socket_closed", message: String(err) } };
     }
     const code: string | undefined = reply.error?.code;
     return {
       ok: !reply.error,
       retry: code !== undefined && RETRY_WS.has(code),
       key: `ws ${code ?? "ok"}`,
-      body: reply.error ?? reply.result,
+      code,
+      reply: reply.error ? undefined : reply.result,
     };
   };
   return {
     place: (body) => rpc("order.place", body),
     cancel: (orderId) => rpc("order.cancel", { order_id: orderId }),
-    close: () => socket?.close(),
+    close: () => socket?.terminate(),
   };
 }
 
@@ -130,16 +165,13 @@ export interface TraderOptions {
 
 /** Runs one trader until `stopped()`; resolves when its last request is decided. */
 export async function runTrader(t: Trader, index: number, o: TraderOptions): Promise<void> {
-  const channel = t.via === "http" ? httpChannel(o.base, t) : await wsChannel(o.base, t);
+  const channel = t.via === "http" ? httpChannel(t) : await wsChannel(o.base, t);
   const random = mulberry32(0x9e3779b9 ^ index);
   const resting: string[] = [];
   let n = 0;
   const r = o.results;
 
-  const settle = async (
-    kind: "place" | "cancel",
-    send: () => ReturnType<Channel["place"]>,
-  ): Promise<{ ok: boolean; body: Msg } | undefined> => {
+  const settle = async (kind: "place" | "cancel", send: () => Promise<Outcome>): Promise<Outcome | undefined> => {
     const started = performance.now();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const a = await send();
@@ -148,7 +180,7 @@ export async function runTrader(t: Trader, index: number, o: TraderOptions): Pro
         if (counted) {
           r.latencies.push(performance.now() - started);
           if (a.ok) kind === "place" ? r.places++ : r.cancels++;
-          else r.note(r.refusals, `${kind} ${a.body?.code ?? a.key}`);
+          else r.note(r.refusals, `${kind} ${a.code ?? a.key}`);
         }
         return a;
       }
@@ -170,7 +202,7 @@ export async function runTrader(t: Trader, index: number, o: TraderOptions): Pro
       : side === "buy"
         ? MID_TICKS - away
         : MID_TICKS + away;
-    const body = {
+    const body: NewOrder = {
       client_order_id: `c${index}-${n++}`,
       instrument: o.symbols[Math.floor(random() * o.symbols.length)] as string,
       side,
@@ -179,9 +211,9 @@ export async function runTrader(t: Trader, index: number, o: TraderOptions): Pro
       size: ((1 + Math.floor(random() * 10)) / 1000).toFixed(3),
     };
     const a = await settle("place", () => channel.place(body));
-    const order = a?.ok ? a.body?.order : undefined;
+    const order = a?.reply?.order;
     if (!order) return;
-    if (a?.body?.replayed) r.replayed++;
+    if (a?.reply?.replayed) r.replayed++;
     r.acked.set(order.order_id, {
       account: t.account,
       instrument: body.instrument,
@@ -197,7 +229,7 @@ export async function runTrader(t: Trader, index: number, o: TraderOptions): Pro
     resting[at] = resting[resting.length - 1] as string;
     resting.pop();
     const a = await settle("cancel", () => channel.cancel(orderId));
-    const order = a?.ok ? a.body?.order : undefined;
+    const order = a?.reply?.order;
     const known = r.acked.get(orderId);
     if (order && known) known.status = order.status;
   };
@@ -210,12 +242,11 @@ export async function runTrader(t: Trader, index: number, o: TraderOptions): Pro
   };
   const lanes = t.via === "http" ? o.httpInflight : o.wsInflight;
   await Promise.all(Array.from({ length: lanes }, loop));
-  if ("close" in channel) (channel as { close(): void }).close();
+  channel.close?.();
 }
 
 /** Closed-loop calls of `POST /v1/bench/noop` (one no-op Durable Object call) until `stopped()`; answers per second. */
 export async function runNoop(
-  base: string,
   traders: readonly Trader[],
   seconds: number,
   lanes: number,
@@ -228,7 +259,7 @@ export async function runNoop(
     traders.flatMap((t) =>
       Array.from({ length: lanes }, async () => {
         while (Date.now() < until) {
-          const a = await call(base, "POST", "/v1/bench/noop", t.headers, {
+          const a = await t.http.call("POST", "/v1/bench/noop", {
             client_order_id: "noop",
             instrument: "X-USD",
           });

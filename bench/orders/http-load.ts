@@ -2,8 +2,8 @@
  * HTTP phases of the order benchmarks: `concurrency` requests in flight on
  * keep-alive connections for a fixed time, each from the next trader in turn.
  */
-import { CLIENT_HEADERS } from "../runtime.ts";
-import { BOOK_SYMBOL, nextOrder, OPERATOR, type Trader } from "./setup.ts";
+import type { BatchReply, BookCommandsResult, Http, OrderReply, Problem } from "../../test/client/index.ts";
+import { BOOK_SYMBOL, client, nextOrder, OPERATOR, type Trader } from "./setup.ts";
 
 export const PHASES = ["noop", "orders", "batch", "balances", "book", "health"] as const;
 export type Phase = (typeof PHASES)[number];
@@ -35,6 +35,9 @@ export const errorKinds = new Map<string, { count: number; sample: string }>();
 /** Order outcomes by `status` in the 2xx replies of `POST /v1/orders`. */
 export const outcomes = new Map<string, number>();
 
+/** `text` parsed as the JSON body of type `T` (trusted: not checked). */
+const json = <T>(text: string): T | undefined => JSON.parse(text);
+
 export function noteError(phase: string, kind: string, sample: string): void {
   const key = `${phase}: ${kind}`;
   const seen = errorKinds.get(key);
@@ -44,51 +47,41 @@ export function noteError(phase: string, kind: string, sample: string): void {
 
 let batchNo = 0;
 
-function post(url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal): Promise<Response> {
-  return fetch(url, {
-    method: "POST",
-    headers: { ...CLIENT_HEADERS, ...headers, "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal,
-  });
+/** The clients of one load: one per trader, the operator's and a public one; 30 s per request. */
+interface Clients {
+  traders: Http[];
+  operator: Http;
+  public: Http;
 }
 
-function request(base: string, phase: Phase, trader: Trader, symbol: string): Promise<Response> {
-  const signal = AbortSignal.timeout(30_000);
+function request(c: Clients, phase: Phase, trader: Http, symbol: string): Promise<Response> {
   switch (phase) {
     case "noop":
       // The same body as an order, so both carry the same bytes; the no-op route does not read it.
-      return post(`${base}/v1/bench/noop`, trader.headers, nextOrder("noop", symbol), signal);
+      return trader.send("POST", "/v1/bench/noop", nextOrder("noop", symbol));
     case "orders":
-      return post(`${base}/v1/orders`, trader.headers, nextOrder("o", symbol), signal);
+      return trader.send("POST", "/v1/orders", nextOrder("o", symbol));
     case "batch":
       batchNo++;
       // One side per batch (alternating), so a batch never trades against itself.
-      return post(
-        `${base}/v1/orders/batch`,
-        trader.headers,
-        {
-          orders: Array.from({ length: BATCH }, () => ({
-            ...nextOrder("o", symbol),
-            side: batchNo % 2 ? "buy" : "sell",
-          })),
-        },
-        signal,
-      );
+      return trader.send("POST", "/v1/orders/batch", {
+        orders: Array.from({ length: BATCH }, () => ({
+          ...nextOrder("o", symbol),
+          side: batchNo % 2 ? "buy" : "sell",
+        })),
+      });
     case "balances":
-      return fetch(`${base}/v1/accounts/me/balances`, { headers: { ...CLIENT_HEADERS, ...trader.headers }, signal });
+      return trader.send("GET", "/v1/accounts/me/balances");
     case "book": {
       const o = nextOrder("b", BOOK_SYMBOL);
       const command = { type: "place", order_id: o.client_order_id, account: `book-${o.side}`, side: o.side };
-      return post(
-        `${base}/v1/admin/books/${BOOK_SYMBOL}/commands`,
-        OPERATOR,
-        { commands: [{ ...command, order_type: "limit", price: o.price, size: o.size }], reply: "summary" },
-        signal,
-      );
+      return c.operator.send("POST", `/v1/admin/books/${BOOK_SYMBOL}/commands`, {
+        commands: [{ ...command, order_type: "limit", price: o.price, size: o.size }],
+        reply: "summary",
+      });
     }
     case "health":
-      return fetch(`${base}/v1/health`, { headers: CLIENT_HEADERS, signal });
+      return c.public.send("GET", "/v1/health");
   }
 }
 
@@ -103,6 +96,12 @@ export interface LoadOptions {
 
 /** `concurrency` requests in flight until time or the request count runs out, each from the next trader in turn. */
 export async function load(base: string, phase: Phase, traders: Trader[], o: LoadOptions): Promise<PhaseResult> {
+  const timeout = 30_000;
+  const c: Clients = {
+    traders: traders.map((t) => client(base, t.headers, timeout)),
+    operator: client(base, OPERATOR, timeout),
+    public: client(base, {}, timeout),
+  };
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
@@ -116,18 +115,19 @@ export async function load(base: string, phase: Phase, traders: Trader[], o: Loa
     Array.from({ length: o.concurrency }, async () => {
       while (more()) {
         sent++;
-        const trader = traders[next++ % traders.length] as Trader;
+        const trader = c.traders[next++ % c.traders.length] as Http;
         const t0 = performance.now();
         try {
-          const res = await request(base, phase, trader, o.symbol);
+          const res = await request(c, phase, trader, o.symbol);
           const text = await res.text();
           latencies.push(performance.now() - t0);
-          const refused = phase === "book" && res.ok ? JSON.parse(text)?.results?.[0]?.error : undefined;
+          // Bodies are parsed only where the phase reads them (the types are the contract's, not checked).
+          const refused = phase === "book" && res.ok ? json<BookCommandsResult>(text)?.results?.[0]?.error : undefined;
           if (refused) {
             errors++;
             noteError(phase, `200 ${refused.code}`, text);
           } else if (res.ok && phase === "batch") {
-            for (const r of JSON.parse(text)?.results ?? []) {
+            for (const r of json<BatchReply>(text)?.results ?? []) {
               if (r.ok) {
                 ok++;
                 orders++;
@@ -140,14 +140,14 @@ export async function load(base: string, phase: Phase, traders: Trader[], o: Loa
             ok++;
             if (phase === "orders") {
               orders++;
-              const status = String(JSON.parse(text)?.order?.status ?? "?");
+              const status = String(json<OrderReply>(text)?.order?.status ?? "?");
               outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
             }
           } else {
             errors++;
             let code = "";
             try {
-              code = JSON.parse(text)?.code ?? "";
+              code = json<Problem>(text)?.code ?? "";
             } catch {
               // not JSON
             }

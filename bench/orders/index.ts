@@ -43,6 +43,7 @@
  * target of issue #15 is missed. Progress goes to stderr.
  */
 import { parseArgs } from "node:util";
+import { Http } from "../../test/client/index.ts";
 import { parseRuntime, parseStorage, startServer, stopServer } from "../runtime.ts";
 import { fmtInt, fmtNum, median, percentile, table } from "../stats.ts";
 import { DESCRIBE, errorKinds, load, outcomes, PHASES, type Phase, type PhaseResult } from "./http-load.ts";
@@ -140,11 +141,12 @@ function pooled(results: PhaseResult[]): Float64Array {
 
 /** p50 of `GET /v1/time` with one request in flight: the floor of a round trip through this runtime. */
 async function timeP50(base: string, seconds: number): Promise<number> {
+  const http = new Http({ base, headers: { "cf-connecting-ip": "10.99.0.1" } });
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end) {
     const t0 = performance.now();
-    await (await fetch(`${base}/v1/time`, { headers: { "cf-connecting-ip": "10.99.0.1" } })).text();
+    await (await http.send("GET", "/v1/time")).text();
     latencies.push(performance.now() - t0);
   }
   return percentile(Float64Array.from(latencies).sort(), 50);

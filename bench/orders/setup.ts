@@ -3,6 +3,7 @@
  * key and an access token each, and the order flow (limit orders of one lot
  * around 100.00, sides alternating, so about half of them cross).
  */
+import { type CreatedAccount, Http, type Tokens } from "../../test/client/index.ts";
 import { CLIENT_HEADERS } from "../runtime.ts";
 
 export const SYMBOL = "BENCH-USD";
@@ -18,62 +19,28 @@ export interface Trader {
   headers: Record<string, string>;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: replies are read loosely.
-export type Json = any;
-
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: unknown,
-): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${base}/v1${path}`, {
-    method,
-    headers: { ...CLIENT_HEADERS, ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: Json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = { detail: text };
-  }
-  return { status: res.status, json };
-}
-
-/** The reply's JSON, or an error naming `what` when its status is not `ok`. */
-export async function must(
-  what: string,
-  reply: Promise<{ status: number; json: Json }>,
-  ok: (s: number) => boolean = (s) => s < 300,
-): Promise<Json> {
-  const r = await reply;
-  if (!ok(r.status)) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
-  return r.json;
+/** A client of the server at `base` (paths start with `/v1`) sending {@link CLIENT_HEADERS} and `headers`. */
+export function client(base: string, headers: Record<string, string> = {}, timeoutMs?: number): Http {
+  return new Http({ base, headers: { ...CLIENT_HEADERS, ...headers }, timeoutMs });
 }
 
 export async function listInstrument(base: string, symbol: string): Promise<void> {
-  await must(
-    `listing ${symbol}`,
-    call(base, "POST", "/admin/instruments", OPERATOR, {
-      symbol,
-      base: symbol.split("-")[0],
-      quote: "USD",
-      tick_size: "0.01",
-      lot_size: "1",
-      min_qty: "1",
-      max_qty: "1000000",
-      min_notional: "0",
-      price_band_pct: "10",
-      maker_fee_bps: 10,
-      taker_fee_bps: 20,
-      home_region: "enam",
-      calendar: { kind: "24x7" },
-      status: "open",
-    }),
-  );
+  await client(base, OPERATOR).expect("POST", "/v1/admin/instruments", {
+    symbol,
+    base: symbol.split("-")[0],
+    quote: "USD",
+    tick_size: "0.01",
+    lot_size: "1",
+    min_qty: "1",
+    max_qty: "1000000",
+    min_notional: "0",
+    price_band_pct: "10",
+    maker_fee_bps: 10,
+    taker_fee_bps: 20,
+    home_region: "enam",
+    calendar: { kind: "24x7" },
+    status: "open",
+  });
 }
 
 /**
@@ -98,33 +65,28 @@ let traderNo = 0;
 async function createTrader(base: string, name: string): Promise<Trader> {
   const n = ++traderNo;
   const ip = { "cf-connecting-ip": `10.77.${Math.floor(n / 250)}.${(n % 250) + 1}` };
-  const created = await must(
-    `creating ${name}`,
-    call(base, "POST", "/admin/accounts", OPERATOR, {
-      account_id: name,
-      name,
-      api_key: { name: "bench", scopes: ["read", "trade"] },
-    }),
-  );
+  const admin = client(base, OPERATOR);
+  const created = await admin.expect<CreatedAccount>("POST", "/v1/admin/accounts", {
+    account_id: name,
+    name,
+    api_key: { name: "bench", scopes: ["read", "trade"] },
+  });
   // The quote, and the base asset of each benchmark instrument (BENCH-USD, BENCHS-USD).
   for (const [asset, amount] of [
     ["USD", "100000000"],
     ["BENCH", "1000000"],
     ["BENCHS", "1000000"],
   ] as const) {
-    await must(
-      `depositing ${asset} to ${name}`,
-      call(base, "POST", `/admin/accounts/${name}/deposits`, OPERATOR, {
-        asset,
-        amount,
-        reference: `bench-${RUN}-${name}-${asset}`,
-      }),
-    );
+    await admin.expect("POST", `/v1/admin/accounts/${name}/deposits`, {
+      asset,
+      amount,
+      reference: `bench-${RUN}-${name}-${asset}`,
+    });
   }
-  const tokens = await must(
-    `token for ${name}`,
-    call(base, "POST", "/auth/token", ip, { api_key: created.api_key.id, api_secret: created.api_key.secret }),
-  );
+  const tokens = await client(base, ip).expect<Tokens>("POST", "/v1/auth/token", {
+    api_key: created.api_key.id,
+    api_secret: created.api_key.secret,
+  });
   return {
     account: name,
     token: tokens.access_token,

@@ -9,11 +9,12 @@
  * at 99.99–100.01), placed 20 per `POST /v1/orders/batch`; they never trade.
  */
 
+import type { Backlog, BatchReply } from "../../test/client/index.ts";
 import { measuredCpu } from "../profile/process-cpu.ts";
-import { CLIENT_HEADERS, type Server } from "../runtime.ts";
+import type { Server } from "../runtime.ts";
 import { median } from "../stats.ts";
 import { BATCH, errorKinds, load } from "./http-load.ts";
-import { must, OPERATOR, RUN, type Trader } from "./setup.ts";
+import { client, OPERATOR, RUN, type Trader } from "./setup.ts";
 
 export interface StateFigure {
   /** Open orders on each placing account. */
@@ -72,15 +73,10 @@ export async function topUp(
             size: "1",
           };
         });
-        const res = await fetch(`${base}/v1/orders/batch`, {
-          method: "POST",
-          headers: { ...CLIENT_HEADERS, ...trader.headers, "content-type": "application/json" },
-          body: JSON.stringify({ orders }),
-        });
-        const reply = (await res.json()) as { results?: Array<{ ok: boolean; error?: unknown }> };
-        const refused = reply.results?.find((r) => !r.ok);
-        if (!res.ok || refused)
-          throw new Error(`resting orders refused: ${res.status} ${JSON.stringify(refused ?? reply)}`);
+        const a = await client(base, trader.headers).call<BatchReply>("POST", "/v1/orders/batch", { orders });
+        const refused = a.ok ? a.body.results?.find((r) => !r.ok) : undefined;
+        if (!a.ok || refused)
+          throw new Error(`resting orders refused: ${a.status} ${refused ? JSON.stringify(refused) : a.text}`);
         have.set(trader.account, (have.get(trader.account) ?? 0) + count);
       }
     }),
@@ -89,14 +85,7 @@ export async function topUp(
 
 /** Fills `symbol`'s log and outbox with `rows` rows of 1,000 offline accounts (the bench backlog route). */
 export async function seedBacklog(base: string, symbol: string, rows: number): Promise<void> {
-  await must(
-    "backlog",
-    fetch(`${base}/v1/bench/books/${symbol}/backlog`, {
-      method: "POST",
-      headers: { ...CLIENT_HEADERS, ...OPERATOR, "content-type": "application/json" },
-      body: JSON.stringify({ rows, accounts: 1_000 }),
-    }).then(async (r) => ({ status: r.status, json: await r.json() })),
-  );
+  await client(base, OPERATOR).expect<Backlog>("POST", `/v1/bench/books/${symbol}/backlog`, { rows, accounts: 1_000 });
 }
 
 /** Measures the flow once per state; the figures, empty state first. */

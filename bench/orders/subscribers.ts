@@ -3,6 +3,8 @@
  * fan-out as in a live venue: WebSockets subscribed to level2 and trades of one
  * instrument, acknowledging now and then as a client that keeps up does.
  */
+import { FeedSocket } from "../../test/client/index.ts";
+import { globalWebSocket } from "../../test/client/node.ts";
 import { CLIENT_HEADERS } from "../runtime.ts";
 
 export interface SubscriberPool {
@@ -14,28 +16,28 @@ export interface SubscriberPool {
 
 /** Opens `count` subscribers, 50 at a time, each resolved once it holds both snapshots. */
 export async function openSubscribers(base: string, symbol: string, count: number): Promise<SubscriberPool> {
-  const sockets: WebSocket[] = [];
+  const sockets: FeedSocket[] = [];
   let messages = 0;
+  const url = `${base.replace("http", "ws")}/v1/ws?subscribe=level2:${symbol},trades:${symbol}`;
   const open = () =>
-    new Promise<WebSocket>((resolve, reject) => {
-      const url = `${base.replace("http", "ws")}/v1/ws?subscribe=level2:${symbol},trades:${symbol}`;
-      // Node's WebSocket (undici) takes headers as an extension of the standard constructor.
-      const ws = new WebSocket(url, { headers: CLIENT_HEADERS } as unknown as string[]);
+    new Promise<FeedSocket>((resolve, reject) => {
       let snapshots = 0;
       let sinceAck = 0;
-      ws.addEventListener("error", () => reject(new Error("subscriber socket error")));
-      ws.addEventListener("message", (e) => {
-        if (typeof e.data !== "string" || e.data === "pong") return;
-        const frame = JSON.parse(e.data);
-        for (const m of frame.type === "batch" ? frame.messages : [frame]) {
-          messages++;
-          if (m.type === "heartbeat" || ++sinceAck >= 200) {
-            sinceAck = 0;
-            ws.send("ping");
+      const socket = new FeedSocket({
+        onFrame: (frame) => {
+          for (const m of frame) {
+            messages++;
+            if (m.type === "heartbeat" || ++sinceAck >= 200) {
+              sinceAck = 0;
+              socket.ping();
+            }
+            if (m.type === "snapshot" && ++snapshots === 2) resolve(socket);
           }
-          if (m.type === "snapshot" && ++snapshots === 2) resolve(ws);
-        }
+        },
       });
+      socket
+        .connect(globalWebSocket(url, { headers: CLIENT_HEADERS }))
+        .catch(() => reject(new Error("subscriber socket error")));
     });
   for (let i = 0; i < count; i += 50)
     sockets.push(...(await Promise.all(Array.from({ length: Math.min(50, count - i) }, open))));
@@ -43,7 +45,7 @@ export async function openSubscribers(base: string, symbol: string, count: numbe
     size: sockets.length,
     messages: () => messages,
     close: () => {
-      for (const ws of sockets) ws.close(1000);
+      for (const socket of sockets) void socket.close(1000);
     },
   };
 }

@@ -3,6 +3,8 @@
  * trader's token, each keeping `window` `order.place` requests outstanding,
  * paced under the per-connection order limit its `welcome` advertises.
  */
+import { FeedSocket, type Reply, type Results, type WelcomeMessage } from "../../test/client/index.ts";
+import { globalWebSocket } from "../../test/client/node.ts";
 import { CLIENT_HEADERS, sleep } from "../runtime.ts";
 import { errorKinds, noteError } from "./http-load.ts";
 import { nextOrder, type Trader } from "./setup.ts";
@@ -16,69 +18,38 @@ export interface WsResult {
   latencies: Float64Array;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: frames are inspected loosely.
-type Frame = any;
-
 /** One socket: opened, authenticated, then keeps requests outstanding until told to stop. */
 class OrderSocket {
-  readonly ws: WebSocket;
+  /** Requests time out after 10 s (a `timeout` error reply). */
+  readonly socket = new FeedSocket({
+    timeoutMs: 10_000,
+    onFrame: (messages) => {
+      for (const m of messages) {
+        if (m.type === "welcome") this.welcome = m;
+        else if (m.type === "heartbeat") this.socket.ping();
+      }
+    },
+  });
   /** The feed's first message (shard, heartbeat, limits). */
-  welcome: Frame;
+  welcome: WelcomeMessage | undefined;
   /** Requests per second this socket sends at most (0: unpaced). */
   rate = 0;
   private nextAt = 0;
-  private nextId = 1;
-  private readonly pending = new Map<number, (f: Frame) => void>();
-  private readonly opened: Promise<void>;
-  closed: string | undefined;
+  private readonly opened: Promise<FeedSocket>;
 
   constructor(base: string) {
-    this.ws = new WebSocket(`${base.replace("http", "ws")}/v1/ws`, { headers: CLIENT_HEADERS } as unknown as string[]);
-    this.opened = new Promise((resolve, reject) => {
-      this.ws.addEventListener("open", () => resolve());
-      this.ws.addEventListener("error", () => reject(new Error("socket error")));
-    });
-    this.ws.addEventListener("close", (e) => {
-      this.closed = `closed ${e.code} ${e.reason}`;
-      for (const resolve of this.pending.values()) resolve({ error: { code: "closed", message: this.closed } });
-      this.pending.clear();
-    });
-    this.ws.addEventListener("message", (e) => {
-      if (typeof e.data !== "string" || e.data === "pong") return;
-      const frame: Frame = JSON.parse(e.data);
-      const messages: Frame[] = frame?.type === "batch" ? frame.messages : [frame];
-      for (const m of messages) {
-        if (m?.type === "welcome") this.welcome = m;
-        if (m?.type === "heartbeat") this.ws.send("ping");
-        if (m?.id === undefined) continue;
-        const resolve = this.pending.get(m.id);
-        if (!resolve) continue;
-        this.pending.delete(m.id);
-        resolve(m);
-      }
-    });
+    this.opened = this.socket.connect(
+      globalWebSocket(`${base.replace("http", "ws")}/v1/ws`, { headers: CLIENT_HEADERS }),
+    );
   }
 
-  /** Sends one request; its reply, or an `error` frame of code `closed` or `timeout` (after 10 s). */
-  request(method: string, params: unknown): { at: number; reply: Promise<Frame> } {
+  /** Sends one request; its reply, or an error reply of code `socket_closed` or `timeout`. */
+  request<M extends keyof Results>(method: M, params: unknown): { at: number; reply: Promise<Reply<Results[M]>> } {
     const at = performance.now();
-    if (this.closed) return { at, reply: Promise.resolve({ error: { code: "closed", message: this.closed } }) };
-    const id = this.nextId++;
-    const reply = new Promise<Frame>((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve({ error: { code: "timeout", message: `no reply to ${method} within 10 s` } });
-      }, 10_000);
-      this.pending.set(id, (f) => {
-        clearTimeout(timer);
-        resolve(f);
-      });
-    });
-    this.ws.send(JSON.stringify({ id, method, params }));
-    return { at, reply };
+    return { at, reply: this.socket.request(method, params) };
   }
 
-  async open(token: string): Promise<Frame> {
+  async open(token: string): Promise<Reply<Results["auth"]>> {
     await this.opened;
     return this.request("auth", { token }).reply;
   }
@@ -125,7 +96,7 @@ export async function wsLoad(
     for (const key of [...errorKinds.keys()]) if (key.startsWith("ws: ")) errorKinds.delete(key);
     return await drive(sockets, o.window, o.seconds, o.symbol);
   } finally {
-    for (const s of sockets) s.ws.close(1000);
+    for (const s of sockets) void s.socket.close(1000);
   }
 }
 
@@ -138,7 +109,7 @@ async function drive(sockets: OrderSocket[], window: number, seconds: number, sy
   await Promise.all(
     sockets.flatMap((socket) =>
       Array.from({ length: window }, async () => {
-        while (performance.now() < end && !socket.closed) {
+        while (performance.now() < end && !socket.socket.isClosed) {
           await socket.pace();
           if (performance.now() >= end) break;
           const { at, reply } = socket.request("order.place", nextOrder("w", symbol));

@@ -22,8 +22,38 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { Level2Snapshot, TradesSnapshot } from "../../shared/feed/messages.ts";
+import {
+  type Balance,
+  type Balances,
+  type BatchReply,
+  type Book,
+  bodyOf,
+  type CancelAfter,
+  type CreatedAccount,
+  type FeesSummary,
+  type Fill,
+  type FillPage,
+  type HeartbeatMessage,
+  type HistoryTradesPage,
+  Http,
+  type Instrument,
+  type LedgerPage,
+  type Me,
+  type MessageOf,
+  type Order,
+  type OrderPage,
+  type OrderReply,
+  type OrderResult,
+  RecordingSocket,
+  sleep,
+  type Tokens,
+  type TradesPage,
+  type TransferOutcome,
+  type UserSnapshot,
+} from "../client/index.ts";
+import { wsPackage } from "../client/node.ts";
 import { testInstrument } from "../instrument-spec.ts";
-import { eventually, FeedSocket, Http, type Msg } from "./client.ts";
 
 export interface JourneyOptions {
   base: string;
@@ -53,15 +83,38 @@ const fmt = (u: bigint): string => {
 };
 const sum = (xs: string[]): bigint => xs.reduce((t, x) => t + units(x), 0n);
 
+/** Polls `check` until it stops throwing, or rethrows its last error after `ms`. */
+async function eventually<T>(check: () => Promise<T>, ms: number, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(intervalMs);
+    }
+  }
+}
+
+/** `x`, which must be there. */
+function must<T>(x: T | undefined, what: string): T {
+  if (x === undefined) throw new Error(`missing: ${what}`);
+  return x;
+}
+
+/** Copies sorted by one field (as text). */
+const byId = <T>(xs: readonly T[], key: keyof T): T[] =>
+  [...xs].sort((x, y) => String(x[key]).localeCompare(String(y[key])));
+
 interface Trader {
   name: string;
   account: string;
   http: Http;
-  ws: FeedSocket;
+  ws: RecordingSocket;
   /** Every order view a reply carried (HTTP and WebSocket), in order. */
-  replies: Msg[];
+  replies: Order[];
   /** Every fill a reply carried. */
-  replyFills: Msg[];
+  replyFills: Fill[];
 }
 
 export async function runJourney(o: JourneyOptions): Promise<string> {
@@ -69,16 +122,17 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
   const tag = o.tag ?? "";
   const SYM = `E2E${tag}-USD`;
   const BASE_ASSET = `E2E${tag}`;
-  const op = new Http(o.base, o.operatorToken);
-  const pub = new Http(o.base);
-  const sockets: FeedSocket[] = [];
+  // Public market data is cached at the edge for a second: always read through.
+  const pub = new Http({ base: o.base, headers: { "cache-control": "no-cache" } });
+  const op = pub.withBearer(o.operatorToken);
+  const sockets: RecordingSocket[] = [];
   const step = (line: string): void => o.log(`  ${line}`);
 
   try {
     // ── Operator: list the instrument, create and fund the accounts ─────────────
     const spec = testInstrument(SYM);
-    deepStrictEqual(await op.post("/v1/admin/instruments", spec, 201), spec);
-    equal((await pub.get(`/v1/instruments/${SYM}`)).status, "open");
+    deepStrictEqual(await op.post<Instrument>("/v1/admin/instruments", spec, 201), spec);
+    equal((await pub.get<Instrument>(`/v1/instruments/${SYM}`)).status, "open");
     step(`operator listed ${SYM} (open)`);
 
     const deposits: Record<string, Record<string, string>> = {
@@ -88,7 +142,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     const traders: Record<"a" | "b", Trader> = {} as Record<"a" | "b", Trader>;
     for (const name of ["a", "b"] as const) {
       const account = `e2e-${name}${tag ? `-${tag}` : ""}`;
-      const created = await op.post(
+      const created = await op.post<CreatedAccount>(
         "/v1/admin/accounts",
         { account_id: account, name: `E2E ${name}`, api_key: { name: "e2e", scopes: ["read", "trade"] } },
         201,
@@ -98,22 +152,24 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
       for (const [asset, amount] of Object.entries(deposits[name] as Record<string, string>)) {
         const path = `/v1/admin/accounts/${account}/deposits`;
         const body = { asset, amount, reference: `e2e-${asset}` };
-        const first = await op.post(path, body, 201);
+        const first = await op.post<TransferOutcome>(path, body, 201);
         equal(first.amount, fmt(units(amount)));
         // The same reference again moves nothing.
-        const again = await op.post(path, body, 200);
+        const again = await op.post<TransferOutcome>(path, body, 200);
         ok(again.replayed);
         equal(again.tx_id, first.tx_id);
       }
-      const token = await pub.post("/v1/auth/token", {
+      const token = await pub.post<Tokens>("/v1/auth/token", {
         api_key: created.api_key.id,
         api_secret: created.api_key.secret,
       });
       equal(token.account_id, account);
       equal(token.token_type, "Bearer");
       const http = pub.withBearer(token.access_token);
-      equal((await http.get("/v1/accounts/me")).account_id, account);
-      const ws = await FeedSocket.open(`${o.base.replace(/^http/, "ws")}/v1/ws`);
+      equal((await http.get<Me>("/v1/accounts/me")).account_id, account);
+      const ws = await new RecordingSocket({ timeoutMs: 10_000 }).connect(
+        wsPackage(`${o.base.replace(/^http/, "ws")}/v1/ws`),
+      );
       sockets.push(ws);
       await ws.next((m) => m.type === "welcome", 10_000, "welcome");
       const session = await ws.call("auth", { token: token.access_token });
@@ -124,7 +180,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     step(`accounts ${A.account} and ${B.account} funded; tokens issued; sockets authenticated`);
 
     // ── Subscriptions: level2 + trades of the instrument, and the user channel ──
-    const snapshots = new Map<Trader, { level2: Msg; trades: Msg; user: Msg }>();
+    const snapshots = new Map<Trader, { level2: Level2Snapshot; trades: TradesSnapshot; user: UserSnapshot }>();
     for (const t of [A, B]) {
       const sub = await t.ws.call("subscribe", { channels: ["level2", "trades", "user"], instruments: [SYM] });
       for (const s of [`level2:${SYM}`, `trades:${SYM}`, "user"]) ok(sub.subscriptions.includes(s), `${s} subscribed`);
@@ -134,7 +190,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
       deepStrictEqual([level2.bids, level2.asks, trades.trades, user.orders], [[], [], [], []]);
       // The snapshot's balances are the deposits.
       deepStrictEqual(
-        Object.fromEntries(user.balances.map((b: Msg) => [b.asset, b.total])),
+        Object.fromEntries(user.balances.map((b) => [b.asset, b.total])),
         Object.fromEntries(Object.entries(deposits[t.name] as object).map(([k, v]) => [k, fmt(units(v))])),
       );
       snapshots.set(t, { level2, trades, user });
@@ -142,7 +198,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     step("both sockets subscribed: level2, trades and user snapshots received");
 
     // A deposit while B is subscribed streams as a balance message.
-    const topUp = await op.post(
+    const topUp = await op.post<TransferOutcome>(
       `/v1/admin/accounts/${B.account}/deposits`,
       {
         asset: "USD",
@@ -153,7 +209,8 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     );
     (deposits.b as Record<string, string>).USD = "10500";
     const streamedTopUp = await B.ws.next(
-      (m) => m.type === "balance" && m.balances.some((b: Msg) => b.asset === "USD" && b.total === "10500.00000000"),
+      (m): m is MessageOf<"balance"> =>
+        m.type === "balance" && m.balances.some((b) => b.asset === "USD" && b.total === "10500.00000000"),
       10_000,
       "the top-up on B's user channel",
     );
@@ -168,39 +225,44 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
       price,
       size,
     });
-    const record = (t: Trader, reply: Msg): Msg => {
-      t.replies.push(reply.order);
+    type NewOrder = ReturnType<typeof limit>;
+    const record = <R extends { order?: Order; fills?: Fill[] }>(t: Trader, reply: R): R => {
+      if (reply.order) t.replies.push(reply.order);
       t.replyFills.push(...(reply.fills ?? []));
       return reply;
     };
-    const httpPlace = async (t: Trader, order: Msg): Promise<Msg> => {
-      const a = await t.http.call("POST", "/v1/orders", order, { "idempotency-key": `key-${order.client_order_id}` });
-      equal(a.status, 201, JSON.stringify(a.body));
-      equal(a.headers.get("location"), `/v1/orders/${a.body.order.order_id}`);
-      return record(t, a.body);
+    const httpPlace = async (t: Trader, order: NewOrder): Promise<OrderReply> => {
+      const a = await t.http.call<OrderReply>("POST", "/v1/orders", order, {
+        "idempotency-key": `key-${order.client_order_id}`,
+      });
+      equal(a.status, 201, a.text);
+      const body = bodyOf(a);
+      equal(a.headers.get("location"), `/v1/orders/${body.order.order_id}`);
+      return record(t, body);
     };
-    const wsCall = async (t: Trader, method: string, params: Msg): Promise<Msg> =>
+    const wsCall = async (t: Trader, method: "order.place" | "order.amend", params: object): Promise<OrderReply> =>
       record(t, await t.ws.call(method, params));
 
     // ── A rests four asks: HTTP, WebSocket, and a batch ─────────────────────────
     const a1 = await httpPlace(A, limit("a1", "sell", "101.00", "2"));
     equal(a1.order.status, "new");
     // The same order again: the first outcome, same order id, nothing placed twice.
-    const a1again = await A.http.call("POST", "/v1/orders", limit("a1", "sell", "101.00", "2"));
+    const a1again = await A.http.call<OrderReply>("POST", "/v1/orders", limit("a1", "sell", "101.00", "2"));
     equal(a1again.status, 200);
-    ok(a1again.body.replayed);
-    equal(a1again.body.order.order_id, a1.order.order_id);
+    ok(bodyOf(a1again).replayed);
+    equal(bodyOf(a1again).order.order_id, a1.order.order_id);
     const a2 = await wsCall(A, "order.place", limit("a2", "sell", "102.00", "3"));
     equal(a2.order.status, "new");
-    const batch = await A.http.post("/v1/orders/batch", {
+    const batch = await A.http.post<BatchReply>("/v1/orders/batch", {
       orders: [limit("a3", "sell", "103.00", "1"), limit("a4", "sell", "104.00", "1.5")],
     });
     for (const r of batch.results) {
       ok(r.ok, JSON.stringify(r));
-      equal(r.order.status, "new");
+      equal(r.order?.status, "new");
       record(A, r);
     }
-    const [a3, a4] = batch.results as Msg[];
+    const a3 = must(batch.results[0]?.order, "a3's order");
+    const a4 = must(batch.results[1]?.order, "a4's order");
     step("A rests asks a1 2@101.00 (HTTP), a2 3@102.00 (WebSocket), a3 1@103.00 + a4 1.5@104.00 (batch)");
 
     // ── B rests a bid and crosses twice ─────────────────────────────────────────
@@ -209,13 +271,13 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     const b2 = await httpPlace(B, limit("b2", "buy", "101.50", "1.25"));
     equal(b2.order.status, "filled");
     deepStrictEqual(
-      b2.fills.map((f: Msg) => [f.price, f.size, f.liquidity]),
+      b2.fills.map((f) => [f.price, f.size, f.liquidity]),
       [["101.00", "1.250", "taker"]],
     );
     const b3 = await wsCall(B, "order.place", limit("b3", "buy", "102.00", "1"));
     equal(b3.order.status, "filled");
     deepStrictEqual(
-      b3.fills.map((f: Msg) => [f.price, f.size, f.liquidity]),
+      b3.fills.map((f) => [f.price, f.size, f.liquidity]),
       [
         ["101.00", "0.750", "taker"],
         ["102.00", "0.250", "taker"],
@@ -236,7 +298,10 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     );
 
     // ── A amends down (HTTP, WebSocket) and cancels ─────────────────────────────
-    const amended = record(A, await A.http.expect("PATCH", `/v1/orders/${a2.order.order_id}`, { size: "2" }));
+    const amended = record(
+      A,
+      await A.http.expect<OrderReply>("PATCH", `/v1/orders/${a2.order.order_id}`, { size: "2" }),
+    );
     deepStrictEqual(
       [amended.order.status, amended.order.size, amended.order.filled_size, amended.order.remaining_size],
       ["partially_filled", "2.000", "0.250", "1.750"],
@@ -244,29 +309,28 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     const amendedWs = await wsCall(A, "order.amend", { client_order_id: "a4", size: "1" });
     deepStrictEqual(
       [amendedWs.order.order_id, amendedWs.order.size, amendedWs.order.remaining_size],
-      [a4.order.order_id, "1.000", "1.000"],
+      [a4.order_id, "1.000", "1.000"],
     );
-    const cancelled = record(A, await A.http.expect("DELETE", `/v1/orders/${a3.order.order_id}`));
+    const cancelled = record(A, await A.http.expect<OrderReply>("DELETE", `/v1/orders/${a3.order_id}`));
     deepStrictEqual([cancelled.order.status, cancelled.order.done_reason], ["cancelled", "user"]);
     // Cancelling again is refused and changes nothing.
-    equal((await A.http.call("DELETE", `/v1/orders/${a3.order.order_id}`)).body.code, "order_not_open");
+    equal((await A.http.refused("DELETE", `/v1/orders/${a3.order_id}`)).code, "order_not_open");
     step("A amends a2 to 2 (HTTP) and a4 to 1 (WebSocket), cancels a3 (HTTP)");
 
     // ── B's dead-man timer ─────────────────────────────────────────────────────
     const armedAt = Date.now();
-    const armed = await B.http.post("/v1/orders/cancel-after", { timeout_ms: 1500 });
-    ok(
-      armed.cancel_at_ms >= armedAt + 1500 - 50 && armed.cancel_at_ms <= Date.now() + 1500 + 50,
-      JSON.stringify(armed),
-    );
+    const armed = await B.http.post<CancelAfter>("/v1/orders/cancel-after", { timeout_ms: 1500 });
+    const cancelAt = armed.cancel_at_ms ?? Number.NaN;
+    ok(cancelAt >= armedAt + 1500 - 50 && cancelAt <= Date.now() + 1500 + 50, JSON.stringify(armed));
     const fired = await B.ws.next(
-      (m) => m.type === "order" && m.order.client_order_id === "b1" && m.order.status === "cancelled",
+      (m): m is MessageOf<"order"> =>
+        m.type === "order" && m.order.client_order_id === "b1" && m.order.status === "cancelled",
       15_000,
       "b1 cancelled by the dead-man timer",
     );
     equal(fired.order.done_reason, "cancel_all");
-    ok(fired.order.updated_at_ms >= armed.cancel_at_ms, "the timer did not fire early");
-    const b1rest = (await B.http.get(`/v1/orders/${b1.order.order_id}`)).order;
+    ok(fired.order.updated_at_ms >= cancelAt, "the timer did not fire early");
+    const b1rest = (await B.http.get<OrderResult>(`/v1/orders/${b1.order.order_id}`)).order;
     deepStrictEqual([b1rest.status, b1rest.done_reason], ["cancelled", "cancel_all"]);
     step(`B arms cancel-after 1500 ms: b1 cancelled (cancel_all) ${fired.order.updated_at_ms - armedAt} ms later`);
 
@@ -291,11 +355,11 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     const expectedFees = "0.68250000";
 
     const book = await eventually(async () => {
-      const b = await pub.get(`/v1/instruments/${SYM}/book?level=2`);
+      const b = await pub.get<Book>(`/v1/instruments/${SYM}/book?level=2`);
       deepStrictEqual({ bids: b.bids, asks: b.asks }, expectedBook);
       return b;
     }, 10_000);
-    const restTrades = (await pub.get(`/v1/instruments/${SYM}/trades?limit=1000`)).trades as Msg[];
+    const restTrades = (await pub.get<TradesPage>(`/v1/instruments/${SYM}/trades?limit=1000`)).trades;
     deepStrictEqual(
       restTrades
         .slice()
@@ -305,25 +369,25 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     );
     for (const t of [A, B]) {
       await eventually(async () => {
-        const { balances } = await t.http.get("/v1/accounts/me/balances");
+        const { balances } = await t.http.get<Balances>("/v1/accounts/me/balances");
         const want = expectedBalances[t.account] as Record<string, [string, string]>;
         deepStrictEqual(
-          Object.fromEntries(balances.map((b: Msg) => [b.asset, [b.total, b.hold]])),
+          Object.fromEntries(balances.map((b) => [b.asset, [b.total, b.hold]])),
           Object.fromEntries(Object.keys(want).map((k) => [k, want[k]])),
         );
       }, 10_000);
     }
     // Fee reports are coalesced (about one a second per account).
     const fees = await eventually(async () => {
-      const f = await op.get("/v1/admin/fees");
-      const mine = f.instruments.find((i: Msg) => i.instrument === SYM && i.asset === "USD");
+      const f = await op.get<FeesSummary>("/v1/admin/fees");
+      const mine = f.instruments.find((i) => i.instrument === SYM && i.asset === "USD");
       equal(mine?.collected, expectedFees);
       return f;
     }, 15_000);
     step("REST book, trades, balances and fees have the expected values");
 
     // Wait for a heartbeat after everything, so the sockets' streams are complete.
-    const lastSeqs = new Map<Trader, Msg>();
+    const lastSeqs = new Map<Trader, HeartbeatMessage["seqs"]>();
     for (const t of [A, B]) {
       const from = t.ws.received.length;
       const beat = await t.ws.next((m) => m.type === "heartbeat", 15_000, "a heartbeat", from);
@@ -332,10 +396,13 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
 
     // ── The user channel agrees with every reply and with REST ──────────────────
     for (const t of [A, B]) {
-      const snap = (snapshots.get(t) as { user: Msg }).user;
-      const msgs = t.ws.received.filter((m) => m?.channel === "user" && m.seq !== undefined && m.type !== "snapshot");
+      const snap = must(snapshots.get(t), `${t.name}'s snapshots`).user;
+      // The user channel's messages after the snapshot: order, fill and balance.
+      const msgs = t.ws.received.filter((m) => m.type === "order" || m.type === "fill" || m.type === "balance");
       deepStrictEqual(
-        t.ws.received.filter((m) => m?.type === "resync" || m?.conflated),
+        t.ws.received.filter(
+          (m) => m.type === "resync" || (m.type === "snapshot" && m.channel !== "user" && m.conflated === true),
+        ),
         [],
         `${t.name}: no resync or conflated message`,
       );
@@ -345,10 +412,10 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
         seqs.map((_, i) => snap.seq + 1 + i),
         `${t.name}: user seq contiguous after the snapshot`,
       );
-      equal(lastSeqs.get(t).user, seqs.at(-1), `${t.name}: heartbeat names the last user seq`);
-      const orders = new Map<string, Msg>();
-      const balances = new Map<string, Msg>(snap.balances.map((b: Msg) => [b.asset, b]));
-      const fills: Msg[] = [];
+      equal(lastSeqs.get(t)?.user, seqs.at(-1), `${t.name}: heartbeat names the last user seq`);
+      const orders = new Map<string, Order>();
+      const balances = new Map<string, Balance>(snap.balances.map((b) => [b.asset, b]));
+      const fills: Fill[] = [];
       for (const m of msgs) {
         if (m.type === "order") orders.set(m.order.order_id, m.order);
         else if (m.type === "fill") fills.push(m.fill);
@@ -367,19 +434,18 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
       for (const f of t.replyFills) ok(streamedFills.includes(JSON.stringify(f)), `${t.name}: reply fill not streamed`);
 
       const restOrders = [
-        ...(await t.http.get("/v1/orders?status=open&limit=1000")).orders,
-        ...(await t.http.get("/v1/orders?status=done&limit=1000")).orders,
-      ] as Msg[];
-      const byId = (xs: Msg[], key: string) => [...xs].sort((x, y) => String(x[key]).localeCompare(String(y[key])));
+        ...(await t.http.get<OrderPage>("/v1/orders?status=open&limit=1000")).orders,
+        ...(await t.http.get<OrderPage>("/v1/orders?status=done&limit=1000")).orders,
+      ];
       deepStrictEqual(byId([...orders.values()], "order_id"), byId(restOrders, "order_id"), `${t.name}: orders`);
-      const restFills = await t.http.get("/v1/fills?limit=1000");
+      const restFills = await t.http.get<FillPage>("/v1/fills?limit=1000");
       equal(restFills.next_cursor, null);
       deepStrictEqual(byId(fills, "fill_id"), byId(restFills.fills, "fill_id"), `${t.name}: fills`);
-      const restBalances = (await t.http.get("/v1/accounts/me/balances")).balances as Msg[];
+      const restBalances = (await t.http.get<Balances>("/v1/accounts/me/balances")).balances;
       deepStrictEqual(byId([...balances.values()], "asset"), byId(restBalances, "asset"), `${t.name}: balances`);
       // Every order's filled size is the sum of its fills; open orders' holds are the account's hold.
       for (const order of restOrders) {
-        const filled = sum(restFills.fills.filter((f: Msg) => f.order_id === order.order_id).map((f: Msg) => f.size));
+        const filled = sum(restFills.fills.filter((f) => f.order_id === order.order_id).map((f) => f.size));
         equal(fmt(filled), fmt(units(order.filled_size)), `${t.name}: ${order.client_order_id} filled = Σ fills`);
       }
       step(
@@ -388,18 +454,18 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     }
 
     // ── Market data: level2 deltas on the snapshot = REST book; trades = REST trades ──
-    const streams: Msg[] = [];
+    const streams: unknown[] = [];
     for (const t of [A, B]) {
-      const snap = snapshots.get(t) as { level2: Msg; trades: Msg };
+      const snap = must(snapshots.get(t), `${t.name}'s snapshots`);
       const sides = { buy: new Map<string, string>(), sell: new Map<string, string>() };
       for (const [p, s] of snap.level2.bids) sides.buy.set(p, s);
       for (const [p, s] of snap.level2.asks) sides.sell.set(p, s);
-      let last = snap.level2.seq as number;
-      for (const m of t.ws.received.filter((x) => x?.channel === "level2" && x.type === "update")) {
+      let last = snap.level2.seq;
+      for (const m of t.ws.received.filter((x) => x.type === "update" && x.channel === "level2")) {
         equal(m.first_seq, last + 1, `${t.name}: level2 gap-free`);
         ok(m.seq >= m.first_seq);
         last = m.seq;
-        for (const [side, price, size] of m.changes as [keyof typeof sides, string, string][]) {
+        for (const [side, price, size] of m.changes) {
           if (units(size) === 0n) sides[side].delete(price);
           else sides[side].set(price, size);
         }
@@ -409,29 +475,29 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
       const built = { bids: sorted(sides.buy, -1), asks: sorted(sides.sell, 1) };
       deepStrictEqual(built, { bids: book.bids, asks: book.asks }, `${t.name}: level2 stream = REST book`);
       equal(last, book.seq, `${t.name}: level2 seq = REST book seq`);
-      equal(lastSeqs.get(t)[`level2:${SYM}`], last, `${t.name}: heartbeat names the last level2 seq`);
+      equal(lastSeqs.get(t)?.[`level2:${SYM}`], last, `${t.name}: heartbeat names the last level2 seq`);
 
-      const trades: Msg[] = [...snap.trades.trades].reverse();
-      let lastT = snap.trades.seq as number;
-      for (const m of t.ws.received.filter((x) => x?.channel === "trades" && x.type === "update")) {
+      const trades = [...snap.trades.trades].reverse();
+      let lastT = snap.trades.seq;
+      for (const m of t.ws.received.filter((x) => x.type === "update" && x.channel === "trades")) {
         equal(m.first_seq, lastT + 1, `${t.name}: trades gap-free`);
         lastT = m.seq;
         trades.push(...m.trades);
       }
       deepStrictEqual(trades, restTrades.slice().reverse(), `${t.name}: trades stream = REST trades`);
-      equal(lastSeqs.get(t)[`trades:${SYM}`], lastT, `${t.name}: heartbeat names the last trades seq`);
+      equal(lastSeqs.get(t)?.[`trades:${SYM}`], lastT, `${t.name}: heartbeat names the last trades seq`);
       streams.push({ built, last, trades, lastT });
     }
     deepStrictEqual(streams[0], streams[1], "both sockets saw the same market data");
     step(`level2 (${book.seq} seq) and trades (${restTrades.length}) streams = REST, on both sockets`);
 
     // ── Money is conserved: balances + fees = deposits, per asset ───────────────
-    const fee = units(fees.instruments.find((i: Msg) => i.instrument === SYM && i.asset === "USD")?.collected ?? "0");
+    const fee = units(fees.instruments.find((i) => i.instrument === SYM && i.asset === "USD")?.collected ?? "0");
     for (const asset of [BASE_ASSET, "USD"]) {
       let total = asset === "USD" ? fee : 0n;
       let deposited = 0n;
       for (const t of [A, B]) {
-        const b = ((await t.http.get("/v1/accounts/me/balances")).balances as Msg[]).find((x) => x.asset === asset);
+        const b = (await t.http.get<Balances>("/v1/accounts/me/balances")).balances.find((x) => x.asset === asset);
         total += b ? units(b.total) : 0n;
         deposited += units((deposits[t.name] as Record<string, string>)[asset] ?? "0");
       }
@@ -451,7 +517,11 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
             ["/v1/history/ledger?limit=1000", "/v1/accounts/me/ledger?limit=1000"],
           ];
           for (const [history, live] of pairs) {
-            deepStrictEqual(await t.http.get(history), await t.http.get(live), `${t.name}: ${history} = ${live}`);
+            deepStrictEqual(
+              await t.http.get<unknown>(history),
+              await t.http.get<unknown>(live),
+              `${t.name}: ${history} = ${live}`,
+            );
           }
         },
         deadline,
@@ -461,7 +531,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     await eventually(
       async () => {
         deepStrictEqual(
-          (await pub.get(`/v1/instruments/${SYM}/history/trades?limit=1000`)).trades,
+          (await pub.get<HistoryTradesPage>(`/v1/instruments/${SYM}/history/trades?limit=1000`)).trades,
           restTrades,
           "history trades = trades",
         );
@@ -471,7 +541,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     );
     // The ledger replays: Σ amounts per asset = the total, and every running balance follows.
     for (const t of [A, B]) {
-      const { entries } = await t.http.get("/v1/history/ledger?limit=1000");
+      const { entries } = await t.http.get<LedgerPage>("/v1/history/ledger?limit=1000");
       const running = new Map<string, bigint>();
       for (const e of [...entries].reverse()) {
         const next = (running.get(e.asset) ?? 0n) + units(e.amount);

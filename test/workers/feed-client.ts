@@ -1,152 +1,86 @@
 /**
- * A test client of the market-data WebSocket: real sockets through the Worker
- * (`exports.default.fetch("/v1/ws")`), with helpers to await messages,
- * replies and the close.
+ * The test client (test/client) on the market-data WebSocket inside workerd: real
+ * sockets through the Worker (`exports.default.fetch("/v1/ws")`) or straight to a
+ * shard, every one closed by `closeAll`; and the seed books the feed tests trade on.
  */
 import { env, exports } from "cloudflare:workers";
+import type {
+  UserMessage as AccountUserMessage,
+  UserSnapshot as AccountUserSnapshot,
+  BalanceView,
+  FillView,
+  OrderView,
+} from "../../durable-objects/account/contract.ts";
 import { registryStub } from "../../durable-objects/instrument-registry/index.ts";
 import type { BatchResult } from "../../durable-objects/order-book/contract.ts";
 import { orderBookStub } from "../../durable-objects/order-book/stub.ts";
+import {
+  type Balance,
+  type Connect,
+  type Fill,
+  type Order,
+  RecordingSocket,
+  type UserMessage,
+  type UserSnapshot,
+  upgrade,
+} from "../client/index.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: test messages are inspected loosely.
-export type Msg = any;
+export {
+  contiguous,
+  errorOf,
+  isReply,
+  type MarketMessage,
+  type Message,
+  type MessageOf,
+  type Reply,
+  resultOf,
+  sleep,
+  type UserMessage,
+} from "../client/index.ts";
 
-const open = new Set<FeedClient>();
+// The client types the user channel with the REST views (its files are typechecked in Node too, where the
+// Account's contract is not): they must be the Account's types exactly.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree: [
+  Same<Order, OrderView>,
+  Same<Fill, FillView>,
+  Same<Balance, BalanceView>,
+  Same<UserMessage, AccountUserMessage>,
+  Same<UserSnapshot, AccountUserSnapshot>,
+] = [true, true, true, true, true];
+void agree;
 
-export class FeedClient {
-  readonly ws: WebSocket;
-  /** Every message received, parsed (non-JSON frames such as "pong" as strings); `batch` frames unpacked. */
-  readonly received: Msg[] = [];
-  /** The messages of each `batch` frame received, as they came. */
-  readonly batches: Msg[][] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  private consumed = new Set<number>();
-  private waiters: Array<() => void> = [];
-  private nextId = 1;
-  isClosed = false;
+const live = new Set<FeedClient>();
 
-  constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.accept();
-    ws.addEventListener("message", (e) => {
-      const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
-      let value: Msg;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = text;
-      }
-      // A `batch` frame carries several messages of one commit: record them one by one, in order.
-      if (value?.type === "batch" && Array.isArray(value.messages)) {
-        this.batches.push(value.messages);
-        this.received.push(...value.messages);
-      } else {
-        this.received.push(value);
-      }
-      this.wake();
-    });
-    this.closed = new Promise((resolve) => {
-      ws.addEventListener("close", (e) => {
-        this.isClosed = true;
-        open.delete(this);
-        this.wake();
-        resolve({ code: e.code, reason: e.reason });
-      });
-    });
-    open.add(this);
-  }
-
+export class FeedClient extends RecordingSocket {
   /** Connects through the Worker; throws with the response body unless it upgrades. */
-  static async connect(query = ""): Promise<FeedClient> {
-    const res = await exports.default.fetch(`http://feed.test/v1/ws${query}`, { headers: { Upgrade: "websocket" } });
-    if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
-    return new FeedClient(res.webSocket);
+  static connect(query = ""): Promise<FeedClient> {
+    return FeedClient.open(upgrade((url, init) => exports.default.fetch(url, init), `http://feed.test/v1/ws${query}`));
   }
 
   /** Connects straight to one shard (tests that need two sockets on the same shard). */
-  static async connectShard(shard: string, query = ""): Promise<FeedClient> {
+  static connectShard(shard: string, query = ""): Promise<FeedClient> {
     const stub = env.FEED_SHARD.get(env.FEED_SHARD.idFromName(shard));
-    const res = await stub.fetch(`http://feed.test/v1/ws${query}`, {
-      headers: { Upgrade: "websocket", "x-feed-shard": shard },
-    });
-    if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
-    return new FeedClient(res.webSocket);
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** The first not yet consumed message matching `match`, waiting up to `ms`. */
-  async next(match: (m: Msg) => boolean, ms = 3000, what = "a matching message"): Promise<Msg> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      for (const [i, m] of this.received.entries()) {
-        if (!this.consumed.has(i) && match(m)) {
-          this.consumed.add(i);
-          return m;
-        }
-      }
-      const left = deadline - Date.now();
-      if (left <= 0 || this.isClosed) {
-        throw new Error(`no ${what} within ${ms} ms; received: ${JSON.stringify(this.received).slice(-1500)}`);
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** Sends a request and awaits its reply (`result` or `error`). */
-  async request(method: string, params?: unknown): Promise<Msg> {
-    const id = this.nextId++;
-    this.ws.send(JSON.stringify(params === undefined ? { id, method } : { id, method, params }));
-    return this.next((m) => m?.id === id, 3000, `reply to ${method} #${id}`);
-  }
-
-  /** Sends raw text and awaits the reply with `id: null`. */
-  async raw(text: string): Promise<Msg> {
-    this.ws.send(text);
-    return this.next((m) => typeof m === "object" && m !== null && m.id === null, 3000, "error reply");
-  }
-
-  /** Market-data messages of one stream received so far (consumed or not). */
-  stream(channel: string, instrument: string, type?: string): Msg[] {
-    return this.received.filter(
-      (m) => m?.channel === channel && m?.instrument === instrument && (type === undefined || m.type === type),
+    return FeedClient.open(
+      upgrade((url, init) => stub.fetch(url, init), `http://feed.test/v1/ws${query}`, { "x-feed-shard": shard }),
     );
   }
 
-  /** Waits until a stream's latest update or snapshot reaches `seq`. */
-  async until(channel: string, instrument: string, seq: number, ms = 3000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (
-      !this.stream(channel, instrument).some((m) => m.seq >= seq && (m.type === "update" || m.type === "snapshot"))
-    ) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `${channel}:${instrument} never reached seq ${seq}: ${JSON.stringify(this.received).slice(-1500)}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  private static async open(connect: Connect): Promise<FeedClient> {
+    const client = await new FeedClient({ timeoutMs: 3000, closeTimeoutMs: 1000 }).connect(connect);
+    live.add(client);
+    void client.closed.then(() => live.delete(client));
+    return client;
   }
 
-  async close(): Promise<void> {
-    if (!this.isClosed) this.ws.close(1000, "test done");
-    await Promise.race([this.closed, new Promise((r) => setTimeout(r, 1000))]);
+  override close(): Promise<void> {
+    return super.close(1000, "test done");
   }
 }
 
 /** Closes every client a test left open (call in afterEach). */
 export async function closeAll(): Promise<void> {
-  await Promise.all([...open].map((c) => c.close()));
+  await Promise.all([...live].map((c) => c.close()));
   // Let the shards process the closes before the next test counts sockets.
   await new Promise((r) => setTimeout(r, 20));
 }
@@ -184,17 +118,4 @@ export async function place(
   ]);
   if (!result.results.every((r) => r.ok)) throw new Error(`order refused: ${JSON.stringify(result.results)}`);
   return result;
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Asserts that updates of one stream are contiguous from `from` and returns the last seq. */
-export function contiguous(messages: Msg[], from: number): number {
-  let last = from;
-  for (const m of messages) {
-    if (m.type !== "update") continue;
-    if (m.first_seq !== last + 1) throw new Error(`gap or overlap: after ${last} got ${m.first_seq}..${m.seq}`);
-    last = m.seq;
-  }
-  return last;
 }
