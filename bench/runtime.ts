@@ -1,6 +1,6 @@
 /**
  * Runs the Worker and its Durable Objects in workerd on this machine, for the
- * end-to-end benchmarks (`bench/feed.ts`, `bench/orders.ts`), with fresh state
+ * end-to-end benchmarks (`bench/feed/`, `bench/orders/`, `bench/load/`), with fresh state
  * in a temp dir, and stops everything it started on exit, error or signal.
  *
  * Three ways to run the same Worker and objects (`--runtime`):

@@ -26,6 +26,9 @@ export const MAX_TOTAL_DIGITS = 30;
 
 const DECIMAL_RE = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
 
+/** The syntax of a wire decimal as a pattern (for schemas); the digit limits are {@link isDecimal}'s. */
+export const DECIMAL_PATTERN = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
 const POW10: bigint[] = [1n];
 
 /** 10^n as a bigint (cached). */

@@ -3,7 +3,7 @@
  * (`loadLedger`; the history stays on disk), and each change appends only what the
  * ledger posted (`appendJournal`: the transactions, their journal entries, the balance
  * rows of the assets they touched, the holds and fills they changed). Journal rows are
- * never rewritten. Writers run inside one atomic write (`atomically`, ../sql.ts).
+ * never rewritten. Writers run inside one atomic write (`atomically`, ../runtime/sql.ts).
  */
 import { AccountLedger, type PostedJournal } from "../../shared/ledger/index.ts";
 import type { Sql } from "../runtime/sql.ts";

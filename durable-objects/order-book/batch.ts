@@ -41,7 +41,7 @@ export interface BatchRun {
 }
 
 export function runBatch(book: BatchBook, input: unknown, context: CallContext, options: BatchOptions): BatchRun {
-  const { spec, units, store } = book;
+  const { spec, store } = book;
   const { caller, withEvents } = options;
   const ranges: SeqRange[] = [];
   const parsed = BookBatchSchema.safeParse(input);

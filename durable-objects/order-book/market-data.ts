@@ -4,7 +4,7 @@
  */
 import type { MatchingEngine } from "../../shared/engine/index.ts";
 import type { InstrumentUnits } from "../../shared/instruments/units.ts";
-import { CANDLE_INTERVALS, type CandleInterval, MAX_CANDLES, MAX_TRADES_PAGE } from "../../shared/market/candles.ts";
+import { CANDLE_INTERVALS, type CandleInterval, MAX_CANDLES } from "../../shared/market/candles.ts";
 import type { RollingDay } from "../../shared/market/rolling-day.ts";
 import type { Sql } from "../runtime/sql.ts";
 

@@ -19,7 +19,7 @@
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
 import type { Sql } from "../runtime/sql.ts";
-import type { OutboxReceiver, OutboxRow } from "./contract.ts";
+import type { OutboxRow } from "./contract.ts";
 import type { LoggedEvent } from "./store.ts";
 
 /** Most rows one delivery carries. */

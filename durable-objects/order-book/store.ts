@@ -1,7 +1,7 @@
 /**
  * The book's SQLite: what a committed batch writes (event log, trades, candles,
  * the live-order mirror, counters) and how the engine is rebuilt on start.
- * `commit` must run inside one atomic write (`atomically`, ../sql.ts).
+ * `commit` must run inside one atomic write (`atomically`, ../runtime/sql.ts).
  */
 
 import { type EngineEvent, type EngineSnapshot, MatchingEngine, type OrderView } from "../../shared/engine/index.ts";

@@ -7,7 +7,6 @@
  */
 import { fromBase64, fromHex, toHex } from "../encoding.ts";
 
-
 const encoder = new TextEncoder();
 
 /** What a key stores to verify its secret at the token endpoint (hex). */

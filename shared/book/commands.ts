@@ -3,9 +3,17 @@
  * The zod schemas are the validation; the edge routes reuse them.
  */
 import { z } from "zod";
+import { DECIMAL_PATTERN, isDecimal } from "../decimal.ts";
 
 /** A non-negative decimal without exponent, sign or stray spaces. */
-export const DecimalString = z.string().regex(/^\d{1,30}(\.\d{1,18})?$/, 'must be a decimal string such as "123.45"');
+/** A wire decimal (shared/decimal.ts): plain digits, no sign, exponent or leading zeros, at most 30 digits. */
+export const DecimalString = z
+  .string()
+  .regex(DECIMAL_PATTERN, {
+    message: 'must be a decimal string such as "123.45" (no sign, exponent or leading zeros)',
+    abort: true,
+  })
+  .refine(isDecimal, "must have at most 30 digits, 18 after the point");
 
 export const OrderIdString = z
   .string()

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   bad_request: { status: 400, title: "Bad Request" },
   invalid_request: { status: 400, title: "Invalid Request" },
   invalid_order: { status: 400, title: "Invalid Order" },
+  body_not_allowed: { status: 400, title: "Body Not Allowed" },
   method_not_allowed: { status: 405, title: "Method Not Allowed" },
   payload_too_large: { status: 413, title: "Payload Too Large" },
   unsupported_media_type: { status: 415, title: "Unsupported Media Type" },

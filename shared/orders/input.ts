@@ -111,16 +111,6 @@ export interface FillQuery {
   limit: number;
 }
 
-/** The field a grid or limit refusal is about (notional and overflow refusals: size, or funds when sized by funds). */
-const SHAPE_FIELDS: Partial<Record<string, string>> = {
-  price_off_tick: "price",
-  stop_price_off_tick: "stop_price",
-  size_off_lot: "size",
-  size_below_minimum: "size",
-  size_above_maximum: "size",
-  funds_off_grid: "funds",
-};
-
 /** Why a new order cannot go to the account at all; nothing is recorded for it. */
 export interface PlacementRefusal {
   code: "invalid_order" | "instrument_not_found";
@@ -143,7 +133,7 @@ export function checkPlacement(order: NewOrder, instrument: Instrument | null): 
   }
   const units = toOrderUnits({ ...order, order_type: order.type }, instrument);
   if (!("ok" in units)) return undefined;
-  const field = SHAPE_FIELDS[units.code] ?? (order.funds !== undefined ? "funds" : "size");
+  const field = units.field ?? (order.funds !== undefined ? "funds" : "size");
   return {
     code: "invalid_order",
     message: `Invalid order: ${field}: ${units.message}`,

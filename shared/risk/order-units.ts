@@ -55,17 +55,20 @@ export type OrderShapeCode =
   | "notional_below_minimum"
   | "notional_overflow";
 
-/** A refusal with a stable code. */
+/** A refusal with a stable code, and the field it is about when it is about one. */
 export interface ShapeReject {
   ok: false;
   code: OrderShapeCode;
   message: string;
+  field?: "price" | "stop_price" | "size" | "funds";
 }
+
+type Field = NonNullable<ShapeReject["field"]>;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-function refuse(code: OrderShapeCode, message: string): ShapeReject {
-  return { ok: false, code, message };
+function refuse(code: OrderShapeCode, message: string, field?: Field): ShapeReject {
+  return field === undefined ? { ok: false, code, message } : { ok: false, code, message, field };
 }
 
 /** `value` in `unit`s, rounded up. */
@@ -83,15 +86,15 @@ function ceilUnits(value: string, unit: string): bigint {
 function count(
   value: string,
   unit: string,
-  field: string,
+  field: Field,
   offGrid: OrderShapeCode,
   allowZero = false,
 ): bigint | ShapeReject {
   const n = toUnits(value, unit);
-  if (n === "invalid") return refuse("invalid_order", `${field} ${JSON.stringify(value)} is not a decimal`);
-  if (n === "off_grid") return refuse(offGrid, `${field} ${value} is not a multiple of ${unit}`);
-  if (n === 0n && !allowZero) return refuse("invalid_order", `${field} must be greater than 0`);
-  if (n > MAX_SAFE) return refuse("value_too_large", `${field} ${value} is too large`);
+  if (n === "invalid") return refuse("invalid_order", `${field} ${JSON.stringify(value)} is not a decimal`, field);
+  if (n === "off_grid") return refuse(offGrid, `${field} ${value} is not a multiple of ${unit}`, field);
+  if (n === 0n && !allowZero) return refuse("invalid_order", `${field} must be greater than 0`, field);
+  if (n > MAX_SAFE) return refuse("value_too_large", `${field} ${value} is too large`, field);
   return n;
 }
 
@@ -116,13 +119,19 @@ export function toOrderUnits(order: RiskOrder, instrument: RiskInstrument): Orde
     return refuse("invalid_order", "side must be buy or sell; order_type limit, market, stop or stop_limit");
   }
   if ((order.price !== undefined) !== shape.price) {
-    return refuse("invalid_order", `price is ${shape.price ? "required" : "not allowed"} for ${order.order_type}`);
+    return refuse(
+      "invalid_order",
+      `price is ${shape.price ? "required" : "not allowed"} for ${order.order_type}`,
+      "price",
+    );
   }
   if ((order.stop_price !== undefined) !== shape.stop) {
-    return refuse("invalid_order", `stop_price is ${shape.stop ? "required" : "not allowed"} for ${order.order_type}`);
+    const message = `stop_price is ${shape.stop ? "required" : "not allowed"} for ${order.order_type}`;
+    return refuse("invalid_order", message, "stop_price");
   }
   if ((order.size === undefined) === (order.funds === undefined) || (order.funds !== undefined && !shape.funds)) {
-    return refuse("invalid_order", `${order.order_type} takes ${shape.funds ? "size or funds" : "size"}, exactly one`);
+    const message = `${order.order_type} takes ${shape.funds ? "size or funds" : "size"}, exactly one`;
+    return refuse("invalid_order", message, order.funds !== undefined && !shape.funds ? "funds" : "size");
   }
   const out: OrderUnits = { side: order.side, kind: order.order_type };
   const fundsUnit = unitProduct(instrument.tick_size, instrument.lot_size);
@@ -141,17 +150,17 @@ export function toOrderUnits(order: RiskOrder, instrument: RiskInstrument): Orde
     const lots = count(order.size, instrument.lot_size, "size", "size_off_lot", true);
     if (typeof lots !== "bigint") return lots;
     if (lots < ceilUnits(instrument.min_qty, instrument.lot_size)) {
-      return refuse("size_below_minimum", `size must be at least ${instrument.min_qty}`);
+      return refuse("size_below_minimum", `size must be at least ${instrument.min_qty}`, "size");
     }
     if (lots > ceilUnits(instrument.max_qty, instrument.lot_size)) {
-      return refuse("size_above_maximum", `size must be at most ${instrument.max_qty}`);
+      return refuse("size_above_maximum", `size must be at most ${instrument.max_qty}`, "size");
     }
     out.qty = lots;
     if (out.price !== undefined) {
       const notional = out.price * lots;
-      if (notional > MAX_SAFE) return refuse("notional_overflow", "price × size is too large");
+      if (notional > MAX_SAFE) return refuse("notional_overflow", "price × size is too large", "size");
       if (notional < minNotional) {
-        return refuse("notional_below_minimum", `price × size must be at least ${instrument.min_notional}`);
+        return refuse("notional_below_minimum", `price × size must be at least ${instrument.min_notional}`, "size");
       }
     }
   }
@@ -159,10 +168,38 @@ export function toOrderUnits(order: RiskOrder, instrument: RiskInstrument): Orde
     const funds = count(order.funds, fundsUnit, "funds", "funds_off_grid");
     if (typeof funds !== "bigint") return funds;
     if (funds < minNotional)
-      return refuse("notional_below_minimum", `funds must be at least ${instrument.min_notional}`);
+      return refuse("notional_below_minimum", `funds must be at least ${instrument.min_notional}`, "funds");
     out.funds = funds;
   }
   return out;
+}
+
+/**
+ * An amendment's new values checked against the grid and limits the way a new order's are:
+ * a price or stop price is a positive multiple of the tick, a size (the new total, filled
+ * included) a positive multiple of the lot within the instrument's maximum. The first
+ * refusal, or undefined when every given value fits.
+ */
+export function checkAmendUnits(
+  change: { price?: string | undefined; stop_price?: string | undefined; size?: string | undefined },
+  instrument: RiskInstrument,
+): ShapeReject | undefined {
+  if (change.price !== undefined) {
+    const ticks = count(change.price, instrument.tick_size, "price", "price_off_tick");
+    if (typeof ticks !== "bigint") return ticks;
+  }
+  if (change.stop_price !== undefined) {
+    const ticks = count(change.stop_price, instrument.tick_size, "stop_price", "stop_price_off_tick");
+    if (typeof ticks !== "bigint") return ticks;
+  }
+  if (change.size !== undefined) {
+    const lots = count(change.size, instrument.lot_size, "size", "size_off_lot");
+    if (typeof lots !== "bigint") return lots;
+    if (lots > ceilUnits(instrument.max_qty, instrument.lot_size)) {
+      return refuse("size_above_maximum", `size must be at most ${instrument.max_qty}`, "size");
+    }
+  }
+  return undefined;
 }
 
 /** The smallest funds amount (in funds units) an order may have. */

@@ -7,7 +7,19 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FeedMessage } from "../../shared/feed/messages.ts";
-import { book, closeAll, contiguous, FeedClient, type Msg, place, seedInstruments, sleep } from "./feed-client.ts";
+import {
+  book,
+  closeAll,
+  contiguous,
+  errorOf,
+  FeedClient,
+  isReply,
+  type MarketMessage,
+  place,
+  resultOf,
+  seedInstruments,
+  sleep,
+} from "./feed-client.ts";
 
 beforeAll(seedInstruments);
 afterEach(closeAll);
@@ -62,19 +74,19 @@ describe("requests", () => {
   it("subscribe, list and unsubscribe", async () => {
     const c = await FeedClient.connect();
     const sub = await c.request("subscribe", { channels: ["level2", "trades"], instruments: ["AAPL-USD"] });
-    expect(sub.result.subscriptions).toEqual(["level2:AAPL-USD", "trades:AAPL-USD"]);
+    expect(resultOf(sub).subscriptions).toEqual(["level2:AAPL-USD", "trades:AAPL-USD"]);
     await c.next((m) => m.type === "snapshot" && m.channel === "level2" && m.instrument === "AAPL-USD");
     await c.next((m) => m.type === "snapshot" && m.channel === "trades" && m.instrument === "AAPL-USD");
-    expect((await c.request("list")).result.subscriptions).toEqual(["level2:AAPL-USD", "trades:AAPL-USD"]);
+    expect((await c.call("list")).subscriptions).toEqual(["level2:AAPL-USD", "trades:AAPL-USD"]);
 
     const unsub = await c.request("unsubscribe", { channels: ["trades"], instruments: ["AAPL-USD"] });
-    expect(unsub.result.subscriptions).toEqual(["level2:AAPL-USD"]);
-    expect((await c.request("list")).result.subscriptions).toEqual(["level2:AAPL-USD"]);
+    expect(resultOf(unsub).subscriptions).toEqual(["level2:AAPL-USD"]);
+    expect((await c.call("list")).subscriptions).toEqual(["level2:AAPL-USD"]);
 
     // A trade now moves level2 (still subscribed) but sends nothing on trades.
     await place("AAPL-USD", "sell", "150.00", "10");
     await place("AAPL-USD", "buy", "150.00", "4");
-    await c.next((m) => m.type === "update" && m.channel === "level2" && m.changes.some((x: Msg) => x[2] === "6"));
+    await c.next((m) => m.type === "update" && m.channel === "level2" && m.changes.some((x) => x[2] === "6"));
     await sleep(50);
     expect(c.stream("trades", "AAPL-USD", "update")).toEqual([]);
   });
@@ -88,20 +100,20 @@ describe("requests", () => {
       error: { code: "unknown_channel" },
     });
     const unknown = await c.request("subscribe", { channels: ["trades"], instruments: ["BTC-USD", "NOPE-USD"] });
-    expect(unknown.error.code).toBe("unknown_instrument");
-    expect(unknown.error.message).toContain("NOPE-USD");
+    expect(errorOf(unknown).code).toBe("unknown_instrument");
+    expect(errorOf(unknown).message).toContain("NOPE-USD");
     expect(await c.request("subscribe", { channels: "trades" })).toMatchObject({ error: { code: "invalid_params" } });
     // Still open, and nothing was half-subscribed.
     expect(await c.request("ping")).toMatchObject({ result: { pong: true } });
-    expect((await c.request("list")).result.subscriptions).toEqual([]);
+    expect((await c.call("list")).subscriptions).toEqual([]);
     expect(c.isClosed).toBe(false);
   });
 
   it("answers the literal ping frame with pong from the runtime", async () => {
     const c = await FeedClient.connect();
     const welcome = await c.next((m) => m.type === "welcome");
-    c.ws.send("ping");
-    expect(await c.next((m) => m === "pong")).toBe("pong");
+    c.send("ping");
+    expect(await c.nextText("pong")).toBe("pong");
     // The runtime answered it (auto-response), not the shard's message handler.
     const at = await runInDurableObject(shardStub(welcome.shard), (_i, state) => {
       const [ws] = state.getWebSockets();
@@ -131,7 +143,10 @@ describe("market data", () => {
     expect(t.first_seq).toBe(trades.seq + 1);
     expect(t.trades[0]).toMatchObject({ price: "100.00", size: "0.40000", side: "buy" });
     // Both came in one `batch` frame, level2 first.
-    expect(c.batches.find((b) => b.includes(l2))?.map((m: Msg) => m.channel)).toEqual(["level2", "trades"]);
+    expect(c.batches.find((b) => b.includes(l2))?.map((m) => ("channel" in m ? m.channel : m.type))).toEqual([
+      "level2",
+      "trades",
+    ]);
   });
 
   it("sends plain messages, not batches, to a socket of one channel", async () => {
@@ -186,6 +201,7 @@ describe("market data", () => {
 
     const lateL2 = late?.stream("level2", "BHP-AUD") ?? [];
     const lateSnap = lateL2.find((m) => m.type === "snapshot");
+    if (!lateSnap) throw new Error("the late socket got no level2 snapshot");
     expect(lateSnap.seq).toBeGreaterThan(earlySnap.seq);
     // Nothing at or before the snapshot, nothing missing after it.
     expect(
@@ -199,7 +215,7 @@ describe("market data", () => {
   it("resumes from a seq still in the log, and resyncs with a reason otherwise", async () => {
     const c = await FeedClient.connect();
     await c.request("subscribe", { channels: ["level2"], instruments: ["EUR-USD"] });
-    const snap = await c.next((m) => m.type === "snapshot");
+    const snap = await c.next((m) => m.type === "snapshot" && m.channel === "level2");
     await c.request("unsubscribe", { channels: ["level2"], instruments: ["EUR-USD"] });
 
     await place("EUR-USD", "sell", "1.10000", "2000");
@@ -215,8 +231,10 @@ describe("market data", () => {
     const resumed = await c.next((m) => m.type === "resumed");
     expect(resumed).toMatchObject({ channel: "level2", instrument: "EUR-USD", from_seq: snap.seq + 1 });
     await c.until("level2", "EUR-USD", now);
-    const after = c.received.slice(c.received.indexOf(resumed) + 1).filter((m) => m.channel === "level2");
-    expect(after.every((m: Msg) => m.type === "update")).toBe(true);
+    const after = c.received
+      .slice(c.received.indexOf(resumed) + 1)
+      .filter((m) => "channel" in m && m.channel === "level2");
+    expect(after.every((m) => m.type === "update")).toBe(true);
     expect(contiguous(after, snap.seq)).toBe(now);
 
     // A seq the book never reached cannot be resumed: a snapshot follows, with the reason.
@@ -232,7 +250,7 @@ describe("market data", () => {
     const c = await FeedClient.connect();
     const { shard } = await c.next((m) => m.type === "welcome");
     await c.request("subscribe", { channels: ["level2"], instruments: ["AAPL-USD"] });
-    const snap = await c.next((m) => m.type === "snapshot");
+    const snap = await c.next((m) => m.type === "snapshot" && m.channel === "level2");
     // A push that skips seqs (as after a lost push) reaches the shard.
     const gap: FeedMessage = {
       type: "update",
@@ -246,7 +264,7 @@ describe("market data", () => {
     expect(await shardStub(shard).publish("AAPL-USD", [gap])).toEqual({ subscribed: true });
     const resync = await c.next((m) => m.type === "resync");
     expect(resync.reason).toContain("gap");
-    const again = await c.next((m) => m.type === "snapshot");
+    const again = await c.next((m) => m.type === "snapshot" && m.channel === "level2");
     expect(again.seq).toBe(snap.seq);
     expect(c.received.some((m) => m.type === "update" && m.first_seq === snap.seq + 5)).toBe(false);
   });
@@ -287,7 +305,7 @@ describe("shards and books", () => {
     await evictDurableObject(shardStub("feed-1"));
     await sleep(20);
     expect(c.isClosed).toBe(false);
-    expect((await c.request("list")).result.subscriptions).toEqual(["level2:BTC-USD", "ticker:BTC-USD"]);
+    expect((await c.call("list")).subscriptions).toEqual(["level2:BTC-USD", "ticker:BTC-USD"]);
 
     // The rebuilt shard lost its place in the stream: it resyncs rather than guess.
     await place("BTC-USD", "sell", "101.00", "1");
@@ -301,7 +319,7 @@ describe("shards and books", () => {
   it("notices updates that never arrived on a quiet stream, and registers with the book again", async () => {
     const c = await FeedClient.connect("?subscribe=level2:AAPL-USD");
     const { shard } = await c.next((m) => m.type === "welcome");
-    await c.next((m) => m.type === "snapshot");
+    await c.next((m) => m.type === "snapshot" && m.channel === "level2");
     // The book forgets this shard (a push failed, or it dropped the shard): an order goes unseen.
     await runInDurableObject(book("AAPL-USD"), (instance, state) => {
       state.storage.sql.exec("DELETE FROM feed_shards");
@@ -320,11 +338,11 @@ describe("shards and books", () => {
     await runDurableObjectAlarm(shardStub(shard));
     const resync = await c.next((m) => m.type === "resync");
     expect(resync.reason).toContain("missed updates");
-    const fresh = await c.next((m) => m.type === "snapshot");
+    const fresh = await c.next((m) => m.type === "snapshot" && m.channel === "level2");
     expect(fresh.asks).toContainEqual(["151.00", "1"]);
     expect(await bookShards("AAPL-USD")).toContain(shard);
     await place("AAPL-USD", "sell", "152.00", "1");
-    expect((await c.next((m) => m.type === "update")).first_seq).toBe(fresh.seq + 1);
+    expect((await c.next((m) => m.type === "update" && m.channel === "level2")).first_seq).toBe(fresh.seq + 1);
   });
 
   it("pushes its last updates again after crashing between a commit and its push: no gap, no resync", async () => {
@@ -360,7 +378,7 @@ describe("shards and books", () => {
   it("sends heartbeats with each stream's last seq from the alarm", async () => {
     const c = await FeedClient.connect("?subscribe=level2:EUR-USD");
     const { shard } = await c.next((m) => m.type === "welcome");
-    const snap = await c.next((m) => m.type === "snapshot");
+    const snap = await c.next((m) => m.type === "snapshot" && m.channel === "level2");
     expect(await runDurableObjectAlarm(shardStub(shard))).toBe(true);
     const hb = await c.next((m) => m.type === "heartbeat");
     expect(hb.seqs).toEqual({ "level2:EUR-USD": snap.seq });
@@ -379,29 +397,29 @@ describe("limits", () => {
       channels: ["level2", "trades", "ticker", "candles"],
       instruments: ["BTC-USD", "EUR-USD", "AAPL-USD"],
     });
-    expect(over.error.code).toBe("too_many_subscriptions");
-    expect((await c.request("list")).result.subscriptions).toEqual([]);
+    expect(errorOf(over).code).toBe("too_many_subscriptions");
+    expect((await c.call("list")).subscriptions).toEqual([]);
     const ok = await c.request("subscribe", {
       channels: ["level2", "trades", "ticker", "candles"],
       instruments: ["BTC-USD", "EUR-USD"],
     });
-    expect(ok.result.subscriptions).toHaveLength(8);
+    expect(resultOf(ok).subscriptions).toHaveLength(8);
     const more = await c.request("subscribe", { channels: ["level2", "trades", "ticker"], instruments: ["AAPL-USD"] });
-    expect(more.error.code).toBe("too_many_subscriptions");
+    expect(errorOf(more).code).toBe("too_many_subscriptions");
     expect(c.isClosed).toBe(false);
   });
 
   it("rate-limits requests, and closes with 1008 after repeated violations", async () => {
     const c = await FeedClient.connect();
-    for (let i = 1; i <= 54; i++) c.ws.send(JSON.stringify({ id: i, method: "ping" }));
-    await c.next((m) => m.id === 54);
-    const replies = c.received.filter((m) => typeof m?.id === "number");
-    expect(replies.filter((m) => m.result).length).toBe(50);
+    for (let i = 1; i <= 54; i++) c.send(JSON.stringify({ id: i, method: "ping" }));
+    await c.next((m) => isReply(m) && m.id === 54);
+    const replies = c.received.filter(isReply).filter((m) => typeof m.id === "number");
+    expect(replies.filter((m) => m.result !== undefined).length).toBe(50);
     expect(replies.filter((m) => m.error?.code === "rate_limited").length).toBe(4);
     expect(c.isClosed).toBe(false);
 
-    c.ws.send(JSON.stringify({ id: 55, method: "ping" }));
-    expect(await c.next((m) => m.id === 55)).toMatchObject({ error: { code: "rate_limited" } });
+    c.send(JSON.stringify({ id: 55, method: "ping" }));
+    expect(await c.next((m) => isReply(m) && m.id === 55)).toMatchObject({ error: { code: "rate_limited" } });
     const closed = await c.closed;
     expect(closed.code).toBe(1008);
     expect(closed.reason).toContain("rate_limited");
@@ -413,9 +431,9 @@ describe("limits", () => {
       channels: ["level2", "trades", "ticker", "candles"],
       instruments: ["BTC-USD", "EUR-USD", "AAPL-USD"],
     };
-    for (let i = 0; i < 4; i++) expect((await c.request("subscribe", all)).error.code).toBe("too_many_subscriptions");
+    for (let i = 0; i < 4; i++) expect(errorOf(await c.request("subscribe", all)).code).toBe("too_many_subscriptions");
     expect(c.isClosed).toBe(false);
-    c.ws.send(JSON.stringify({ id: 99, method: "subscribe", params: all }));
+    c.send(JSON.stringify({ id: 99, method: "subscribe", params: all }));
     const closed = await c.closed;
     expect(closed).toMatchObject({ code: 1008 });
     expect(closed.reason).toContain("too_many_subscriptions");
@@ -423,7 +441,7 @@ describe("limits", () => {
 });
 
 describe("slow consumers", () => {
-  const update = (channel: "level2" | "trades", seq: number): Msg =>
+  const update = (channel: "level2" | "trades", seq: number): FeedMessage =>
     channel === "level2"
       ? {
           type: "update",
@@ -447,7 +465,7 @@ describe("slow consumers", () => {
   /** Pushes synthetic updates `from..to` to a shard as a book would, in batches of 10. */
   async function push(shard: string, channel: "level2" | "trades", from: number, to: number): Promise<void> {
     for (let s = from; s <= to; s += 10) {
-      const batch: Msg[] = [];
+      const batch: FeedMessage[] = [];
       for (let q = s; q <= Math.min(to, s + 9); q++) batch.push(update(channel, q));
       await shardStub(shard).publish("EUR-USD", batch);
     }
@@ -456,8 +474,8 @@ describe("slow consumers", () => {
   it("holds back level2 deltas for a socket that stops acknowledging, then sends one conflated snapshot; others never stall", async () => {
     const slow = await FeedClient.connectShard("feed-0", "?subscribe=level2:EUR-USD");
     const fast = await FeedClient.connectShard("feed-0", "?subscribe=level2:EUR-USD");
-    const base = (await slow.next((m) => m.type === "snapshot")).seq;
-    await fast.next((m) => m.type === "snapshot");
+    const base = (await slow.next((m) => m.type === "snapshot" && m.channel === "level2")).seq;
+    await fast.next((m) => m.type === "snapshot" && m.channel === "level2");
 
     await push("feed-0", "level2", base + 1, base + 60);
     await fast.until("level2", "EUR-USD", base + 60);
@@ -473,13 +491,15 @@ describe("slow consumers", () => {
 
     // A frame from the client shows it caught up: one conflated snapshot, then deltas again.
     await slow.request("ping");
-    const conflated = await slow.next((m) => m.type === "snapshot" && m.conflated === true);
+    const conflated = await slow.next(
+      (m): m is MarketMessage => m.type === "snapshot" && m.channel !== "user" && m.conflated === true,
+    );
     expect(conflated.channel).toBe("level2");
   });
 
   it("closes a socket past the hard limit with 4008", async () => {
     const slow = await FeedClient.connectShard("feed-1", "?subscribe=trades:EUR-USD");
-    const base = (await slow.next((m) => m.type === "snapshot")).seq;
+    const base = (await slow.next((m) => m.type === "snapshot" && m.channel === "trades")).seq;
     // Trades cannot be conflated: they count up to the hard limit (300).
     await push("feed-1", "trades", base + 1, base + 320);
     const closed = await slow.closed;

@@ -61,7 +61,7 @@ describe("every response", () => {
       ["401", post("/admin/instruments", "{}", { "content-type": "application/json" })],
       ["415", post(`/admin/books/${SYMBOL}/commands`, "{}", { ...OPERATOR, "content-type": "text/plain" })],
       ["413", post(`/admin/books/${SYMBOL}/commands`, "x".repeat(300_000))],
-      ["cache", fetchApi(`/instruments/${SYMBOL}/ticker?probe=headers`)],
+      ["cache", fetchApi(`/instruments/${SYMBOL}/book?depth=998`)],
       ["docs", exports.default.fetch("http://platform3.test/docs")],
     ];
     for (const [what, pending] of cases) {
@@ -69,7 +69,7 @@ describe("every response", () => {
       expectGatewayHeaders(res, what);
       await res.body?.cancel();
     }
-    const hit = await fetchApi(`/instruments/${SYMBOL}/ticker?probe=headers`);
+    const hit = await fetchApi(`/instruments/${SYMBOL}/book?depth=998`);
     expect(hit.headers.get("x-cache")).toBe("HIT");
     expectGatewayHeaders(hit, "cache hit");
   });

@@ -26,7 +26,7 @@ import {
 import { deposit } from "./account-helpers.ts";
 import { bearer, createAccount, JSON_HEADERS, postJson, tokenFor } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
-import { closeAll, FeedClient, type Msg, sleep } from "./feed-client.ts";
+import { closeAll, errorOf, FeedClient, isReply, type Reply, resultOf, sleep } from "./feed-client.ts";
 import { hostileRuns, hostileTokens } from "./hostile-helpers.ts";
 
 const RUNS = hostileRuns(15);
@@ -227,8 +227,6 @@ async function state(): Promise<unknown> {
 
 // ── driving a socket ─────────────────────────────────────────────────────
 
-const isReply = (m: Msg) => typeof m === "object" && m !== null && "id" in m && ("error" in m || "result" in m);
-
 /** The id the shard must echo: the frame's own if it is a JSON object with a valid id, else null. */
 function expectedId(data: string | Uint8Array): RequestId | null {
   if (typeof data !== "string") return null;
@@ -264,21 +262,21 @@ class Probe {
   }
 
   /** Sends one frame; its one reply. */
-  async send(data: string | Uint8Array): Promise<Msg> {
+  async send(data: string | Uint8Array): Promise<Reply> {
     await this.pace(data);
-    this.client.ws.send(data);
+    this.client.send(data);
     this.replies++;
     return this.client.next(isReply, 5000, "a reply");
   }
 
   /** Sends a hostile frame and checks its answer, then that the socket still answers a ping. */
-  async hostile(frame: Frame): Promise<Msg> {
+  async hostile(frame: Frame): Promise<Reply> {
     const what = typeof frame.data === "string" ? frame.data.slice(0, 300) : `binary ${frame.data.byteLength} B`;
     const reply = await this.send(frame.data);
     expect(reply.id, what).toEqual(expectedId(frame.data));
-    if ("error" in reply) {
-      expect(STABLE_CODES.has(reply.error.code), `${what} → ${JSON.stringify(reply)}`).toBe(true);
-      expect(reply.error.code, what).not.toBe("rate_limited");
+    if (reply.error) {
+      expect(STABLE_CODES.has(errorOf(reply).code), `${what} → ${JSON.stringify(reply)}`).toBe(true);
+      expect(errorOf(reply).code, what).not.toBe("rate_limited");
       expect(typeof reply.error.message, what).toBe("string");
     } else {
       expect(frame.mayPass, `${what} was accepted: ${JSON.stringify(reply)}`).toBe(true);
@@ -315,7 +313,9 @@ beforeAll(async () => {
   });
   // Its private channel would show any order or balance change.
   const sub = { id: "sub", method: "subscribe", params: { channels: ["user", "level2"], instruments: [SYMBOL] } };
-  expect((await trading.send(JSON.stringify(sub))).result.subscriptions).toEqual(["level2:HWS-USD", "user"]);
+  expect(resultOf(await trading.send(JSON.stringify(sub)))).toMatchObject({
+    subscriptions: ["level2:HWS-USD", "user"],
+  });
   await client.next((m) => m.type === "snapshot" && m.channel === "user");
   anonymous = new Probe(await FeedClient.connect());
   baseline = await state();
@@ -335,7 +335,7 @@ afterAll(async () => {
 async function check(
   probe: Probe,
   frames: fc.Arbitrary<Frame>,
-  options: { runs?: number; verify?: (reply: Msg, frame: Frame) => void } = {},
+  options: { runs?: number; verify?: (reply: Reply, frame: Frame) => void } = {},
 ): Promise<void> {
   await fc.assert(
     fc.asyncProperty(frames, async (frame) => {
@@ -350,7 +350,9 @@ async function check(
   );
   expect(session.error?.code, "the trading socket keeps its session").toBe("order_not_found");
   expect(await state()).toEqual(baseline);
-  const changes = trading.client.received.filter((m) => ["order", "fill", "balance"].includes(m?.type));
+  const changes = trading.client.received.filter(
+    (m) => m.type === "order" || m.type === "fill" || m.type === "balance",
+  );
   expect(changes, "the user channel saw no change").toEqual([]);
 }
 
@@ -521,7 +523,7 @@ describe("hostile frames on the feed socket", { timeout: TIMEOUT }, () => {
       {
         // Random text is sometimes JSON after all ("1", "[]"): that is a frame that is not a request.
         verify: (reply, frame) =>
-          expect(reply.error.code).toBe(parses(frame.data as string) ? "invalid_request" : "invalid_json"),
+          expect(errorOf(reply).code).toBe(parses(frame.data as string) ? "invalid_request" : "invalid_json"),
       },
     );
   });
@@ -583,10 +585,9 @@ describe("hostile frames on the feed socket", { timeout: TIMEOUT }, () => {
     // The user channel needs a session: an anonymous socket is refused, with or without other channels.
     const user = fc.constantFrom({ channels: ["user"] }, { channels: ["user", "trades"], instruments: [SYMBOL] });
     await check(anonymous, request("subscribe", user), { runs: 3 });
-    expect((await trading.send(JSON.stringify({ id: "list", method: "list" }))).result.subscriptions).toEqual([
-      "level2:HWS-USD",
-      "user",
-    ]);
+    expect(resultOf(await trading.send(JSON.stringify({ id: "list", method: "list" })))).toMatchObject({
+      subscriptions: ["level2:HWS-USD", "user"],
+    });
   });
 
   it("list and ping ignore their params; session.cancel_on_disconnect refuses bad ones", async () => {
@@ -649,7 +650,7 @@ describe("hostile frames on the feed socket", { timeout: TIMEOUT }, () => {
       request("order.amend", fc.constantFrom({ order_id: b.orderId, size: "2" })),
       request("order.cancel_all", fc.constantFrom(undefined, {}, { side: "buy" })),
     );
-    await check(anonymous, frames, { verify: (reply) => expect(reply.error.code).toBe("unauthenticated") });
+    await check(anonymous, frames, { verify: (reply) => expect(errorOf(reply).code).toBe("unauthenticated") });
   });
 
   it("order.place: wrong types, bad symbols and ids, extra fields (an account among them)", async () => {
@@ -660,8 +661,8 @@ describe("hostile frames on the feed socket", { timeout: TIMEOUT }, () => {
     await check(trading, request("order.place", offGridOrder), {
       verify: (reply) => {
         // Refused before the account, as over HTTP: no order recorded, the client_order_id still free.
-        expect(["invalid_order", "instrument_not_found"]).toContain(reply.error.code);
-        if (reply.error.code === "invalid_order") expect(typeof reply.error.reason).toBe("string");
+        expect(["invalid_order", "instrument_not_found"]).toContain(errorOf(reply).code);
+        if (errorOf(reply).code === "invalid_order") expect(typeof errorOf(reply).reason).toBe("string");
       },
     });
   });
@@ -706,7 +707,7 @@ describe("hostile frames on the feed socket", { timeout: TIMEOUT }, () => {
     );
     await check(trading, foreign, {
       verify: (reply) => {
-        expect(reply.error.code).toBe("order_not_found");
+        expect(errorOf(reply).code).toBe("order_not_found");
         expect(JSON.stringify(reply)).not.toContain(b.account);
       },
     });
@@ -723,7 +724,7 @@ describe("hostile frames on the feed socket", { timeout: TIMEOUT }, () => {
     );
     await check(trading, request("order.cancel_all", filters, true), {
       verify: (reply) => {
-        if ("result" in reply) expect(reply.result.cancelled).toEqual([]);
+        if (!reply.error) expect(reply.result).toMatchObject({ cancelled: [] });
       },
     });
   });
@@ -749,11 +750,11 @@ describe("limit abuse closes the socket with 1008", () => {
   it("a burst past the request budget: rate_limited replies, the fifth violation closes", async () => {
     const client = await FeedClient.connect();
     for (let i = 0; i < LIMITS.messagesPerSecond + LIMITS.maxViolations; i++) {
-      client.ws.send(frameText({ id: i, method: "ping", params: raw("1e309") }));
+      client.send(frameText({ id: i, method: "ping", params: raw("1e309") }));
     }
     const closed = await Promise.race([client.closed, sleep(3000).then(() => undefined)]);
     expect(closed?.code).toBe(CLOSE_CODES.policy);
-    const limited = client.received.filter((m) => m?.error?.code === "rate_limited");
+    const limited = client.received.filter(isReply).filter((m) => m.error?.code === "rate_limited");
     expect(limited).toHaveLength(LIMITS.maxViolations);
     expect(client.received.filter((m) => isReply(m) && !STABLE_CODES.has(m.error?.code ?? "rate_limited"))).toEqual([]);
   });
@@ -762,11 +763,11 @@ describe("limit abuse closes the socket with 1008", () => {
     const client = await FeedClient.connect();
     const all = { channels: ["level2", "trades", "ticker", "candles"], instruments: [SYMBOL, "BTC-USD", "EUR-USD"] };
     for (let i = 0; i < LIMITS.maxViolations; i++) {
-      client.ws.send(JSON.stringify({ id: i, method: "subscribe", params: all }));
+      client.send(JSON.stringify({ id: i, method: "subscribe", params: all }));
     }
     const closed = await Promise.race([client.closed, sleep(3000).then(() => undefined)]);
     expect(closed?.code).toBe(CLOSE_CODES.policy);
-    expect(client.received.filter((m) => m?.error?.code === "too_many_subscriptions")).toHaveLength(
+    expect(client.received.filter(isReply).filter((m) => m.error?.code === "too_many_subscriptions")).toHaveLength(
       LIMITS.maxViolations,
     );
   });

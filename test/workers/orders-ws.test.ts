@@ -11,7 +11,7 @@ import { accountStub } from "../../durable-objects/account/stub.ts";
 import type { Scope } from "../../workers/api/auth-context.ts";
 import { createAccount, JSON_HEADERS, postJson, tokenFor } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
-import { closeAll, FeedClient, type Msg, sleep } from "./feed-client.ts";
+import { closeAll, FeedClient, type MessageOf, resultOf, sleep, type UserMessage } from "./feed-client.ts";
 
 afterEach(closeAll);
 
@@ -43,7 +43,7 @@ async function trader(deposits: Record<string, string>, scopes: Scope[] = ["read
 async function session(t: Trader, params: Record<string, unknown> = {}): Promise<FeedClient> {
   const c = await FeedClient.connect();
   const reply = await c.request("auth", { token: t.token, ...params });
-  expect(reply.result).toMatchObject({ account: t.account });
+  expect(resultOf(reply)).toMatchObject({ account: t.account });
   return c;
 }
 
@@ -81,16 +81,16 @@ async function eventually(check: () => Promise<void>, ms = 3000): Promise<void> 
 }
 
 /** User-channel messages received so far (not snapshots or control messages). */
-const userMessages = (c: FeedClient): Msg[] =>
-  c.received.filter((m) => m?.channel === "user" && ["order", "fill", "balance"].includes(m.type));
+const userMessages = (c: FeedClient): UserMessage[] =>
+  c.received.filter((m) => m.type === "order" || m.type === "fill" || m.type === "balance");
 
 describe("authentication", () => {
   it("answers auth with the account, scopes and expiry; refuses bad, revoked and foreign tokens", async () => {
     const t = await trader({});
     const c = await FeedClient.connect();
     const ok = await c.request("auth", { token: t.token });
-    expect(ok.result).toMatchObject({ account: t.account, scopes: ["read", "trade"], cancel_on_disconnect: false });
-    expect(ok.result.expires_at_ms).toBeGreaterThan(Date.now());
+    expect(resultOf(ok)).toMatchObject({ account: t.account, scopes: ["read", "trade"], cancel_on_disconnect: false });
+    expect(resultOf(ok).expires_at_ms).toBeGreaterThan(Date.now());
 
     const other = await trader({});
     expect(await c.request("auth", { token: other.token })).toMatchObject({ error: { code: "account_mismatch" } });
@@ -111,7 +111,7 @@ describe("authentication", () => {
       error: { code: "unauthenticated", reason: "token_revoked" },
     });
     // Errors never close the socket.
-    expect((await d.request("ping")).result.pong).toBe(true);
+    expect((await d.call("ping")).pong).toBe(true);
   });
 
   it("refuses order methods and the user channel before auth, and trading with a read-only token", async () => {
@@ -132,7 +132,7 @@ describe("authentication", () => {
       error: { code: "missing_scope" },
     });
     // Reading its own channel is allowed.
-    expect((await c.request("subscribe", { channels: ["user"] })).result.subscriptions).toEqual(["user"]);
+    expect((await c.call("subscribe", { channels: ["user"] })).subscriptions).toEqual(["user"]);
     await c.next((m) => m.type === "snapshot" && m.channel === "user");
     expect(await openOrders(t.account)).toEqual([]);
     expect(await balance(t.account, "USD")).toMatchObject({ hold: "0.00000000" });
@@ -144,20 +144,20 @@ describe("order entry", () => {
     const t = await trader({ USD: "1000" });
     const c = await session(t);
     const placed = await c.request("order.place", limit("b1", "WSA-USD", "buy", "10.00", "2"));
-    expect(placed.result.order).toMatchObject({ client_order_id: "b1", status: "new", remaining_size: "2.000" });
-    expect(placed.result.fills).toEqual([]);
+    expect(resultOf(placed).order).toMatchObject({ client_order_id: "b1", status: "new", remaining_size: "2.000" });
+    expect(resultOf(placed).fills).toEqual([]);
     expect(await balance(t.account, "USD")).toMatchObject({ hold: "20.04000000" });
 
     // The same client_order_id again: the first outcome, nothing placed twice.
     const again = await c.request("order.place", limit("b1", "WSA-USD", "buy", "10.00", "2"));
-    expect(again.result).toMatchObject({ replayed: true, order: { order_id: placed.result.order.order_id } });
+    expect(resultOf(again)).toMatchObject({ replayed: true, order: { order_id: resultOf(placed).order.order_id } });
 
     const amended = await c.request("order.amend", { client_order_id: "b1", size: "1", price: "11.00" });
-    expect(amended.result.order).toMatchObject({ price: "11.00", size: "1.000", status: "new" });
+    expect(resultOf(amended).order).toMatchObject({ price: "11.00", size: "1.000", status: "new" });
     expect(await balance(t.account, "USD")).toMatchObject({ hold: "11.02200000" });
 
-    const cancelled = await c.request("order.cancel", { order_id: placed.result.order.order_id });
-    expect(cancelled.result.order).toMatchObject({ status: "cancelled" });
+    const cancelled = await c.request("order.cancel", { order_id: resultOf(placed).order.order_id });
+    expect(resultOf(cancelled).order).toMatchObject({ status: "cancelled" });
     expect(await balance(t.account, "USD")).toMatchObject({ hold: "0.00000000" });
 
     // The desk's refusals keep their codes.
@@ -174,7 +174,11 @@ describe("order entry", () => {
     await c.request("order.place", limit("b2", "WSA-USD", "buy", "9.00", "1"));
     await c.request("order.place", limit("b3", "WSA-USD", "buy", "8.00", "1"));
     const all = await c.request("order.cancel_all", { instrument: "WSA-USD" });
-    expect(all.result.cancelled.map((o: Msg) => o.client_order_id).sort()).toEqual(["b2", "b3"]);
+    expect(
+      resultOf(all)
+        .cancelled.map((o) => o.client_order_id)
+        .sort(),
+    ).toEqual(["b2", "b3"]);
     expect(await openOrders(t.account)).toEqual([]);
   });
 
@@ -215,33 +219,34 @@ describe("user channel", () => {
     const taker = await trader({ USD: "1000" });
     const m = await session(maker);
     const sub = await m.request("subscribe", { channels: ["user"] });
-    expect(sub.result.subscriptions).toEqual(["user"]);
+    expect(resultOf(sub).subscriptions).toEqual(["user"]);
     const snap = await m.next((x) => x.type === "snapshot" && x.channel === "user");
     expect(snap.orders).toEqual([]);
     expect(snap.balances).toContainEqual(expect.objectContaining({ asset: "WSB", total: "10.00000000" }));
-    expect((await m.request("list")).result.subscriptions).toEqual(["user"]);
+    expect((await m.call("list")).subscriptions).toEqual(["user"]);
 
     const ask = await m.request("order.place", limit("ask", "WSB-USD", "sell", "100.00", "2"));
-    expect(ask.result.order.status).toBe("new");
-    const resting = await m.next((x) => x.type === "order" && x.order.status === "new");
+    expect(resultOf(ask).order.status).toBe("new");
+    const resting = await m.next((x): x is MessageOf<"order"> => x.type === "order" && x.order.status === "new");
     expect(resting.seq).toBe(snap.seq + 1);
     // The hold shows as a balance change.
-    await m.next(
-      (x) => x.type === "balance" && x.balances.some((b: Msg) => b.asset === "WSB" && b.hold === "2.00000000"),
-    );
+    await m.next((x) => x.type === "balance" && x.balances.some((b) => b.asset === "WSB" && b.hold === "2.00000000"));
 
     // Another account crosses it over its own socket.
     const t = await session(taker);
     const bid = await t.request("order.place", limit("bid", "WSB-USD", "buy", "101.00", "1.5"));
-    expect(bid.result.order).toMatchObject({ status: "filled", filled_size: "1.500" });
-    expect(bid.result.fills).toHaveLength(1);
+    expect(resultOf(bid).order).toMatchObject({ status: "filled", filled_size: "1.500" });
+    expect(resultOf(bid).fills).toHaveLength(1);
 
     const fill = await m.next((x) => x.type === "fill");
     expect(fill.fill).toMatchObject({ client_order_id: "ask", size: "1.500", price: "100.00", liquidity: "maker" });
-    const partial = await m.next((x) => x.type === "order" && x.order.status === "partially_filled");
+    const partial = await m.next(
+      (x): x is MessageOf<"order"> => x.type === "order" && x.order.status === "partially_filled",
+    );
     expect(partial.order).toMatchObject({ filled_size: "1.500", remaining_size: "0.500" });
     const settled = await m.next(
-      (x) => x.type === "balance" && x.balances.some((b: Msg) => b.asset === "USD" && b.total === "149.85000000"),
+      (x): x is MessageOf<"balance"> =>
+        x.type === "balance" && x.balances.some((b) => b.asset === "USD" && b.total === "149.85000000"),
     );
     expect(settled.balances).toContainEqual(
       expect.objectContaining({ asset: "WSB", total: "8.50000000", hold: "0.50000000" }),
@@ -249,16 +254,16 @@ describe("user channel", () => {
 
     await m.request("order.cancel", { client_order_id: "ask" });
     await m.next((x) => x.type === "order" && x.order.status === "cancelled");
-    await m.next(
-      (x) => x.type === "balance" && x.balances.some((b: Msg) => b.asset === "WSB" && b.hold === "0.00000000"),
-    );
+    await m.next((x) => x.type === "balance" && x.balances.some((b) => b.asset === "WSB" && b.hold === "0.00000000"));
 
     const seqs = userMessages(m).map((x) => x.seq);
     expect(seqs).toEqual(seqs.map((_, i) => snap.seq + 1 + i));
     // Heartbeats carry the channel's last seq, so a lost last message is noticed too.
     const shard = (await m.next((x) => x.type === "welcome")).shard;
     await runDurableObjectAlarm(env.FEED_SHARD.get(env.FEED_SHARD.idFromName(shard)));
-    const beat = await m.next((x) => x.type === "heartbeat" && x.seqs.user === seqs.at(-1));
+    const beat = await m.next(
+      (x): x is MessageOf<"heartbeat"> => x.type === "heartbeat" && x.seqs.user === seqs.at(-1),
+    );
     expect(beat.seqs.user).toBe(seqs.at(-1));
     // The taker's socket never subscribed: it got no user messages.
     expect(userMessages(t)).toEqual([]);
@@ -282,10 +287,10 @@ describe("user channel", () => {
     await second.request("order.place", limit("o2", "WSC-USD", "buy", "9.00", "1"));
     await first.next((x) => x.type === "resync" && x.channel === "user");
     const snap = await first.next((x) => x.type === "snapshot" && x.channel === "user");
-    expect(snap.orders.map((o: Msg) => o.client_order_id).sort()).toEqual(["o1", "o2"]);
+    expect(snap.orders.map((o) => o.client_order_id).sort()).toEqual(["o1", "o2"]);
 
     await first.request("unsubscribe", { channels: ["user"] });
-    expect((await first.request("list")).result.subscriptions).toEqual([]);
+    expect((await first.call("list")).subscriptions).toEqual([]);
     const seen = userMessages(first).length;
     await second.request("order.cancel_all", {});
     await second.next((x) => x.type === "order" && x.order.client_order_id === "o2" && x.order.status === "cancelled");
@@ -301,7 +306,7 @@ describe("cancel on disconnect", () => {
     await c.request("order.place", limit("c1", "WSD-USD", "buy", "10.00", "1"));
     await c.request("order.place", limit("c2", "WSD-USD", "buy", "11.00", "1"));
     // Sent just before closing: cancel-on-disconnect waits for it, so it is cancelled too.
-    c.ws.send(JSON.stringify({ id: 99, method: "order.place", params: limit("c3", "WSD-USD", "buy", "12.00", "1") }));
+    c.send(JSON.stringify({ id: 99, method: "order.place", params: limit("c3", "WSD-USD", "buy", "12.00", "1") }));
     await c.close();
     await eventually(async () => {
       expect(await openOrders(t.account)).toEqual([]);
@@ -318,7 +323,7 @@ describe("cancel on disconnect", () => {
   it("survives hibernation, can be turned off, and leaves orders alone without it", async () => {
     const t = await trader({ USD: "1000" });
     const c = await session(t);
-    expect((await c.request("session.cancel_on_disconnect", { enabled: true })).result).toEqual({
+    expect(await c.call("session.cancel_on_disconnect", { enabled: true })).toEqual({
       cancel_on_disconnect: true,
     });
     await c.request("order.place", limit("h1", "WSE-USD", "buy", "10.00", "1"));
@@ -332,7 +337,7 @@ describe("cancel on disconnect", () => {
 
     const d = await session(t, { cancel_on_disconnect: true });
     await d.request("order.place", limit("h2", "WSE-USD", "buy", "10.00", "1"));
-    expect((await d.request("session.cancel_on_disconnect", { enabled: false })).result).toEqual({
+    expect(await d.call("session.cancel_on_disconnect", { enabled: false })).toEqual({
       cancel_on_disconnect: false,
     });
     await d.close();

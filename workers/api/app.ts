@@ -15,6 +15,7 @@ import { requestLogger } from "./middleware/logger/index.ts";
 import { rateLimit } from "./middleware/rate-limit/index.ts";
 import { limitsFromJson } from "./middleware/rate-limit/policy.ts";
 import { requestId } from "./middleware/request-id/index.ts";
+import { requestShape } from "./middleware/request-shape/index.ts";
 import { secure } from "./middleware/secure/index.ts";
 import { traceContext } from "./middleware/trace/index.ts";
 import { tradingSession } from "./middleware/trading-session/index.ts";
@@ -86,6 +87,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // Credentials, then the scope the matched route declares (c.get("route")); 401/403 problems.
   app.use("*", authorizeRoute({ operatorToken: true }));
   app.use("*", limits);
+  // The query and body are what the route declares (unknown keys, bodies on DELETE, charsets, encodings).
+  app.use("*", requestShape());
   // Keep writableHeaders() last, so every middleware above may decorate forwarded responses.
   app.use("*", writableHeaders());
 

@@ -49,7 +49,7 @@ export interface Env {
   EVENT_STREAM_DELAY_MS?: string;
   /** "true": mount the benchmark's routes (`/v1/bench/*`); only the benchmarks and the profiler set it. */
   BENCH_ROUTES?: string;
-  /** "true": count every SQL statement and give it its own call site in CPU profiles (durable-objects/sql-profile.ts); only `npm run profile:orders` sets it. */
+  /** "true": count every SQL statement and give it its own call site in CPU profiles (durable-objects/runtime/sql-profile.ts); only `npm run profile:orders` sets it. */
   SQL_PROFILE?: string;
   /** "true": mount the fault-injection routes (`/v1/faults/*`) and let objects obey them; only `npm run bench:load -- --faults` sets it. */
   FAULT_ROUTES?: string;
@@ -57,12 +57,12 @@ export interface Env {
   RATE_LIMITS?: string;
   /** How long public market data is cached at the edge, ms (0 disables). */
   MARKET_DATA_CACHE_MS?: string;
-  // ── gateway hygiene (workers/api/middleware, README "Errors" / "Observability") ──
+  // ── gateway hygiene (workers/api/middleware, docs/gateway-and-auth.md, docs/operations.md) ──
   /** Largest request body, bytes (default 262144 = 256 KiB); larger bodies get 413. */
   MAX_BODY_BYTES?: string;
   /** Origins allowed to call the API from browsers, comma-separated (empty: no CORS headers). */
   CORS_ORIGINS?: string;
-  // ── gateway auth (workers/api/auth, README "Authentication and authorization") ──
+  // ── gateway auth (workers/api/auth, docs/gateway-and-auth.md) ──
   /** JSON array of private JWKs (Ed25519 or P-256) with `kid`: the first signs access tokens, all verify. A secret outside development. */
   JWT_SIGNING_KEYS?: string;
   /** `iss` of access tokens (default "urn:platform3:edge"). */
@@ -113,7 +113,7 @@ export interface Env {
   KAFKA_REST_PASSWORD?: string;
   /** Kafka topics are `<prefix>book` and `<prefix>account` (default "platform3."). */
   KAFKA_TOPIC_PREFIX?: string;
-  /** Seconds before a batch that failed is delivered again (default 10). */
+  /** Seconds before a batch that failed is delivered again (default 5). */
   EVENTS_RETRY_DELAY_SECONDS?: string;
 }
 

@@ -9,6 +9,8 @@ const route = (method: string, path: string): DeclaredRoute => ({
   operationId: `${method} ${path}`,
   scope: "public",
   routeClass: "system",
+  query: [],
+  body: false,
 });
 
 describe("RouteTable", () => {

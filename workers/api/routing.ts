@@ -28,7 +28,19 @@ interface Entry {
 /** A registry definition as `@hono/zod-openapi` keeps it (only route definitions are read). */
 interface Definition {
   type: string;
-  route?: { method: string; path: string; operationId?: string; [extension: string]: unknown };
+  route?: {
+    method: string;
+    path: string;
+    operationId?: string;
+    request?: { query?: unknown; body?: unknown };
+    [extension: string]: unknown;
+  };
+}
+
+/** The keys of a declared query schema (a zod object, refinements included). */
+function queryKeys(schema: unknown): string[] {
+  const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape === undefined ? [] : Object.keys(shape);
 }
 
 /** The declared routes of an app, matched by method and path. */
@@ -59,6 +71,8 @@ export class RouteTable {
         operationId: r.operationId ?? "",
         scope,
         routeClass,
+        query: queryKeys(r.request?.query),
+        body: r.request?.body !== undefined,
       });
     }
     return new RouteTable(routes);

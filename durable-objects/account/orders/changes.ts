@@ -4,6 +4,7 @@
  * a time, so an amendment sizes its hold from settled state.
  */
 import type { AmendOrder, CancelAll, OrderRef } from "../../../shared/orders/input.ts";
+import { checkAmendUnits, type ShapeReject } from "../../../shared/risk/order-units.ts";
 import type { SubmitResult } from "../../order-book/contract.ts";
 import type { DeskCore, TraceContext } from "./desk-core.ts";
 import { amendedHold } from "./holds.ts";
@@ -74,6 +75,9 @@ export class OrderChanges {
     if (!spec) return notOpen(record);
     const current = this.core.open.get(record.order_id);
     if (!current) return notOpen(record);
+    // New values on the grid, as a new order's would be (400 invalid_order naming the field).
+    const shape = checkAmendUnits(change, spec);
+    if (shape) return invalidAmendment(shape);
     // Hold what the amended order could need before the book sees it; give back any excess after.
     const needed = amendedHold(current, change, spec);
     if ("code" in needed) return amendRejected(current, needed.code, needed.message);
@@ -168,4 +172,15 @@ export class OrderChanges {
     });
     return next;
   }
+}
+
+function invalidAmendment(shape: ShapeReject): DeskError {
+  const field = shape.field ?? "size";
+  return {
+    ok: false,
+    code: "invalid_order",
+    message: `Invalid amendment: ${field}: ${shape.message}`,
+    reason: shape.code,
+    errors: [{ field, message: shape.message }],
+  };
 }

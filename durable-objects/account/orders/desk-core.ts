@@ -43,7 +43,7 @@ export interface DeskOptions {
   /** Fees paid so far (committed with the fills), and how to report them to the fees account. */
   fees?: { tally: FeeTally; report: (version: number, totals: FeeTotal[]) => Promise<{ version: number }> };
   maxOpenOrders?: number;
-  /** The event journal (../stream-out.ts): called inside each change's transaction. */
+  /** The event journal (../journal.ts): called inside each change's transaction. */
   journal?: { orders(records: readonly OrderRecord[]): void; fills(fills: readonly FillView[]): void };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The Account object's order tables: orders (the record as JSON beside the columns
  * queries filter on), fills, each book's cursor, and idempotency records. Writers
- * run inside one atomic write (`atomically`, ../../sql.ts).
+ * run inside one atomic write (`atomically`, ../../runtime/sql.ts).
  */
 
 import type { FillQuery, OrderQuery } from "../../../shared/orders/input.ts";

@@ -76,4 +76,8 @@ export interface DeclaredRoute {
   operationId: string;
   scope: RouteScope;
   routeClass: RouteClass;
+  /** The query parameters it declares (none: any query parameter is refused). */
+  query: readonly string[];
+  /** Whether it takes a request body (none: a request with one is refused). */
+  body: boolean;
 }

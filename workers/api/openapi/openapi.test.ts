@@ -86,6 +86,8 @@ describe("declared routes", () => {
         operationId: "probe",
         scope: "trade",
         routeClass: "order_entry",
+        query: [],
+        body: false,
       },
       scope: "trade",
     });

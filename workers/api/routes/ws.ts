@@ -2,7 +2,7 @@
  * `GET /v1/ws`: the market-data WebSocket. The Worker validates the upgrade
  * (and the streams named in `?subscribe=`), then hands the socket to a feed
  * shard: a random one first, the next one whenever a shard is full (503).
- * The protocol is in `durable-objects/feed/protocol.ts`.
+ * The protocol is in `shared/feed/protocol.ts` (manual: docs/market-data-and-feed.md).
  */
 import { Hono } from "hono";
 import { SHARD_HEADER } from "../../../durable-objects/feed/index.ts";

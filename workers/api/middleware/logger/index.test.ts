@@ -19,6 +19,8 @@ function app(lines: string[]) {
       operationId: "getInstrument",
       scope: "read",
       routeClass: "market_data",
+      query: [],
+      body: false,
     });
     c.set("auth", { account: "acct-1", scopes: ["read"], via: "access_token" });
     return c.json({ ok: true });

@@ -8,6 +8,7 @@ import { z } from "@hono/zod-openapi";
 import { ACCOUNT_ID } from "../../../../shared/auth/id-format.ts";
 import { assetScale, isAssetCode, parseAmount } from "../../../../shared/ledger/assets.ts";
 import { defineRoute } from "../define.ts";
+import { queryInteger } from "../query-params.ts";
 import { json, problems } from "../schemas.ts";
 
 /** Most entries in one ledger page. */
@@ -136,22 +137,14 @@ export const LedgerPageSchema = z
   })
   .openapi("LedgerPage");
 
-const EpochMs = z.coerce
-  .number({ message: "must be epoch milliseconds" })
-  .int({ message: "must be whole epoch milliseconds" })
-  .nonnegative({ message: "must not be negative" })
-  .max(Number.MAX_SAFE_INTEGER, { message: "is too large" });
+const EpochMs = queryInteger({ min: 0, max: Number.MAX_SAFE_INTEGER });
 
 export const LedgerQuery = z
   .object({
     asset: Asset.optional().openapi({ description: "Only this asset." }),
     start: EpochMs.optional().openapi({ description: "Entries at or after, epoch ms." }),
     end: EpochMs.optional().openapi({ description: "Entries before, epoch ms." }),
-    limit: z.coerce
-      .number({ message: "limit must be a number" })
-      .int({ message: "limit must be a whole number" })
-      .min(1, { message: "limit must be at least 1" })
-      .max(MAX_LEDGER_PAGE, { message: `limit must be at most ${MAX_LEDGER_PAGE}` })
+    limit: queryInteger({ name: "limit", min: 1, max: MAX_LEDGER_PAGE })
       .optional()
       .openapi({ description: `Default ${DEFAULT_LEDGER_PAGE}, at most ${MAX_LEDGER_PAGE}.` }),
     cursor: z

@@ -55,7 +55,7 @@ export const benchSqlProfile = defineRoute({
   summary: "SQL statements run since the last reset (benchmark builds with SQL_PROFILE only)",
   description:
     "Every statement the edge and the objects of this isolate ran, with calls, rows read and written, " +
-    "and its call site in the CPU profile (durable-objects/sql-profile.ts). Empty unless `SQL_PROFILE` is true.",
+    "and its call site in the CPU profile (durable-objects/runtime/sql-profile.ts). Empty unless `SQL_PROFILE` is true.",
   scope: "admin",
   routeClass: "admin",
   responses: { 200: json(BenchSqlProfileSchema, "The statements."), ...problems(401, 403, 404) },

@@ -15,7 +15,7 @@ export const openFeed = defineRoute({
   description:
     "Upgrade with `Upgrade: websocket`. Requests are `{id, method, params}` (subscribe, unsubscribe, list); " +
     "snapshots arrive in-stream on subscribe, then sequenced updates; heartbeats; `resume_from=<seq>`. " +
-    "See durable-objects/feed/protocol.ts.",
+    "See docs/market-data-and-feed.md.",
   scope: "public",
   routeClass: "market_data",
   request: {

@@ -12,6 +12,7 @@ import { z } from "@hono/zod-openapi";
 import { isAssetCode } from "../../../../shared/ledger/assets.ts";
 import { SymbolString } from "../../../../shared/orders/input.ts";
 import { defineRoute } from "../define.ts";
+import { queryInteger } from "../query-params.ts";
 import { json, problems, SymbolParams } from "../schemas.ts";
 import { LedgerPageSchema } from "./accounts-balances.ts";
 import { CANDLE_INTERVAL_NAMES, CandleSchema, TradeSchema } from "./market-data.ts";
@@ -30,17 +31,9 @@ export const DONE_STATUSES = ["filled", "cancelled", "expired", "rejected"] as c
 
 const CURSOR_MESSAGE = "cursor must be a next_cursor from a previous page";
 
-const EpochMs = z.coerce
-  .number({ message: "must be epoch milliseconds" })
-  .int({ message: "must be whole epoch milliseconds" })
-  .nonnegative({ message: "must not be negative" })
-  .max(8_640_000_000_000_000, { message: "is too large" });
+const EpochMs = queryInteger({ min: 0, max: 8_640_000_000_000_000 });
 
-const Limit = z.coerce
-  .number({ message: "limit must be a number" })
-  .int({ message: "limit must be a whole number" })
-  .min(1, { message: "limit must be at least 1" })
-  .max(MAX_HISTORY_PAGE, { message: `limit must be at most ${MAX_HISTORY_PAGE}` })
+const Limit = queryInteger({ name: "limit", min: 1, max: MAX_HISTORY_PAGE })
   .optional()
   .openapi({ description: `Default ${DEFAULT_HISTORY_PAGE}, at most ${MAX_HISTORY_PAGE}.` });
 

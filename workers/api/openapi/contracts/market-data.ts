@@ -6,6 +6,7 @@ import { z } from "@hono/zod-openapi";
 import { InstrumentSchema as InstrumentRecord } from "../../../../shared/instruments/schema.ts";
 import { CANDLE_INTERVAL_NAMES, MAX_CANDLES, MAX_TRADES_PAGE } from "../../../../shared/market/candles.ts";
 import { defineRoute } from "../define.ts";
+import { queryInteger } from "../query-params.ts";
 import { json, problems, SymbolParams } from "../schemas.ts";
 
 // Schemas built outside this module may predate `@hono/zod-openapi`'s zod extension: clone them to name them.
@@ -17,7 +18,7 @@ export { CANDLE_INTERVAL_NAMES, MAX_CANDLES, MAX_TRADES_PAGE };
 
 const Decimal = z.string().openapi({ example: "65000.00" });
 const EpochMs = z.number().int().openapi({ description: "Epoch milliseconds.", example: 1773063000000 });
-const Cursor = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const Cursor = queryInteger({ min: 1, max: Number.MAX_SAFE_INTEGER });
 
 export const PriceSizeSchema = z.array(Decimal).length(2).openapi("PriceSize", { description: "[price, size]" });
 export const L3OrderSchema = z
@@ -102,11 +103,7 @@ export const BookQuery = z
       .enum(["1", "2", "3"], { message: "level must be 1, 2 or 3" })
       .default("2")
       .openapi({ description: "1: best bid/ask; 2: aggregated levels; 3: every order." }),
-    depth: z.coerce
-      .number()
-      .int("depth must be an integer")
-      .min(1, "depth must be at least 1")
-      .max(1000, "depth must be at most 1000")
+    depth: queryInteger({ name: "depth", min: 1, max: 1000 })
       .default(50)
       .openapi({ description: "Levels (or orders) per side, 1–1000." }),
   })
@@ -116,12 +113,7 @@ export const TradesQuery = z
   .object({
     before: Cursor.optional().openapi({ description: "Trades older than this trade id." }),
     after: Cursor.optional().openapi({ description: "Trades newer than this trade id (still newest first)." }),
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1, "limit must be at least 1")
-      .max(MAX_TRADES_PAGE, `limit must be at most ${MAX_TRADES_PAGE}`)
-      .default(100),
+    limit: queryInteger({ name: "limit", min: 1, max: MAX_TRADES_PAGE }).default(100),
   })
   .strict()
   .refine((q) => q.before === undefined || q.after === undefined, { message: "use before or after, not both" });
@@ -129,8 +121,12 @@ export const TradesQuery = z
 export const CandlesQuery = z
   .object({
     interval: z.enum(intervals, { message: `interval must be one of ${intervals.join(", ")}` }),
-    start: z.coerce.number().int().nonnegative().optional().openapi({ description: "Window start, epoch ms." }),
-    end: z.coerce.number().int().positive().optional().openapi({ description: "Window end, epoch ms (default now)." }),
+    start: queryInteger({ min: 0, max: Number.MAX_SAFE_INTEGER })
+      .optional()
+      .openapi({ description: "Window start, epoch ms." }),
+    end: queryInteger({ min: 1, max: Number.MAX_SAFE_INTEGER })
+      .optional()
+      .openapi({ description: "Window end, epoch ms (default now)." }),
   })
   .strict();
 

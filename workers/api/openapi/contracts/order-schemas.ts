@@ -1,7 +1,7 @@
 /**
  * The schemas of order entry over HTTP: bodies, parameters, replies, pages and
  * queries, with their limits. The body schemas are the Account object's own
- * (`durable-objects/account/orders/input.ts`), so the edge and the object
+ * (`shared/orders/input.ts`), so the edge and the object
  * validate alike; the operations that use them are in `orders.ts`.
  */
 import { z } from "@hono/zod-openapi";
@@ -12,6 +12,7 @@ import {
   ORDER_LIST_STATUSES,
   SymbolString,
 } from "../../../../shared/orders/input.ts";
+import { queryInteger } from "../query-params.ts";
 
 /** Most orders in one batch. */
 export const MAX_ORDER_BATCH = 20;
@@ -194,17 +195,9 @@ const Cursor = z
   .optional()
   .openapi({ description: "Opaque: `next_cursor` of the previous page." });
 
-const EpochMs = z.coerce
-  .number({ message: "must be epoch milliseconds" })
-  .int({ message: "must be whole epoch milliseconds" })
-  .nonnegative({ message: "must not be negative" })
-  .max(Number.MAX_SAFE_INTEGER, { message: "is too large" });
+const EpochMs = queryInteger({ min: 0, max: Number.MAX_SAFE_INTEGER });
 
-const Limit = z.coerce
-  .number({ message: "limit must be a number" })
-  .int({ message: "limit must be a whole number" })
-  .min(1, { message: "limit must be at least 1" })
-  .max(MAX_ORDER_PAGE, { message: `limit must be at most ${MAX_ORDER_PAGE}` })
+const Limit = queryInteger({ name: "limit", min: 1, max: MAX_ORDER_PAGE })
   .optional()
   .openapi({ description: `Default ${DEFAULT_ORDER_PAGE}, at most ${MAX_ORDER_PAGE}.` });
 
@@ -225,6 +218,7 @@ export const OrderListQuery = z
     limit: Limit,
     cursor: Cursor,
   })
+  .strict()
   .refine(timeRange, { message: "start must be before end", path: ["start"] });
 
 export const FillListQuery = z
@@ -239,6 +233,7 @@ export const FillListQuery = z
     limit: Limit,
     cursor: Cursor,
   })
+  .strict()
   .refine(timeRange, { message: "start must be before end", path: ["start"] });
 
 export const CancelAllQuery = z
