@@ -1,9 +1,22 @@
+import { generateKeyPairSync } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 // ProvidedContext keys of the Postgres global setup (databaseUrl, neonWsProxy, …).
 import type {} from "./test/global-setup-context.ts";
 import type {} from "./test/global-setup-postgres.ts";
 import type {} from "./test/global-setup-redis.ts";
+
+/**
+ * The tests stand in for Cloudflare's edge: they set `CF-Connecting-IP` as the edge would
+ * (CLIENT_IP_SOURCE=cloudflare) and use an operator token and a signing key of their own,
+ * not the published development ones, which are accepted only from loopback
+ * (shared/auth/dev-credentials.ts; test/workers/review-auth.test.ts tests that).
+ */
+const testSigningKey = {
+  ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }),
+  kid: "test-run",
+  alg: "EdDSA",
+};
 
 export default defineConfig({
   test: {
@@ -27,6 +40,9 @@ export default defineConfig({
               bindings: {
                 // Test-only: small feed limits so capacity and slow-consumer paths are reachable.
                 FEED_SHARDS: "2",
+                CLIENT_IP_SOURCE: "cloudflare",
+                JWT_SIGNING_KEYS: JSON.stringify([testSigningKey]),
+                OPERATOR_TOKEN: "test-operator-token",
                 FEED_MAX_SOCKETS_PER_SHARD: "5",
                 FEED_MAX_SUBSCRIPTIONS: "10",
                 FEED_SLOW_SOFT_LIMIT: "100",

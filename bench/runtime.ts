@@ -23,6 +23,7 @@
  *    source file changes.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -33,6 +34,17 @@ export type Runtime = (typeof RUNTIMES)[number];
 
 /** What Cloudflare's edge (and Miniflare's entry worker) tells the Worker about the client; rate limits key on it. */
 export const CLIENT_HEADERS = { "cf-connecting-ip": "127.0.0.1" } as const;
+
+/**
+ * What every benchmark run adds to wrangler.toml's `[vars]`: it stands in for Cloudflare's
+ * edge (CLIENT_IP_SOURCE=cloudflare: each trader's `cf-connecting-ip` is believed, as the
+ * edge's would be), so it signs tokens with a key of its own: the published development
+ * key is accepted only from loopback (shared/auth/dev-credentials.ts).
+ */
+function edgeVars(): Record<string, string> {
+  const jwk = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "bench", alg: "EdDSA" };
+  return { CLIENT_IP_SOURCE: "cloudflare", JWT_SIGNING_KEYS: JSON.stringify([jwk]) };
+}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -193,7 +205,7 @@ async function startMiniflare(dir: string, options: ServerOptions): Promise<stri
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   // The bundle is one ES module: no module rules; module names are relative to its directory.
   const { modulesRules: _rules, ...worker } = workerOptions as Record<string, unknown>;
-  const bindings = { ...(worker.bindings as Record<string, unknown>), ...options.vars };
+  const bindings = { ...(worker.bindings as Record<string, unknown>), ...edgeVars(), ...options.vars };
   const durableObjects = { ...(worker.durableObjects as Record<string, unknown>) };
   const limiterWorker = "bench-unlimited-rate-limiter";
   if (options.unlimitedRateLimits) {
@@ -253,7 +265,8 @@ async function startWranglerDev(dir: string, options: ServerOptions): Promise<st
     "--log-level",
     options.verbose ? "log" : "warn",
   );
-  for (const [name, value] of Object.entries(options.vars ?? {})) argv.push("--var", `${name}:${value}`);
+  const vars = { ...edgeVars(), ...options.vars };
+  for (const [name, value] of Object.entries(vars)) argv.push("--var", `${name}:${value}`);
   const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },

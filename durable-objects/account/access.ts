@@ -4,12 +4,13 @@
  * was given and gets back a grant or a refusal with a stable reason. Before the account's
  * schema exists (`ready()` false) nothing is known and nothing is written.
  */
+import type { FamilyStatus } from "../../shared/auth/revocation.ts";
 import type { Scope } from "../../shared/auth/scopes.ts";
 import type { Sql } from "../runtime/sql.ts";
 import type { AssertionCheck, RevokeKeyResult } from "./contract.ts";
 import { grantByAssertion, grantBySecret, verifySignedRequest } from "./credentials.ts";
 import { createKey, findKey, listKeys, parseScopes, refusal, revokeKey } from "./keys.ts";
-import { familyRevoked, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
+import { familyStatus, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
 import type {
   ApiKeyView,
   CreatedKey,
@@ -87,9 +88,9 @@ export class Access {
     if (this.ready()) revokeFamily(this.sql, family, "revoked", now);
   }
 
-  /** True if access tokens of this family must be refused. */
-  familyRevoked(family: string): boolean {
-    return !this.ready() || familyRevoked(this.sql, family);
+  /** Whether this family vouches for access tokens of API key `keyId` (tokens.ts). */
+  familyStatus(family: string, keyId: string): FamilyStatus {
+    return this.ready() ? familyStatus(this.sql, family, keyId) : "refused";
   }
 
   /** Verifies a signed request (HMAC-SHA256 or Ed25519 by the key's kind) and spends its nonce. */

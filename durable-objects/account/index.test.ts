@@ -34,7 +34,7 @@ describe("Account object", () => {
       ok: false,
       reason: "invalid_credentials",
     });
-    expect(await stub.familyRevoked(account, "f_x")).toBe(true);
+    expect(await stub.familyStatus(account, "f_x", keyId)).toBe("refused");
     expect(await stub.listKeys(account)).toEqual([]);
     expect(await stub.describe(account)).toBeNull();
     expect(await tables(account)).toEqual([]);
@@ -90,6 +90,6 @@ describe("Account object", () => {
     expect([x.ok, y.ok].sort()).toEqual([false, true]);
     const refused = (x.ok ? y : x) as { reason: string };
     expect(refused.reason).toBe("refresh_token_reused");
-    expect(await stub.familyRevoked(account, grant.family)).toBe(true);
+    expect(await stub.familyStatus(account, grant.family, grant.key_id)).toBe("revoked");
   });
 });

@@ -11,6 +11,7 @@
  * an access token for) or a refusal with a stable reason.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { FamilyStatus } from "../../shared/auth/revocation.ts";
 import type { Scope } from "../../shared/auth/scopes.ts";
 import type { LedgerSnapshot } from "../../shared/ledger/index.ts";
 import type { AmendOrder, CancelAll, FillQuery, OrderQuery, OrderRef } from "../../shared/orders/input.ts";
@@ -162,10 +163,10 @@ export class Account extends DurableObject<AccountEnv> {
     this.access.revokeFamily(family, Date.now());
   }
 
-  /** True if access tokens of this family must be refused. */
-  async familyRevoked(account: string, family: string): Promise<boolean> {
+  /** Whether this family vouches for access tokens of API key `keyId`: live, revoked or refused. */
+  async familyStatus(account: string, family: string, keyId: string): Promise<FamilyStatus> {
     this.record.check(account);
-    return this.access.familyRevoked(family);
+    return this.access.familyStatus(family, keyId);
   }
 
   async verifySignedRequest(account: string, input: SignedRequestCheck): Promise<SignedRequestOk | Refusal> {

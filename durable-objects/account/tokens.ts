@@ -10,6 +10,7 @@
 
 import { sha256Hex } from "../../shared/auth/crypto.ts";
 import { newFamilyId, newRefreshToken } from "../../shared/auth/ids.ts";
+import type { FamilyStatus } from "../../shared/auth/revocation.ts";
 import type { Sql } from "../runtime/sql.ts";
 import { findKey, type KeyRow, parseAllowlist, parseScopes, refusal, touch, unusable } from "./keys.ts";
 import type { Grant, Refusal, TokenLifetimes } from "./types.ts";
@@ -108,10 +109,14 @@ export function revokeFamily(sql: Sql, family: string, reason: string, now: numb
   sql`UPDATE refresh_families SET revoked_at = ${now}, revoked_reason = ${reason} WHERE family = ${family} AND revoked_at IS NULL`;
 }
 
-/** True if the family is revoked or unknown (an unknown family never vouches for a token). */
-export function familyRevoked(sql: Sql, family: string): boolean {
+/**
+ * Whether the family vouches for an access token of API key `keyId`: `refused` when it
+ * is unknown or was issued for another key (it never vouches), `revoked`, or `live`.
+ */
+export function familyStatus(sql: Sql, family: string, keyId: string): FamilyStatus {
   const row = sql.one<FamilyRow>`SELECT family, key_id, revoked_at FROM refresh_families WHERE family = ${family}`;
-  return !row || row.revoked_at !== null;
+  if (!row || row.key_id !== keyId) return "refused";
+  return row.revoked_at === null ? "live" : "revoked";
 }
 
 function refreshExpiry(key: KeyRow, lifetimes: TokenLifetimes, now: number): number {

@@ -22,6 +22,7 @@
  * socket — even after hibernation — cancels the account's open orders.
  */
 import { DurableObject } from "cloudflare:workers";
+import { CLIENT_IP_HEADER, forwardedAddress } from "../../shared/auth/client-address.ts";
 import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "../../shared/feed/limits.ts";
 import type { FeedMessage } from "../../shared/feed/messages.ts";
 import {
@@ -130,7 +131,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
     if ("error" in parsed) return new Response(parsed.error, { status: 400 });
 
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    const ip = request.headers.get("cf-connecting-ip") ?? undefined;
+    const { ip } = forwardedAddress(request.headers.get(CLIENT_IP_HEADER));
     const socket = FeedSocket.accept(this.ctx, server, parsed.keys, this.limits, this.hooks, ip);
     this.sockets.set(server, socket);
     const welcome: WelcomeMessage = {

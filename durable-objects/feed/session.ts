@@ -14,10 +14,11 @@
 import { decodeJwt } from "jose";
 import { z } from "zod";
 import { type TokenRejected, verifyAccessTokenOnce } from "../../shared/auth/access-token.ts";
+import { isLoopbackAddress } from "../../shared/auth/client-address.ts";
 import { type AuthEnv, authConfig } from "../../shared/auth/config.ts";
 import { ipAllowed } from "../../shared/auth/ip.ts";
 import { type OidcEnv, oidcConfig, verifyOidcToken } from "../../shared/auth/oidc.ts";
-import { cachedRevocation, rememberRevocation } from "../../shared/auth/revocation.ts";
+import { checkRevocation } from "../../shared/auth/revocation.ts";
 import type { Scope } from "../../shared/auth/scopes.ts";
 import { deploymentSigningKeys } from "../../shared/auth/signing-keys.ts";
 import { issues, type ReplyErrorCode, type RequestId } from "../../shared/feed/protocol.ts";
@@ -56,7 +57,7 @@ export async function verifySessionToken(
   if (claims.iss === config.issuer) {
     let keys: Awaited<ReturnType<typeof deploymentSigningKeys>>;
     try {
-      keys = await deploymentSigningKeys(env);
+      keys = await deploymentSigningKeys(env, { loopback: isLoopbackAddress(ip) });
     } catch (err) {
       return refused("auth_not_configured", `Tokens cannot be verified here: ${(err as Error).message}`);
     }
@@ -109,18 +110,18 @@ export async function checkSession(env: SessionEnv, session: Session, now = Date
 }
 
 async function revocation(env: SessionEnv, session: Session, now: number): Promise<SessionCheck> {
-  const family = session.family;
-  if (family === undefined) return { ok: true, session };
-  const config = authConfig(env);
-  let revoked = cachedRevocation(family, now);
-  if (revoked === undefined) {
-    try {
-      revoked = await accountStub(env.ACCOUNT, session.account).familyRevoked(session.account, family);
-    } catch (err) {
-      return refused("unavailable", `The account did not answer (${String(err)}); retry shortly.`);
-    }
-    const until = revoked ? session.expires_at + 5_000 : now + config.revocationCacheMs;
-    if (revoked || config.revocationCacheMs > 0) rememberRevocation(family, revoked, until);
+  const { family, key_id: keyId, account } = session;
+  if (family === undefined || keyId === undefined) return { ok: true, session };
+  let revoked: boolean;
+  try {
+    ({ revoked } = await checkRevocation(
+      { account, family, keyId, expiresAt: session.expires_at },
+      { account: () => accountStub(env.ACCOUNT, account).familyStatus(account, family, keyId) },
+      authConfig(env).revocationCacheMs,
+      now,
+    ));
+  } catch (err) {
+    return refused("unavailable", `The account did not answer (${String(err)}); retry shortly.`);
   }
   if (revoked) return refused("token_revoked", "This token's session has been revoked.");
   return { ok: true, session };

@@ -6,7 +6,7 @@
  * and `ipr` (the key's IP allowlist, when it has one).
  */
 import { errors, jwtVerify, SignJWT } from "jose";
-import type { AuthConfig } from "./config.ts";
+import { ACCESS_TOKEN_SKEW_S, type AuthConfig, MAX_ACCESS_TOKEN_TTL_S } from "./config.ts";
 import { SCOPES, type Scope } from "./scopes.ts";
 import type { SigningKeySet } from "./signing-keys.ts";
 
@@ -92,12 +92,13 @@ export async function verifyAccessToken(
       algorithms: ["EdDSA", "ES256"],
       requiredClaims: ["sub", "exp", "iat", "jti", "kid", "fam", "scope"],
       currentDate: new Date(now),
-      clockTolerance: 5,
+      clockTolerance: ACCESS_TOKEN_SKEW_S,
     });
-    const { sub, scope, kid, fam, ipr, exp } = payload as Record<string, unknown>;
+    const { sub, scope, kid, fam, ipr, exp, iat } = payload as Record<string, unknown>;
     if (typeof sub !== "string" || typeof kid !== "string" || typeof fam !== "string" || typeof scope !== "string") {
       throw new TokenRejected("malformed_token", "The access token's claims are malformed.");
     }
+    checkLifetime(iat as number, exp as number, now);
     const ipAllowlist = Array.isArray(ipr) && ipr.every((e) => typeof e === "string") ? (ipr as string[]) : null;
     return { account: sub, scopes: parseScopes(scope), keyId: kid, family: fam, ipAllowlist, expiresAt: exp as number };
   } catch (err) {
@@ -105,11 +106,32 @@ export async function verifyAccessToken(
   }
 }
 
+/**
+ * A token signed with one of our keys still proves only what its claims say: one
+ * issued "in the future" (a signer with a wrong clock, or a token minted ahead to
+ * outlive a revocation window) or living longer than any token we issue is refused.
+ */
+function checkLifetime(iat: number, exp: number, now: number): void {
+  const nowS = now / 1000;
+  if (iat > nowS + ACCESS_TOKEN_SKEW_S) {
+    throw new TokenRejected(
+      "issued_in_future",
+      `The token's iat (${iat}) is more than ${ACCESS_TOKEN_SKEW_S} s ahead of the server clock (${Math.floor(nowS)}).`,
+    );
+  }
+  if (exp - iat > MAX_ACCESS_TOKEN_TTL_S) {
+    throw new TokenRejected(
+      "lifetime_too_long",
+      `The token lives ${exp - iat} s; access tokens live at most ${MAX_ACCESS_TOKEN_TTL_S} s.`,
+    );
+  }
+}
+
 /** Tokens verified in this isolate: each is checked cryptographically once, then trusted until it expires. */
 const verifiedTokens = new Map<string, { keys: SigningKeySet; issuer: string; result: VerifiedAccessToken }>();
 const MAX_VERIFIED = 10_000;
 /** jose's `clockTolerance` above, in ms: a token is accepted this long after its `exp`. */
-const TOLERANCE_MS = 5_000;
+const TOLERANCE_MS = ACCESS_TOKEN_SKEW_S * 1000;
 
 /**
  * `verifyAccessToken`, once per isolate per token: a token already verified with the same

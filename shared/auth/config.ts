@@ -25,13 +25,17 @@ export interface AuthConfig {
 
 export const DEFAULT_ISSUER = "urn:platform3:edge";
 export const ACCESS_TOKEN_AUDIENCE = "urn:platform3:api";
+/** The longest life an access token may have (`ACCESS_TOKEN_TTL_SECONDS` is clamped to it), s. */
+export const MAX_ACCESS_TOKEN_TTL_S = 900;
+/** Clock difference tolerated between the signer and a verifier of access tokens, s. */
+export const ACCESS_TOKEN_SKEW_S = 5;
 
 /** Reads the settings; a malformed value falls back to its default, an out-of-range one is clamped. */
 export function authConfig(env: AuthEnv): AuthConfig {
   return {
     issuer: env.JWT_ISSUER || DEFAULT_ISSUER,
     audience: ACCESS_TOKEN_AUDIENCE,
-    accessTtlS: bounded(env.ACCESS_TOKEN_TTL_SECONDS, 600, 300, 900),
+    accessTtlS: bounded(env.ACCESS_TOKEN_TTL_SECONDS, 600, 300, MAX_ACCESS_TOKEN_TTL_S),
     refreshTtlMs: bounded(env.REFRESH_TOKEN_TTL_SECONDS, 30 * 86_400, 60, 365 * 86_400) * 1000,
     signatureWindowMs: bounded(env.SIGNATURE_WINDOW_MS, 5_000, 1, 60_000),
     revocationCacheMs: bounded(env.AUTH_REVOCATION_CACHE_MS, 5_000, 0, 60_000),

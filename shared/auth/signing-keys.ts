@@ -5,6 +5,7 @@
  * one until the tokens it signed have expired. Parsed once per isolate.
  */
 import { type CryptoKey, createLocalJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from "jose";
+import { isDevelopmentKey, LOOPBACK_ONLY } from "./dev-credentials.ts";
 
 export type SigningAlgorithm = "EdDSA" | "ES256";
 
@@ -99,19 +100,22 @@ function algorithmOf(jwk: JWK): SigningAlgorithm | undefined {
 }
 
 /**
- * The signing keys of this deployment. Throws `SigningKeysError` naming the fix when they
- * are missing or malformed, or when they include the published development pair (kid
- * `dev-*`) outside development.
+ * The signing keys of this deployment, for a request from loopback or not. Throws
+ * `SigningKeysError` naming the fix when they are missing or malformed, or when
+ * they include a development key (`isDevelopmentKey`) outside development or for
+ * a request that is not from loopback.
  */
-export async function deploymentSigningKeys(env: {
-  JWT_SIGNING_KEYS?: string;
-  ENVIRONMENT?: string;
-}): Promise<SigningKeySet> {
+export async function deploymentSigningKeys(
+  env: { JWT_SIGNING_KEYS?: string; ENVIRONMENT?: string },
+  from: { loopback: boolean },
+): Promise<SigningKeySet> {
   const set = await signingKeys(env.JWT_SIGNING_KEYS);
-  if (env.ENVIRONMENT !== "development" && set.jwks.keys.some((k) => k.kid.startsWith("dev-"))) {
+  const dev = set.jwks.keys.find(isDevelopmentKey);
+  if (dev && env.ENVIRONMENT !== "development") {
     throw new SigningKeysError(
-      "JWT_SIGNING_KEYS holds a development key (kid dev-*) outside development: set a real key set as a secret.",
+      `JWT_SIGNING_KEYS holds a development key (${dev.kid}) outside development: set a real key set as a secret.`,
     );
   }
+  if (dev && !from.loopback) throw new SigningKeysError(`JWT_SIGNING_KEYS (${dev.kid}) ${LOOPBACK_ONLY}.`);
   return set;
 }

@@ -18,7 +18,7 @@ import { accounts, adminAccounts } from "../../workers/api/routes/accounts.ts";
 import { auth, type TokenResponse, wellKnown } from "../../workers/api/routes/auth.ts";
 import { declaredRoutes, notFoundOrMethodNotAllowed, RouteTable } from "../../workers/api/routing.ts";
 
-export const OPERATOR = "Bearer dev-operator-token";
+export const OPERATOR = "Bearer test-operator-token";
 export const JSON_HEADERS = { "content-type": "application/json" };
 
 /**

@@ -45,7 +45,7 @@ describe("POST /v1/auth/token with a key and secret", () => {
     expect(body.expires_in).toBeLessThanOrEqual(900);
     expect(body.refresh_token).toMatch(new RegExp(`^r_${a.account}_[0-9a-f]{64}$`));
     const header = decodeProtectedHeader(body.access_token);
-    expect(header).toMatchObject({ alg: "EdDSA", kid: "dev-2026-01", typ: "at+jwt" });
+    expect(header).toMatchObject({ alg: "EdDSA", kid: "test-run", typ: "at+jwt" });
     const claims = decodeJwt(body.access_token);
     expect(claims).toMatchObject({ sub: a.account, scope: "read trade", kid: a.keyId, iss: "urn:platform3:edge" });
     expect(claims.fam).toMatch(/^f_[0-9a-f]{32}$/);
@@ -343,7 +343,7 @@ describe("signing keys and JWKS", () => {
     expect(res.status).toBe(200);
     const { keys } = await res.json<{ keys: Array<Record<string, unknown>> }>();
     expect(keys).toEqual([
-      { kty: "OKP", crv: "Ed25519", x: expect.any(String), kid: "dev-2026-01", alg: "EdDSA", use: "sig" },
+      { kty: "OKP", crv: "Ed25519", x: expect.any(String), kid: "test-run", alg: "EdDSA", use: "sig" },
     ]);
   });
 
@@ -395,7 +395,12 @@ describe("signing keys and JWKS", () => {
       "auth_not_configured",
     );
     await expectProblem(
-      await postJson("/v1/auth/token", { api_key: a.keyId, api_secret: a.secret }, {}, { ENVIRONMENT: "production" }),
+      await postJson(
+        "/v1/auth/token",
+        { api_key: a.keyId, api_secret: a.secret },
+        {},
+        { ENVIRONMENT: "production", JWT_SIGNING_KEYS: JSON.stringify([await signingJwk("dev-2026-01")]) },
+      ),
       503,
       "auth_not_configured",
     );
@@ -415,7 +420,7 @@ describe("signing keys and JWKS", () => {
     );
     await expectProblem(await whoami(`${forge({ alg: "none", typ: "at+jwt" })}.${p}.`), 401, "unauthorized");
     await expectProblem(await whoami("not.a.jwt"), 401, "unauthorized", "malformed_token");
-    const stranger = await signingJwk("dev-2026-01");
+    const stranger = await signingJwk("test-run");
     const foreign = await tokenFor(a.keyId, a.secret, {}, { JWT_SIGNING_KEYS: JSON.stringify([stranger]) });
     await expectProblem(await whoami(foreign.access_token), 401, "unauthorized", "invalid_signature");
   });

@@ -14,7 +14,7 @@ function funded(account: string, asset: string, amount: string): Promise<string>
   return fundedAccount(account, { [asset]: amount });
 }
 
-const operator = { authorization: "Bearer dev-operator-token", "cf-connecting-ip": "198.19.7.1" };
+const operator = { authorization: "Bearer test-operator-token", "cf-connecting-ip": "198.19.7.1" };
 
 describe("fees account", () => {
   it("collects maker and taker fees once per fill, per asset and instrument", async () => {

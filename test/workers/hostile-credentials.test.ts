@@ -223,7 +223,7 @@ async function hostileCredentials(): Promise<Credential[]> {
     { name: "basic auth", headers: async () => ({ authorization: `Basic ${btoa(`${a.keyId}:${a.secret}`)}` }) },
     { name: "API secret as bearer", headers: async () => bearer(a.secret) },
     { name: "API key id as bearer", headers: async () => bearer(a.keyId) },
-    { name: "operator token as a user's", headers: async () => ({ authorization: "Bearer dev-operator-token-x" }) },
+    { name: "operator token as a user's", headers: async () => ({ authorization: "Bearer test-operator-token-x" }) },
   );
 
   // Signed requests: stale, future, replayed, signed for something else, with another key's secret.

@@ -4,7 +4,7 @@ import { SEED_INSTRUMENTS } from "../../shared/instruments/seed.ts";
 import { listInstrument, place, testInstrument } from "./book-helpers.ts";
 
 const BASE = "http://platform3.test/v1";
-const OPERATOR = { authorization: "Bearer dev-operator-token", "content-type": "application/json" };
+const OPERATOR = { authorization: "Bearer test-operator-token", "content-type": "application/json" };
 const FRESH = { "cache-control": "no-cache" };
 
 const get = (path: string, headers: Record<string, string> = FRESH) =>

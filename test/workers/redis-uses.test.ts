@@ -257,8 +257,8 @@ describe.skipIf(!REDIS_URL)(`Redis uses at the edge (${inject("redisVersion")} t
       body: JSON.stringify({ token: t.refresh }),
     });
     expect(revoke.status).toBe(200);
-    expect(await redis("GET", revokedKey(t.family))).toBe("1");
-    const ttl = (await redis("PTTL", revokedKey(t.family))) as number;
+    expect(await redis("GET", revokedKey(t))).toBe("1");
+    const ttl = (await redis("PTTL", revokedKey(t))) as number;
     expect(ttl).toBeGreaterThan(600_000); // the access-token lifetime (600 s) plus clock skew
     expect(ttl).toBeLessThanOrEqual(660_000);
 
@@ -271,9 +271,9 @@ describe.skipIf(!REDIS_URL)(`Redis uses at the edge (${inject("redisVersion")} t
     // Redis is consulted on every request: a family it holds is refused even where the object says live.
     const live = await trader();
     expect((await api("/accounts/me", { headers: live.headers })).status).toBe(200);
-    await redis("SET", revokedKey(live.family), "1", "PX", 5_000);
+    await redis("SET", revokedKey(live), "1", "PX", 5_000);
     await expectProblem(await api("/accounts/me", { headers: live.headers }), 401, "unauthorized", "token_revoked");
-    await redis("DEL", revokedKey(live.family));
+    await redis("DEL", revokedKey(live));
     clearRevocationCache();
     expect((await api("/accounts/me", { headers: live.headers })).status).toBe(200);
 
@@ -281,9 +281,9 @@ describe.skipIf(!REDIS_URL)(`Redis uses at the edge (${inject("redisVersion")} t
     const quiet = await trader();
     await accountStub(env.ACCOUNT, quiet.account).revokeFamily(quiet.account, quiet.family);
     clearRevocationCache();
-    expect(await redis("GET", revokedKey(quiet.family))).toBeNull();
+    expect(await redis("GET", revokedKey(quiet))).toBeNull();
     await expectProblem(await api("/accounts/me", { headers: quiet.headers }), 401, "unauthorized", "token_revoked");
-    expect(await redis("GET", revokedKey(quiet.family))).toBe("1");
+    expect(await redis("GET", revokedKey(quiet))).toBe("1");
   });
 
   it("answers GET /v1/requests/{key} from Redis after a keyed mutation, as the Account would", async () => {

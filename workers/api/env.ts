@@ -58,6 +58,12 @@ export interface Env {
   /** How long public market data is cached at the edge, ms (0 disables). */
   MARKET_DATA_CACHE_MS?: string;
   // ── gateway hygiene (workers/api/middleware, docs/gateway-and-auth.md, docs/operations.md) ──
+  /**
+   * Whose word the client address is (shared/auth/client-address.ts): `cloudflare` trusts
+   * `CF-Connecting-IP` (Cloudflare's edge sets it); `local` believes only a loopback value.
+   * Default: `cloudflare` in staging and production, `local` elsewhere.
+   */
+  CLIENT_IP_SOURCE?: string;
   /** Largest request body, bytes (default 262144 = 256 KiB); larger bodies get 413. */
   MAX_BODY_BYTES?: string;
   /** Origins allowed to call the API from browsers, comma-separated (empty: no CORS headers). */

@@ -88,7 +88,7 @@ accounts.openapi(revokeApiKey, async (c) => {
   const result = await accountStub(c.env.ACCOUNT, caller.account).revokeKey(caller.account, id, caller.scopes);
   if (!result.ok) throw result.code === "missing_scope" ? missingScope(result.scope, result.message) : notFound();
   // This isolate refuses the key's access tokens at once; others within AUTH_REVOCATION_CACHE_MS.
-  for (const family of result.families) markRevoked(family);
+  for (const family of result.families) markRevoked({ account: caller.account, family });
   return c.body(null, 204);
 });
 

@@ -26,8 +26,8 @@ import {
 } from "../auth/contracts.ts";
 import { unauthorized } from "../auth/problems.ts";
 import { loadSigningKeys, type SigningKeySet } from "../auth/signing-keys.ts";
+import { clientAddressOf, clientIp } from "../client-address.ts";
 import type { AppEnv } from "../env.ts";
-import { clientIp } from "../middleware/auth/index.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
 import { publishRevocation } from "../redis/revocation.ts";
@@ -45,7 +45,7 @@ auth.openapi(issueToken, async (c) => {
   const body = c.req.valid("json");
   const grantType = body.grant_type ?? (body.refresh_token !== undefined ? "refresh_token" : "api_key");
   if (grantType === "refresh_token") return refresh(c, only(body, "refresh_token", ["refresh_token"]));
-  const keys = await loadSigningKeys(c.env);
+  const keys = await loadSigningKeys(c.env, clientAddressOf(c));
   const config = authConfig(c.env);
   const lifetimes = { refresh_ms: config.refreshTtlMs };
   let outcome: Grant | Refusal;
@@ -97,16 +97,16 @@ auth.openapi(revokeToken, async (c) => {
   if (account && token_type_hint !== "access_token") {
     const family = await accountStub(c.env.ACCOUNT, account).revokeRefreshToken(account, token);
     if (family) {
-      markRevoked(family);
-      await publishRevocation(c.env, family);
+      markRevoked({ account, family });
+      await publishRevocation(c.env, { account, family });
     }
   } else if (token.split(".").length === 3) {
-    const keys = await loadSigningKeys(c.env);
+    const keys = await loadSigningKeys(c.env, clientAddressOf(c));
     const verified = await verifyAccessToken(token, keys, authConfig(c.env)).catch(() => undefined);
     if (verified) {
       await accountStub(c.env.ACCOUNT, verified.account).revokeFamily(verified.account, verified.family);
-      markRevoked(verified.family);
-      await publishRevocation(c.env, verified.family);
+      markRevoked(verified);
+      await publishRevocation(c.env, verified);
     }
   }
   c.header("cache-control", "no-store");
@@ -117,7 +117,7 @@ auth.openapi(revokeToken, async (c) => {
 export const wellKnown = new Hono<AppEnv>();
 
 wellKnown.get("/.well-known/jwks.json", async (c) => {
-  const keys = await loadSigningKeys(c.env);
+  const keys = await loadSigningKeys(c.env, clientAddressOf(c));
   c.header("cache-control", "public, max-age=300");
   return c.json(keys.jwks);
 });
@@ -143,7 +143,7 @@ function only(
 }
 
 async function refresh(c: Context<AppEnv>, token: string) {
-  const keys = await loadSigningKeys(c.env);
+  const keys = await loadSigningKeys(c.env, clientAddressOf(c));
   const config = authConfig(c.env);
   const account = accountOfRefreshToken(token);
   if (!account) throw invalidGrant("Unknown refresh token.", "refresh_token_unknown");
@@ -154,8 +154,9 @@ async function refresh(c: Context<AppEnv>, token: string) {
   );
   if (!outcome.ok) {
     if (outcome.revoked_family) {
-      markRevoked(outcome.revoked_family);
-      await publishRevocation(c.env, outcome.revoked_family);
+      const revoked = { account, family: outcome.revoked_family };
+      markRevoked(revoked);
+      await publishRevocation(c.env, revoked);
     }
     throw invalidGrant(outcome.message, outcome.reason);
   }

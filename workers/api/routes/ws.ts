@@ -6,8 +6,10 @@
  */
 import { Hono } from "hono";
 import { SHARD_HEADER } from "../../../durable-objects/feed/index.ts";
+import { CLIENT_IP_HEADER } from "../../../shared/auth/client-address.ts";
 import { feedLimits } from "../../../shared/feed/limits.ts";
 import { parseStreamKey, parseSubscribeParam } from "../../../shared/feed/protocol.ts";
+import { clientIp } from "../client-address.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { problem } from "../problem.ts";
@@ -32,7 +34,7 @@ ws.get("/ws", async (c) => {
   const symbols = [...new Set(parsed.keys.map((k) => parseStreamKey(k)?.instrument ?? k))];
   // Unknown instruments fail the upgrade with a 404 problem (thrown, answered by the app's error handler).
   await Promise.all(symbols.map((s) => instrumentOr404(c.env, s)));
-  const res = await connect(c.env, c.req.raw);
+  const res = await connect(c.env, c.req.raw, clientIp(c));
   if (res) return res;
   return problem(c, "feed_capacity", "Every feed shard is at its socket limit: retry shortly.", {
     headers: { "retry-after": "5" },
@@ -47,6 +49,7 @@ ws.all("/ws", methodNotAllowed(["GET"]));
 export async function connect(
   env: Env,
   request: Request,
+  ip: string | undefined,
   random: () => number = Math.random,
 ): Promise<Response | undefined> {
   const shards = shardCount(env);
@@ -55,6 +58,8 @@ export async function connect(
     const name = `feed-${(first + k) % shards}`;
     const headers = new Headers(request.headers);
     headers.set(SHARD_HEADER, name);
+    // The shard trusts this header, not CF-Connecting-IP (shared/auth/client-address.ts).
+    headers.set(CLIENT_IP_HEADER, ip ?? "unknown");
     const stub = env.FEED_SHARD.get(env.FEED_SHARD.idFromName(name));
     const res = await stub.fetch(request.url, { method: "GET", headers });
     if (res.status !== 503) return res;

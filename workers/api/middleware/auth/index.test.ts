@@ -59,7 +59,7 @@ describe("authenticate()", () => {
   });
 
   it("accepts the operator token only when asked to", async () => {
-    const op = { authorization: "Bearer dev-operator-token" };
+    const op = { authorization: "Bearer test-operator-token" };
     expect((await appWith(undefined, authenticate())("/x", op)).status).toBe(401);
     const res = await appWith(undefined, authenticate({ operatorToken: true }))("/x", op);
     expect(await res.json()).toEqual({ auth: { account: "operator", scopes: ["admin"], via: "operator_token" } });
@@ -128,7 +128,7 @@ describe("requireRouteScope()", () => {
 describe("authorizeRoute()", () => {
   const declared: Record<string, Scope | undefined> = { "/x": undefined };
   const mw = authorizeRoute({ resolve: (c) => declared[c.req.path], operatorToken: true });
-  const op = { authorization: "Bearer dev-operator-token" };
+  const op = { authorization: "Bearer test-operator-token" };
 
   it("public routes: anonymous passes, refused credentials leave the request anonymous", async () => {
     declared["/x"] = undefined;

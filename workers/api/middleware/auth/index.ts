@@ -21,14 +21,16 @@ import {
 } from "../../../../shared/auth/access-token.ts";
 import { authConfig } from "../../../../shared/auth/config.ts";
 import { sameDigest, sha256Hex } from "../../../../shared/auth/crypto.ts";
+import { DEV_OPERATOR_TOKEN, LOOPBACK_ONLY } from "../../../../shared/auth/dev-credentials.ts";
 import { accountOfKeyId } from "../../../../shared/auth/ids.ts";
 import { ipAllowed } from "../../../../shared/auth/ip.ts";
 import { oidcConfig, verifyOidcToken } from "../../../../shared/auth/oidc.ts";
-import { cachedRevocation, rememberRevocation } from "../../../../shared/auth/revocation.ts";
+import { checkRevocation } from "../../../../shared/auth/revocation.ts";
 import { missingScope, unauthorized } from "../../auth/problems.ts";
 import { pathAndQuery, readSignatureHeaders, type SignatureHeaders, signingString } from "../../auth/signature.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { type AuthContext, SCOPES, type Scope } from "../../auth-context.ts";
+import { clientAddressOf, clientIp } from "../../client-address.ts";
 import type { AppEnv } from "../../env.ts";
 import { problemException } from "../../problem.ts";
 import { publishRevocationsLater, revokedInRedis } from "../../redis/revocation.ts";
@@ -193,6 +195,9 @@ async function identify(
   }
   const token = match[1] as string;
   if (options.operatorToken && c.env.OPERATOR_TOKEN && (await sameSecret(token, c.env.OPERATOR_TOKEN))) {
+    if (c.env.OPERATOR_TOKEN === DEV_OPERATOR_TOKEN && !clientAddressOf(c).loopback) {
+      throw invalidToken(`The operator token ${LOOPBACK_ONLY}.`, "development_credential");
+    }
     return { account: OPERATOR_ACCOUNT, scopes: ["admin"], via: "operator_token" };
   }
   // A token this isolate already verified as ours needs no decoding to know its issuer.
@@ -226,7 +231,7 @@ async function identify(
 
 async function verifyOurs(c: Context<AppEnv>, token: string): Promise<AuthContext> {
   const config = authConfig(c.env);
-  const keys = await loadSigningKeys(c.env);
+  const keys = await loadSigningKeys(c.env, clientAddressOf(c));
   const now = Date.now();
   let verified: Awaited<ReturnType<typeof verifyAccessTokenOnce>>;
   try {
@@ -240,21 +245,25 @@ async function verifyOurs(c: Context<AppEnv>, token: string): Promise<AuthContex
       "ip_not_allowed",
     );
   }
-  let revoked = cachedRevocation(verified.family, now);
-  // Redis (when configured) knows revocations made anywhere at once; it only ever says "revoked",
-  // so a miss or a failure leaves the answer to the cache and the Account object, as without it.
-  if (revoked !== true && (await revokedInRedis(c.env, verified.family))) {
-    revoked = true;
-    rememberRevocation(verified.family, true, verified.expiresAt * 1000 + 5_000);
-  }
-  if (revoked === undefined) {
-    revoked = await accountStub(c.env.ACCOUNT, verified.account).familyRevoked(verified.account, verified.family);
-    // A revocation is final: remember it until the token expires. A live family only for the cache time.
-    const until = revoked ? verified.expiresAt * 1000 + 5_000 : now + config.revocationCacheMs;
-    if (revoked || config.revocationCacheMs > 0) rememberRevocation(verified.family, revoked, until);
-    // Revoked where Redis was not told (an API key's revocation, an outage): tell it now.
-    if (revoked) publishRevocationsLater(c, [verified.family]);
-  }
+  const tokenFamily = {
+    account: verified.account,
+    family: verified.family,
+    keyId: verified.keyId,
+    expiresAt: verified.expiresAt * 1000,
+  };
+  const { revoked, learnedFromAccount } = await checkRevocation(
+    tokenFamily,
+    {
+      // Redis (when configured) knows revocations made anywhere at once; it only ever says "revoked".
+      revokedElsewhere: () => revokedInRedis(c.env, tokenFamily),
+      account: () =>
+        accountStub(c.env.ACCOUNT, verified.account).familyStatus(verified.account, verified.family, verified.keyId),
+    },
+    config.revocationCacheMs,
+    now,
+  );
+  // Revoked where Redis was not told (an API key's revocation, an outage): tell it now.
+  if (learnedFromAccount) publishRevocationsLater(c, [tokenFamily]);
   if (revoked) throw invalidToken("This token's session has been revoked.", "token_revoked");
   return {
     account: verified.account,
@@ -301,11 +310,6 @@ async function verifySigned(c: Context<AppEnv>, h: SignatureHeaders): Promise<Au
   });
   if (!result.ok) throw signatureRefused(result.message, result.reason);
   return { account, scopes: result.scopes, via: "signature", keyId: result.key_id };
-}
-
-/** The client address Cloudflare saw. */
-export function clientIp(c: Context): string | undefined {
-  return c.req.header("cf-connecting-ip") ?? undefined;
 }
 
 function invalidToken(detail: string, reason: string) {

@@ -12,6 +12,7 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Context, MiddlewareHandler } from "hono";
 import type { RouteClass } from "../../auth-context.ts";
+import { clientIp } from "../../client-address.ts";
 import type { AppEnv, Env } from "../../env.ts";
 import { problemException } from "../../problem.ts";
 import { type Breaker, type LimiterBackend, type LimitOutcome, type LimitRule, withFallback } from "./backend.ts";
@@ -100,7 +101,7 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<App
     const facts: RequestFacts = {
       routeClass: classify(c),
       method: c.req.method,
-      ip: ipSubject(c.req.header("cf-connecting-ip")),
+      ip: ipSubject(clientIp(c)),
       keyId: c.get("auth")?.keyId,
     };
     const rules: LimitRule[] = [];
