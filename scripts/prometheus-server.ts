@@ -86,6 +86,9 @@ export function startPrometheus(
       `--web.listen-address=127.0.0.1:${port}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
       "--web.enable-lifecycle",
+      // Alerts that fire before Alertmanager is discovered are dropped and only resent after
+      // this delay (default 1m): resend every second so a test sees them at once.
+      "--rules.alert.resend-delay=1s",
     ],
     files,
   );
