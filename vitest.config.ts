@@ -44,6 +44,10 @@ export default defineConfig({
                 JWT_SIGNING_KEYS: JSON.stringify([testSigningKey]),
                 OPERATOR_TOKEN: "test-operator-token",
                 FEED_MAX_SOCKETS_PER_SHARD: "5",
+                // Small per-address and per-account socket caps (test/workers/review-ws.test.ts); the
+                // feed test client gives every socket an address of its own unless a test names one.
+                FEED_MAX_SOCKETS_PER_IP: "4",
+                FEED_MAX_SOCKETS_PER_ACCOUNT: "3",
                 FEED_MAX_SUBSCRIPTIONS: "10",
                 FEED_SLOW_SOFT_LIMIT: "100",
                 FEED_SLOW_HARD_LIMIT: "300",

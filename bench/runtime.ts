@@ -39,11 +39,17 @@ export const CLIENT_HEADERS = { "cf-connecting-ip": "127.0.0.1" } as const;
  * What every benchmark run adds to wrangler.toml's `[vars]`: it stands in for Cloudflare's
  * edge (CLIENT_IP_SOURCE=cloudflare: each trader's `cf-connecting-ip` is believed, as the
  * edge's would be), so it signs tokens with a key of its own: the published development
- * key is accepted only from loopback (shared/auth/dev-credentials.ts).
+ * key is accepted only from loopback (shared/auth/dev-credentials.ts). The feed benchmarks
+ * open their subscribers' sockets from one address ({@link CLIENT_HEADERS}), so the cap on
+ * sockets per client address (FEED_MAX_SOCKETS_PER_IP, default 50) is raised out of the way.
  */
 function edgeVars(): Record<string, string> {
   const jwk = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "bench", alg: "EdDSA" };
-  return { CLIENT_IP_SOURCE: "cloudflare", JWT_SIGNING_KEYS: JSON.stringify([jwk]) };
+  return {
+    CLIENT_IP_SOURCE: "cloudflare",
+    JWT_SIGNING_KEYS: JSON.stringify([jwk]),
+    FEED_MAX_SOCKETS_PER_IP: "1000000",
+  };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

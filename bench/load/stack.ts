@@ -31,6 +31,10 @@ export const LOAD_RATE_LIMITS = {
     admin: { limit: 60_000, window: "1m" },
   },
   authAttempts: { limit: 1_000, window: "1m" },
+  // Per account, across its keys and sockets (the Account objects enforce these): 1,000 orders/s each,
+  // bursts of 60,000 (the fastest a budget may refill is one unit per ms).
+  accountOrders: { limit: 60_000, window: "1m" },
+  accountCancels: { limit: 60_000, window: "1m" },
 };
 
 export interface LoadStack {

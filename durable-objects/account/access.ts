@@ -9,12 +9,14 @@ import type { Scope } from "../../shared/auth/scopes.ts";
 import type { Sql } from "../runtime/sql.ts";
 import type { AssertionCheck, RevokeKeyResult } from "./contract.ts";
 import { grantByAssertion, grantBySecret, verifySignedRequest } from "./credentials.ts";
+import type { RevokedSessions } from "./feed-sockets.ts";
 import { createKey, findKey, listKeys, parseScopes, refusal, revokeKey } from "./keys.ts";
 import { familyStatus, revokeByToken, revokeFamily, rotate } from "./tokens.ts";
 import type {
   ApiKeyView,
   CreatedKey,
   Grant,
+  KeyLimitReached,
   NewKey,
   Refusal,
   SignedRequestCheck,
@@ -25,14 +27,19 @@ import type {
 export class Access {
   private readonly sql: Sql;
   private readonly ready: () => boolean;
+  /** Live keys the account may have (`MAX_API_KEYS_PER_ACCOUNT`). */
+  private readonly maxKeys: number;
+  /** Told of every revocation once it is written (the Account tells the feed shards: feed-sockets.ts). */
+  onRevoked: ((revoked: RevokedSessions) => void) | undefined;
 
-  constructor(sql: Sql, ready: () => boolean) {
+  constructor(sql: Sql, ready: () => boolean, maxKeys: number) {
     this.sql = sql;
     this.ready = ready;
+    this.maxKeys = maxKeys;
   }
 
-  createKey(account: string, input: NewKey, now: number): Promise<CreatedKey> {
-    return createKey(this.sql, account, input, now);
+  createKey(account: string, input: NewKey, now: number): Promise<CreatedKey | KeyLimitReached> {
+    return createKey(this.sql, account, input, now, this.maxKeys);
   }
 
   listKeys(now: number): ApiKeyView[] {
@@ -49,7 +56,9 @@ export class Access {
       const message = `Revoking this key needs the '${lacking}' scope it has.`;
       return { ok: false, code: "missing_scope", scope: lacking, message };
     }
-    return { ok: true, families: revokeKey(this.sql, keyId, now) ?? [] };
+    const families = revokeKey(this.sql, keyId, now) ?? [];
+    this.onRevoked?.({ families, key_ids: [keyId] });
+    return { ok: true, families };
   }
 
   /** `api_key` + `api_secret` → a refresh grant. Unknown key and wrong secret refuse alike. */
@@ -75,17 +84,24 @@ export class Access {
     now: number,
   ): Promise<Grant | Refusal> {
     if (!this.ready()) return refusal("refresh_token_unknown", "Unknown refresh token.");
-    return rotate(this.sql, account, input.token, input.ip, lifetimes, now);
+    const result = await rotate(this.sql, account, input.token, input.ip, lifetimes, now);
+    if (!result.ok && result.revoked_family) this.onRevoked?.({ families: [result.revoked_family], key_ids: [] });
+    return result;
   }
 
   /** Revokes a refresh token's family; the family, or null for an unknown token. */
   async revokeRefreshToken(token: string, now: number): Promise<string | null> {
     if (!this.ready()) return null;
-    return (await revokeByToken(this.sql, token, now)) ?? null;
+    const family = await revokeByToken(this.sql, token, now);
+    if (family === undefined) return null;
+    this.onRevoked?.({ families: [family], key_ids: [] });
+    return family;
   }
 
   revokeFamily(family: string, now: number): void {
-    if (this.ready()) revokeFamily(this.sql, family, "revoked", now);
+    if (!this.ready()) return;
+    revokeFamily(this.sql, family, "revoked", now);
+    this.onRevoked?.({ families: [family], key_ids: [] });
   }
 
   /** Whether this family vouches for access tokens of API key `keyId` (tokens.ts). */

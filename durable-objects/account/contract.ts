@@ -8,6 +8,7 @@ import type { BalanceView } from "./funds.ts";
 import type { CancelAllOutcome, DeskError, OrderOutcome } from "./orders/outcomes.ts";
 import type { CreatedKey } from "./types.ts";
 
+export type { FeedSessionsRpc, FeedSocketsAnswer, FeedSocketsClaim, RevokedSessions } from "./feed-sockets.ts";
 export type * from "./funds.ts";
 export type { EntryQuery } from "./ledger-store.ts";
 export type { CancelAllOutcome, DeskError, DeskErrorCode, OrderOutcome } from "./orders/outcomes.ts";
@@ -17,11 +18,18 @@ export type { Page, RequestRecord } from "./orders/store.ts";
 export type * from "./types.ts";
 export type { UserMessage, UserShardRpc, UserSnapshot, UserSubscribeReply } from "./user-feed.ts";
 
-/** Where a call came from, for logs, and its Idempotency-Key if it has one. */
+/** Where a call came from, for logs, its Idempotency-Key if it has one, and how it meets the account's budgets. */
 export interface CallOptions {
   idempotency_key?: string | undefined;
   traceparent?: string;
   request_id?: string;
+  /**
+   * How the account's order budgets (orders/order-budget.ts) admit the call: `all` (default) a
+   * batch fits whole or is refused whole; `each` every order of a batch on its own, in order (the
+   * feed's grouped `order.place` requests, each a request of its own); `exempt` never refused
+   * (the system's own cancels: cancel-on-disconnect). Set by the edge and the feed, never by a client.
+   */
+  admission?: "all" | "each" | "exempt";
 }
 
 export interface AccountInfo {
@@ -96,6 +104,15 @@ export interface KeyReused {
   ok: false;
   code: "idempotency_key_reused";
   message: string;
+}
+
+/**
+ * An outcome refused, wholly or in part, by the account's order budget: not stored under its
+ * key either, so the same request after the wait runs.
+ */
+export function budgetRefused(outcome: StoredOutcome): boolean {
+  if (!outcome.ok) return outcome.code === "rate_limited";
+  return "results" in outcome && outcome.results.some((r) => !r.ok && r.code === "rate_limited");
 }
 
 /** An outcome not to store under its key: some order's book call did not answer, so a repeat must try again. */

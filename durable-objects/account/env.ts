@@ -11,6 +11,13 @@ export interface AccountEnv {
   FEES: DurableObjectNamespace<FeesCollector>;
   /** The event stream's Queue (Postgres, Kafka); unbound: nothing is streamed. */
   EVENTS?: Queue;
+  /**
+   * Budgets (JSON, docs/gateway-and-auth.md "Rate limiting"): the Account enforces its
+   * `accountOrders` (default 200 per 10 s) and `accountCancels` (default 1000 per 10 s).
+   */
+  RATE_LIMITS?: string;
+  /** Live (not revoked, not expired) API keys an account may have (default 20). */
+  MAX_API_KEYS_PER_ACCOUNT?: string;
   /** Open orders an account may have per instrument (default 200). */
   MAX_OPEN_ORDERS?: string;
   /** How long committed events wait to go to the Queue together, ms (default 100). */

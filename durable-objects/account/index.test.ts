@@ -44,6 +44,7 @@ describe("Account object", () => {
     const account = `real-${Date.now()}`;
     const stub = accountStub(env.ACCOUNT, account);
     const key = await stub.createKey(account, { scopes: ["read"] });
+    if ("ok" in key) throw new Error(key.message);
     expect(key.id.startsWith(`k_${account}_`)).toBe(true);
     expect((await tables(account)).sort()).toEqual([
       "account",
@@ -77,6 +78,7 @@ describe("Account object", () => {
     const account = `race-${Date.now()}`;
     const stub = accountStub(env.ACCOUNT, account);
     const key = await stub.createKey(account, { scopes: ["read"] });
+    if ("ok" in key) throw new Error(key.message);
     const grant = await stub.grantWithSecret(
       account,
       { key_id: key.id, secret: key.secret as string, ip: undefined },

@@ -32,7 +32,9 @@ import type {
   TradingSwitch,
 } from "./contract.ts";
 import type { AccountEnv } from "./env.ts";
+import { FeedSockets, type FeedSocketsAnswer, type FeedSocketsClaim } from "./feed-sockets.ts";
 import type { BalanceView, Funds, LedgerEntriesPage, TransferInput, TransferResult } from "./funds.ts";
+import { maxKeysOf } from "./keys.ts";
 import type { EntryQuery } from "./ledger-store.ts";
 import { type DeskError, type OrderDesk, PENDING_RESOLVE_MS } from "./orders/desk.ts";
 import type { OrderEntry } from "./orders/entry.ts";
@@ -45,6 +47,7 @@ import type {
   ApiKeyView,
   CreatedKey,
   Grant,
+  KeyLimitReached,
   NewKey,
   Refusal,
   SignedRequestCheck,
@@ -62,12 +65,19 @@ type Answer = Promise<StoredOutcome | KeyReused>;
 export class Account extends DurableObject<AccountEnv> {
   private readonly parts: AccountParts;
   private readonly access: Access;
+  private readonly feedSockets: FeedSockets;
 
   constructor(ctx: DurableObjectState, env: AccountEnv) {
     super(ctx, env);
     const sql = sqlOver(ctx.storage.sql);
     this.parts = new AccountParts({ ctx, env, sql, armAlarm: () => this.armAlarm() });
-    this.access = new Access(sql, () => this.parts.migrated);
+    this.access = new Access(sql, () => this.parts.migrated, maxKeysOf(env.MAX_API_KEYS_PER_ACCOUNT));
+    this.feedSockets = new FeedSockets({
+      account: () => this.record.row?.account_id,
+      shards: env.FEED_SHARD,
+      userShards: () => this.trading?.feed.subscribers() ?? [],
+    });
+    this.access.onRevoked = (revoked) => this.feedSockets.revoked(revoked);
     void ctx.blockConcurrencyWhile(() => this.parts.start());
   }
 
@@ -95,6 +105,7 @@ export class Account extends DurableObject<AccountEnv> {
     const now = Date.now();
     this.parts.ensure(account, input.name ?? null, now);
     const key = await this.access.createKey(account, input.key, now);
+    if ("ok" in key) throw new Error(key.message); // a new account has no key yet
     return { ok: true, account: this.record.info(), api_key: key };
   }
 
@@ -104,8 +115,8 @@ export class Account extends DurableObject<AccountEnv> {
     return this.record.row ? this.record.info() : null;
   }
 
-  /** Creates a key; an account first seen here (an OIDC principal) comes into being. */
-  async createKey(account: string, input: NewKey): Promise<CreatedKey> {
+  /** Creates a key (at most `MAX_API_KEYS_PER_ACCOUNT` live ones); an account first seen here (an OIDC principal) comes into being. */
+  async createKey(account: string, input: NewKey): Promise<CreatedKey | KeyLimitReached> {
     await this.parts.migrate();
     const now = Date.now();
     this.parts.ensure(account, null, now);
@@ -296,6 +307,14 @@ export class Account extends DurableObject<AccountEnv> {
     // Rows for an account that never existed (orders placed on the book directly) are acknowledged and dropped.
     if (!desk) return { through: rows.at(-1)?.seq ?? 0 };
     return { through: desk.applyBookEvents(instrument, rows) };
+  }
+
+  // ── feed sockets (feed-sockets.ts) ─────────────────────────────────────
+
+  /** A feed shard's count of sockets authenticated as this account; a rise past `limit` is refused. */
+  async claimFeedSockets(account: string, claim: FeedSocketsClaim): Promise<FeedSocketsAnswer> {
+    this.record.check(account);
+    return this.feedSockets.claim(claim, Date.now());
   }
 
   // ── user channel ───────────────────────────────────────────────────────

@@ -1,6 +1,7 @@
 /**
- * API keys of one account in its SQLite: create, list, revoke, and check a key
- * can be used now (not revoked, not expired, from an allowed address).
+ * API keys of one account in its SQLite: create (at most `MAX_API_KEYS_PER_ACCOUNT` live
+ * ones), list, revoke, and check a key can be used now (not revoked, not expired, from an
+ * allowed address).
  */
 
 import { type Ed25519PublicJwk, hmacKeyOf, secretVerifier } from "../../shared/auth/crypto.ts";
@@ -8,7 +9,7 @@ import { newKeyId, newSecret } from "../../shared/auth/ids.ts";
 import { ipAllowed } from "../../shared/auth/ip.ts";
 import type { Scope } from "../../shared/auth/scopes.ts";
 import type { Sql } from "../runtime/sql.ts";
-import type { ApiKeyView, CreatedKey, KeyKind, NewKey, Refusal } from "./types.ts";
+import type { ApiKeyView, CreatedKey, KeyKind, KeyLimitReached, NewKey, Refusal } from "./types.ts";
 
 export interface KeyRow extends Record<string, string | number | null> {
   key_id: string;
@@ -28,12 +29,35 @@ export interface KeyRow extends Record<string, string | number | null> {
 /** Only touch `last_used_at` when it is older than this (one write per minute per key at most). */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export async function createKey(sql: Sql, account: string, input: NewKey, now: number): Promise<CreatedKey> {
+/** Live keys an account may have by default: its budgets are per account, but each key has its own edge limits. */
+export const DEFAULT_MAX_KEYS = 20;
+
+/** `MAX_API_KEYS_PER_ACCOUNT`: a positive integer, else the default. */
+export function maxKeysOf(text: string | undefined): number {
+  const n = Number(text);
+  return text !== undefined && Number.isSafeInteger(n) && n >= 1 ? n : DEFAULT_MAX_KEYS;
+}
+
+/** Creates a key, unless the account already has `maxKeys` live ones (neither revoked nor expired). */
+export async function createKey(
+  sql: Sql,
+  account: string,
+  input: NewKey,
+  now: number,
+  maxKeys: number,
+): Promise<CreatedKey | KeyLimitReached> {
   const id = newKeyId(account);
   const kind: KeyKind = input.public_key ? "ed25519" : "secret";
   const secret = kind === "secret" ? newSecret() : undefined;
   const secretHash = secret ? await secretVerifier(secret) : null;
   const hmacKey = secret ? await hmacKeyOf(secret) : null;
+  // Counted after the last await, so the count and the insert are one synchronous step (concurrent creations too).
+  const live = sql.one<{ n: number }>`SELECT COUNT(*) AS n FROM api_keys
+      WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})`;
+  if ((live?.n ?? 0) >= maxKeys) {
+    const message = `This account has ${maxKeys} live API keys, the most it may have; revoke one first.`;
+    return { ok: false, code: "api_key_limit", message, limit: maxKeys };
+  }
   const allowlist = input.ip_allowlist && input.ip_allowlist.length > 0 ? JSON.stringify(input.ip_allowlist) : null;
   sql`INSERT INTO api_keys (key_id, name, kind, scopes, ip_allowlist, expires_at, created_at, secret_hash, hmac_key, public_key)
       VALUES (${id}, ${input.name ?? null}, ${kind}, ${JSON.stringify(input.scopes)}, ${allowlist},

@@ -19,6 +19,7 @@ import { OrderEntry } from "./orders/entry.ts";
 import { FeeTally } from "./orders/fee-tally.ts";
 import { InstrumentCache } from "./orders/instruments.ts";
 import { KeyedRequests } from "./orders/keyed-requests.ts";
+import { OrderBudget } from "./orders/order-budget.ts";
 import { orderView } from "./orders/record.ts";
 import { OrderStore } from "./orders/store.ts";
 import { AccountRecord } from "./record.ts";
@@ -220,6 +221,17 @@ function openTradingParts(parts: TradingDeps): TradingParts {
       }
     },
   });
-  const entry = new OrderEntry({ desk, keyed, setCancelAfter: parts.setCancelAfter, armAlarm: parts.armAlarm });
+  // The account's budgets, in memory (a restarted object starts them full); a bad RATE_LIMITS fails order entry only.
+  let budget: OrderBudget | undefined;
+  const entry = new OrderEntry({
+    desk,
+    keyed,
+    budget: () => {
+      budget ??= OrderBudget.fromVar(env.RATE_LIMITS);
+      return budget;
+    },
+    setCancelAfter: parts.setCancelAfter,
+    armAlarm: parts.armAlarm,
+  });
   return { desk, entry, feed };
 }

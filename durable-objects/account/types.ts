@@ -24,6 +24,15 @@ export interface CreatedKey extends ApiKeyView {
   secret?: string;
 }
 
+/** A key refused because the account already has its most live keys (`MAX_API_KEYS_PER_ACCOUNT`). */
+export interface KeyLimitReached {
+  ok: false;
+  code: "api_key_limit";
+  message: string;
+  /** The most live keys an account may have. */
+  limit: number;
+}
+
 export interface NewKey {
   name?: string | undefined;
   scopes: Scope[];

@@ -18,11 +18,15 @@
  * A socket that sent `auth` (a bearer access token, `session.ts`) may also
  * enter orders (`orders.ts`, run by its Account object) and subscribe its
  * account's private `user` channel, which the Account pushes here
- * (`pushUser`, `user-channel.ts`). With cancel-on-disconnect, closing the
- * socket — even after hibernation — cancels the account's open orders.
+ * (`pushUser`, `user-channel.ts`) for as long as its token's grant lasts
+ * (`user-grants.ts`). With cancel-on-disconnect, closing the socket — even
+ * after hibernation — cancels the account's open orders.
+ *
+ * Who gets a socket: `connect.ts` and `admission.ts` (per address, per shard,
+ * headroom for authenticated sockets), `account-sockets.ts` (per account),
+ * `idle.ts` (sockets that hold nothing are closed).
  */
 import { DurableObject } from "cloudflare:workers";
-import { CLIENT_IP_HEADER, forwardedAddress } from "../../shared/auth/client-address.ts";
 import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "../../shared/feed/limits.ts";
 import type { FeedMessage } from "../../shared/feed/messages.ts";
 import {
@@ -32,24 +36,25 @@ import {
   frameBytes,
   type HeartbeatMessage,
   parseRequest,
-  parseStreamKey,
-  parseSubscribeParam,
   type ReplyErrorCode,
   type ReplyFrame,
   type RequestId,
-  resumePoint,
   USER_CHANNEL,
-  type WelcomeMessage,
 } from "../../shared/feed/protocol.ts";
-import type { UserMessage } from "../account/contract.ts";
+import type { RevokedSessions, UserMessage } from "../account/contract.ts";
 import { accountStub } from "../account/stub.ts";
+import { AccountSockets } from "./account-sockets.ts";
+import { Occupancy } from "./admission.ts";
 import { Books, type BooksEnv } from "./books.ts";
+import { Connections } from "./connect.ts";
+import { IdleSockets } from "./idle.ts";
 import { isOrderMethod, OrderEntry } from "./orders.ts";
-import { type Answer, type Session, type SessionEnv, Sessions } from "./session.ts";
+import { type Answer, type SessionEnv, Sessions } from "./session.ts";
 import { StreamIndex } from "./stream-index.ts";
-import { type RequestedStreams, requestedStreams } from "./stream-request.ts";
+import { SubscribeRequests } from "./subscribe.ts";
 import { FeedSocket, type SocketHooks } from "./subscriptions.ts";
-import { UserChannels, type UserClient, type UserErrorMessage } from "./user-channel.ts";
+import { UserChannels } from "./user-channel.ts";
+import { UserGrants } from "./user-grants.ts";
 
 export interface FeedEnv extends FeedLimitsEnv, BooksEnv, SessionEnv {}
 
@@ -64,8 +69,15 @@ export class FeedShard extends DurableObject<FeedEnv> {
   private readonly streams: StreamIndex;
   private readonly hooks: SocketHooks = { closed: (socket) => void this.drop(socket) };
   private readonly users: UserChannels;
+  private readonly grants: UserGrants;
   private readonly sessions: Sessions;
   private readonly orders: OrderEntry;
+  /** Slots by address and authentication (admission.ts); sockets by account across shards (account-sockets.ts). */
+  private readonly occupancy = new Occupancy<WebSocket>();
+  private readonly accounts: AccountSockets;
+  private readonly idle: IdleSockets;
+  private readonly connections: Connections;
+  private readonly requests: SubscribeRequests;
   /** Sockets already dropped (their close event must not cancel twice). */
   private readonly dropped = new WeakSet<WebSocket>();
   private name: string | undefined;
@@ -79,19 +91,43 @@ export class FeedShard extends DurableObject<FeedEnv> {
     this.users = new UserChannels(
       (account) => accountStub(env.ACCOUNT, account),
       () => this.shardName(),
-      (client, account, error) => this.userFailed(client, account, error),
+      (client, account, error) => this.grants.failed(client, account, error),
     );
+    this.grants = new UserGrants(this.users);
+    const stub = (account: string) => accountStub(env.ACCOUNT, account);
+    this.accounts = new AccountSockets(stub, () => this.shardName(), this.limits.maxSocketsPerAccount);
+    this.idle = new IdleSockets(this.limits.idleTimeoutMs);
     const answer: Answer = {
       reply: (socket, id, result) => this.reply(socket, id, result),
       fail: (socket, id, code, message, details) => this.fail(socket, id, code, message, details),
     };
-    this.sessions = new Sessions(env, answer);
+    this.sessions = new Sessions(env, answer, async (socket, session) => {
+      const admitted = await this.accounts.admit(socket.ws, session.account);
+      if (admitted.ok && this.sockets.has(socket.ws)) this.occupancy.authenticated(socket.ws);
+      return admitted;
+    });
+    this.requests = new SubscribeRequests({
+      ...{ limits: this.limits, books: this.books, streams: this.streams, users: this.users },
+      ...{ sessions: this.sessions, idle: this.idle, answer },
+      violation: (socket, id, code, message) => this.violation(socket, id, code, message),
+    });
     this.orders = new OrderEntry(
       env,
       this.sessions,
       answer,
       async (symbol) => (await this.books.resolve([symbol])).get(symbol) ?? null,
     );
+    this.connections = new Connections({
+      ctx,
+      env,
+      limits: this.limits,
+      hooks: this.hooks,
+      sockets: this.sockets,
+      occupancy: this.occupancy,
+      accounts: this.accounts,
+      streams: this.streams,
+      shardName: () => this.shardName(),
+    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.name = ctx.id.name;
     if (this.name === undefined) {
@@ -103,6 +139,8 @@ export class FeedShard extends DurableObject<FeedEnv> {
     for (const ws of ctx.getWebSockets()) {
       const socket = FeedSocket.restore(ctx, ws, this.limits, this.hooks);
       this.sockets.set(ws, socket);
+      this.occupancy.add(ws, socket.ip, socket.session !== undefined);
+      if (socket.session) this.accounts.restore(ws, socket.session.account);
       for (const key of socket.subscriptions()) this.streams.join(socket, key);
       // Its cursor is unknown: the next push resyncs it with a snapshot.
       if (socket.user && socket.session) this.users.join(socket, socket.session.account);
@@ -111,7 +149,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
 
   // ── onConnect ────────────────────────────────────────────────────────
 
-  /** Accepts a WebSocket forwarded by the Worker; 503 when this shard is full. */
+  /** Accepts a WebSocket forwarded by the Worker, or refuses it (connect.ts). */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("FeedShard only accepts WebSocket upgrades (connect through GET /v1/ws).", { status: 426 });
@@ -122,35 +160,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
       this.name = given;
       await this.ctx.storage.put("shard_name", given);
     }
-    if (this.sockets.size >= this.limits.maxSockets) {
-      return new Response(`Feed shard ${this.name} holds ${this.sockets.size} sockets, its limit.`, { status: 503 });
-    }
-    const url = new URL(request.url);
-    const max = Math.min(this.limits.maxUrlStreams, this.limits.maxSubscriptions);
-    const parsed = parseSubscribeParam(url.searchParams.get("subscribe"), max);
-    if ("error" in parsed) return new Response(parsed.error, { status: 400 });
-
-    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    const { ip } = forwardedAddress(request.headers.get(CLIENT_IP_HEADER));
-    const socket = FeedSocket.accept(this.ctx, server, parsed.keys, this.limits, this.hooks, ip);
-    this.sockets.set(server, socket);
-    const welcome: WelcomeMessage = {
-      type: "welcome",
-      shard: this.shardName(),
-      heartbeat_ms: this.limits.heartbeatMs,
-      limits: {
-        max_subscriptions: this.limits.maxSubscriptions,
-        messages_per_second: this.limits.messagesPerSecond,
-        orders_per_second: this.limits.ordersPerSecond,
-        unacknowledged: { soft: this.limits.slowSoft, hard: this.limits.slowHard },
-      },
-    };
-    socket.sendJson(welcome);
-    for (const key of parsed.keys) this.streams.sync(socket, key);
-    if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + this.limits.heartbeatMs);
-    }
-    return new Response(null, { status: 101, webSocket: client });
+    return this.connections.accept(request);
   }
 
   // ── onMessage ────────────────────────────────────────────────────────
@@ -185,11 +195,11 @@ export class FeedShard extends DurableObject<FeedEnv> {
     if (!request.ok) return this.fail(socket, request.id, request.code, request.message);
     switch (request.method) {
       case "subscribe":
-        return this.subscribe(socket, request.id, request.params);
+        return this.requests.subscribe(socket, request.id, request.params);
       case "unsubscribe":
-        return this.unsubscribe(socket, request.id, request.params);
+        return this.requests.unsubscribe(socket, request.id, request.params);
       case "list":
-        return this.reply(socket, request.id, { subscriptions: this.subscriptionsOf(socket) });
+        return this.requests.list(socket, request.id);
       case "ping":
         return this.reply(socket, request.id, { pong: true, time: now });
       case "auth":
@@ -202,72 +212,6 @@ export class FeedShard extends DurableObject<FeedEnv> {
     }
   }
 
-  private async subscribe(socket: FeedSocket, id: RequestId, raw: unknown): Promise<void> {
-    const streams = await this.requestedStreams(socket, id, raw);
-    if (!streams || !socket.open) return;
-    let session: Session | undefined;
-    if (streams.user) {
-      session = this.sessions.require(socket, id, "read", "The user channel");
-      if (!session || !(await this.sessions.stillValid(socket, id, session)) || !socket.open) return;
-    }
-    const fresh = streams.keys.filter((k) => !socket.cursors.has(k));
-    const freshUser = streams.user && !socket.user ? 1 : 0;
-    const held = socket.cursors.size + (socket.user ? 1 : 0);
-    if (held + fresh.length + freshUser > this.limits.maxSubscriptions) {
-      return this.violation(
-        socket,
-        id,
-        "too_many_subscriptions",
-        `A socket may hold ${this.limits.maxSubscriptions} subscriptions; it has ${held} and asked for ${fresh.length + freshUser} more: unsubscribe some or open another socket.`,
-      );
-    }
-    socket.record(fresh, []);
-    if (freshUser) socket.recordSession({ user: true });
-    this.reply(socket, id, { subscriptions: this.subscriptionsOf(socket) });
-    // Already subscribed streams are synced again: the client asked for their state.
-    for (const key of streams.keys) {
-      const parsed = parseStreamKey(key);
-      const resumeFrom = parsed ? resumePoint(streams.params, parsed.channel, parsed.instrument) : undefined;
-      this.streams.sync(socket, key, resumeFrom === undefined ? {} : { resumeFrom });
-    }
-    if (session) {
-      this.users.join(socket, session.account);
-      this.users.sync(socket, session.account);
-    }
-  }
-
-  private async unsubscribe(socket: FeedSocket, id: RequestId, raw: unknown): Promise<void> {
-    const streams = await this.requestedStreams(socket, id, raw);
-    if (!streams || !socket.open) return;
-    const present = streams.keys.filter((k) => socket.cursors.has(k));
-    socket.record([], present);
-    for (const key of present) this.streams.leave(socket, key);
-    if (streams.user && socket.user) {
-      socket.recordSession({ user: false });
-      if (socket.session) this.users.leave(socket, socket.session.account);
-    }
-    this.reply(socket, id, { subscriptions: this.subscriptionsOf(socket) });
-  }
-
-  /** What `list` and `subscribe` answer: the socket's streams, and `user` when it is on that channel. */
-  private subscriptionsOf(socket: FeedSocket): string[] {
-    const out: string[] = socket.subscriptions();
-    if (socket.user) out.push(USER_CHANNEL);
-    return out;
-  }
-
-  /** Validates `subscribe`/`unsubscribe` params (stream-request.ts); answers the error and returns undefined if invalid. */
-  private async requestedStreams(
-    socket: FeedSocket,
-    id: RequestId,
-    raw: unknown,
-  ): Promise<RequestedStreams | undefined> {
-    const streams = await requestedStreams(raw, this.books);
-    if ("keys" in streams) return streams;
-    this.fail(socket, id, streams.code, streams.message);
-    return undefined;
-  }
-
   // ── account → shard: the user channel ────────────────────────────────
 
   /**
@@ -275,15 +219,14 @@ export class FeedShard extends DurableObject<FeedEnv> {
    * `subscribed: false` tells the account that no socket here is on its channel any more.
    */
   async pushUser(account: string, messages: UserMessage[]): Promise<{ subscribed: boolean }> {
+    // Nothing private goes to a socket whose token has expired since the last heartbeat.
+    this.grants.expire(this.users.clients(account), Date.now());
     return { subscribed: this.users.push(account, messages) };
   }
 
-  private userFailed(client: UserClient, account: string, error: UserErrorMessage): void {
-    const socket = client as FeedSocket;
-    this.users.leave(socket, account);
-    if (!socket.open) return;
-    socket.recordSession({ user: false });
-    socket.sendJson(error);
+  /** The Account revoked some of its sessions: their sockets here leave the user channel (user-grants.ts). */
+  async sessionsRevoked(account: string, revoked: RevokedSessions): Promise<{ sockets: number }> {
+    return { sockets: this.grants.revoke(this.sockets.values(), account, revoked) };
   }
 
   private reply(socket: FeedSocket, id: RequestId, result: unknown): void {
@@ -353,12 +296,16 @@ export class FeedShard extends DurableObject<FeedEnv> {
   // ── onAlarm: heartbeats ──────────────────────────────────────────────
 
   /**
-   * Sends each socket its streams' last seqs, resumes slow sockets that caught
-   * up, checks streams that have been quiet for a while against their book,
-   * and re-arms.
+   * Ends the user channel of expired tokens, closes idle sockets, renews the
+   * accounts' socket counts, sends each socket its streams' last seqs, resumes
+   * slow sockets that caught up, checks streams that have been quiet for a
+   * while against their book, and re-arms.
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
+    this.grants.expire(this.sockets.values(), now);
+    this.idle.sweep(this.sockets.values(), now);
+    this.accounts.renew(now);
     this.streams.probeQuiet(now, this.limits.probeQuietMs);
     for (const socket of this.sockets.values()) {
       if (!socket.open) continue;
@@ -384,12 +331,19 @@ export class FeedShard extends DurableObject<FeedEnv> {
     return { subscribed: this.streams.publish(instrument, messages) };
   }
 
+  /** Readiness probe (`GET /v1/health/ready`): the shard answers, and how many sockets it holds. */
+  async ping(): Promise<{ sockets: number }> {
+    return { sockets: this.sockets.size };
+  }
+
   // ── sockets ──────────────────────────────────────────────────────────
 
   /** Forgets a closed socket; resolves when its cancel-on-disconnect (if any) is done. */
   private drop(socket: FeedSocket): Promise<void> | undefined {
     if (!this.sockets.delete(socket.ws)) return undefined;
     this.dropped.add(socket.ws);
+    this.occupancy.remove(socket.ws);
+    this.accounts.release(socket.ws);
     this.streams.leaveAll(socket);
     if (socket.user && socket.session) this.users.leave(socket, socket.session.account);
     return this.orders.cancelOnDisconnect(socket);

@@ -236,7 +236,8 @@ export class OrderEntry {
         const outcome = await accountStub(this.env.ACCOUNT, account).cancelAllOrders(
           account,
           {},
-          { request_id: `cancel-on-disconnect-${crypto.randomUUID()}` },
+          // The system's own cancel: never refused by the account's cancel budget.
+          { request_id: `cancel-on-disconnect-${crypto.randomUUID()}`, admission: "exempt" },
         );
         const cancelled = outcome.ok && "cancelled" in outcome ? outcome.cancelled.length : 0;
         console.log(JSON.stringify({ level: "info", msg: "cancel on disconnect", account, cancelled }));

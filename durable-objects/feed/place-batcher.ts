@@ -3,7 +3,8 @@
  * goes alone at once; those that arrive while a call is in flight go together in
  * the next `Account.placeOrders`, which commits their holds in one transaction and
  * sends them to each book in one submit. Each request still gets its own outcome,
- * in the order the requests arrived.
+ * in the order the requests arrived, and meets the account's order budget on its own
+ * (`admission: "each"`): a group is never refused whole.
  */
 
 import type { NewOrder } from "../../shared/orders/input.ts";
@@ -55,6 +56,7 @@ export class PlaceBatcher {
           const outcome = await this.rpc(account).placeOrders(
             account,
             group.map((w) => w.order),
+            { admission: "each" },
           );
           for (const [i, w] of group.entries()) {
             // A refusal of the whole call (an unknown account) answers every order.

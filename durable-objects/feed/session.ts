@@ -155,14 +155,25 @@ const AuthParamsSchema = z
 
 const CancelOnDisconnectSchema = z.object({ enabled: z.boolean() }).strict();
 
+/**
+ * Whether a socket may take a session of its account (the per-account socket cap); on
+ * success it counts as authenticated from then on.
+ */
+export type AdmitSession = (
+  socket: FeedSocket,
+  session: Session,
+) => Promise<{ ok: true } | { ok: false; code: ReplyErrorCode; message: string }>;
+
 /** Sessions of a shard's sockets: the `auth` and `session.*` methods, and the checks other methods make. */
 export class Sessions {
   private readonly env: SessionEnv;
   private readonly answer: Answer;
+  private readonly admit: AdmitSession;
 
-  constructor(env: SessionEnv, answer: Answer) {
+  constructor(env: SessionEnv, answer: Answer, admit: AdmitSession) {
     this.env = env;
     this.answer = answer;
+    this.admit = admit;
   }
 
   /** `auth`: verifies a bearer token as the gateway would and gives the socket its session. */
@@ -200,6 +211,12 @@ export class Sessions {
         "cancel_on_disconnect needs a token with the 'trade' scope.",
         { scope: "trade" },
       );
+    }
+    // A socket's first session counts against its account's socket cap; a renewal does not.
+    if (!current) {
+      const admitted = await this.admit(socket, session);
+      if (!socket.open) return;
+      if (!admitted.ok) return this.answer.fail(socket, id, admitted.code, admitted.message);
     }
     socket.recordSession(cod === undefined ? { session } : { session, cancelOnDisconnect: cod });
     this.answer.reply(socket, id, {

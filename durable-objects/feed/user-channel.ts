@@ -45,6 +45,8 @@ export interface UserErrorMessage {
   channel: "user";
   code: ReplyErrorCode;
   message: string;
+  /** Why the channel of an authenticated socket ended: `token_expired`, `token_revoked` (user-grants.ts). */
+  reason?: string;
 }
 
 /** The Account RPCs the channel calls. */
@@ -259,6 +261,11 @@ export class UserChannels {
         this.links.delete(account);
       }
     });
+  }
+
+  /** The sockets on an account's channel here. */
+  clients(account: string): UserClient[] {
+    return [...(this.streams.get(account)?.cursors.keys() ?? [])];
   }
 
   /** The last seq sent to a socket (null while unknown or syncing), for heartbeats. */

@@ -44,6 +44,10 @@ export const ERROR_CODES = {
   internal_error: { status: 500, title: "Internal Server Error" },
   operator_disabled: { status: 503, title: "Operator Routes Disabled" },
   feed_capacity: { status: 503, title: "Feed At Capacity" },
+  /** A client address holds FEED_MAX_SOCKETS_PER_IP feed sockets (the upgrade is refused). */
+  feed_ip_limit: { status: 429, title: "Too Many Feed Sockets From This Address" },
+  /** An account holds FEED_MAX_SOCKETS_PER_ACCOUNT authenticated feed sockets (upgrade or `auth` refused). */
+  feed_account_limit: { status: 429, title: "Too Many Feed Sockets For This Account" },
   order_status_unknown: { status: 503, title: "Order Status Unknown" },
   history_unavailable: { status: 503, title: "History Unavailable" },
   object_unavailable: { status: 503, title: "Object Unavailable" },
@@ -77,6 +81,7 @@ export const FEED_ERROR_CODES = [
   "unauthenticated",
   "missing_scope",
   "account_mismatch",
+  "feed_account_limit",
 ] as const satisfies readonly ErrorCode[];
 export type FeedErrorCode = (typeof FEED_ERROR_CODES)[number];
 
@@ -92,6 +97,7 @@ export const DESK_ERROR_CODES = [
   "order_rejected",
   "amend_rejected",
   "cancel_rejected",
+  "rate_limited",
 ] as const satisfies readonly ErrorCode[];
 export type DeskErrorCode = (typeof DESK_ERROR_CODES)[number];
 

@@ -17,6 +17,14 @@ export interface FeedLimitsEnv {
   FEED_SLOW_HARD_LIMIT?: string;
   /** Order requests (`order.*`) one socket may send per second, beside the other requests (default 1000). */
   FEED_ORDERS_PER_SECOND?: string;
+  /** Sockets one client address (IPv6: its /64) may hold across the shards (default 50). */
+  FEED_MAX_SOCKETS_PER_IP?: string;
+  /** Authenticated sockets one account may hold across the shards (default 200). */
+  FEED_MAX_SOCKETS_PER_ACCOUNT?: string;
+  /** A socket that has neither authenticated nor subscribed for this long is closed, ms (default 10000). */
+  FEED_IDLE_TIMEOUT_MS?: string;
+  /** Share of a shard's sockets unauthenticated ones may fill, above 0 and at most 1 (default 0.8). */
+  FEED_UNAUTHENTICATED_SHARE?: string;
 }
 
 export interface FeedLimits {
@@ -37,6 +45,17 @@ export interface FeedLimits {
   slowHard: number;
   /** A stream without pushes for this long is checked against its book (a lost push would otherwise go unnoticed). */
   probeQuietMs: number;
+  /** Sockets of one client address (across shards: see durable-objects/feed/admission.ts). */
+  maxSocketsPerIp: number;
+  /** Authenticated sockets of one account, across shards. */
+  maxSocketsPerAccount: number;
+  /** Without a session and without subscriptions for this long, a socket is closed. */
+  idleTimeoutMs: number;
+  /**
+   * Unauthenticated sockets one shard holds at most: `FEED_UNAUTHENTICATED_SHARE` of
+   * `maxSockets`, so the rest is kept for authenticated ones (at least 1).
+   */
+  maxUnauthenticated: number;
 }
 
 const DEFAULTS = {
@@ -46,7 +65,24 @@ const DEFAULTS = {
   FEED_SLOW_SOFT_LIMIT: 2000,
   FEED_SLOW_HARD_LIMIT: 10_000,
   FEED_ORDERS_PER_SECOND: 1000,
+  FEED_MAX_SOCKETS_PER_IP: 50,
+  FEED_MAX_SOCKETS_PER_ACCOUNT: 200,
+  FEED_IDLE_TIMEOUT_MS: 10_000,
 } as const;
+
+const DEFAULT_UNAUTHENTICATED_SHARE = 0.8;
+
+function share(env: FeedLimitsEnv): number {
+  const raw = env.FEED_UNAUTHENTICATED_SHARE;
+  if (raw === undefined || raw === "") return DEFAULT_UNAUTHENTICATED_SHARE;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) {
+    throw new Error(
+      `FEED_UNAUTHENTICATED_SHARE="${raw}" is not a number above 0 and at most 1: fix it in wrangler.toml [vars] (default ${DEFAULT_UNAUTHENTICATED_SHARE}).`,
+    );
+  }
+  return n;
+}
 
 function positive(env: FeedLimitsEnv, name: keyof typeof DEFAULTS): number {
   const raw = env[name];
@@ -67,8 +103,9 @@ export function feedLimits(env: FeedLimitsEnv): FeedLimits {
   if (slowHard <= slowSoft) {
     throw new Error(`FEED_SLOW_HARD_LIMIT (${slowHard}) must exceed FEED_SLOW_SOFT_LIMIT (${slowSoft}).`);
   }
+  const maxSockets = positive(env, "FEED_MAX_SOCKETS_PER_SHARD");
   return {
-    maxSockets: positive(env, "FEED_MAX_SOCKETS_PER_SHARD"),
+    maxSockets,
     heartbeatMs: positive(env, "FEED_HEARTBEAT_MS"),
     maxSubscriptions: positive(env, "FEED_MAX_SUBSCRIPTIONS"),
     messagesPerSecond: 50,
@@ -79,6 +116,10 @@ export function feedLimits(env: FeedLimitsEnv): FeedLimits {
     slowSoft,
     slowHard,
     probeQuietMs: 30_000,
+    maxSocketsPerIp: positive(env, "FEED_MAX_SOCKETS_PER_IP"),
+    maxSocketsPerAccount: positive(env, "FEED_MAX_SOCKETS_PER_ACCOUNT"),
+    idleTimeoutMs: positive(env, "FEED_IDLE_TIMEOUT_MS"),
+    maxUnauthenticated: Math.max(1, Math.floor(share(env) * maxSockets)),
   };
 }
 

@@ -34,6 +34,8 @@ export const CLOSE_CODES = {
   policy: 1008,
   /** Too many messages unacknowledged: the client does not keep up. */
   slowConsumer: 4008,
+  /** Neither authenticated nor subscribed within `FEED_IDLE_TIMEOUT_MS`. */
+  idle: 4001,
 } as const;
 
 export const METHODS = [
@@ -212,7 +214,11 @@ export interface WelcomeMessage {
      * the text frame `ping` (answered `pong` by the runtime) to show you keep up.
      */
     unacknowledged: { soft: number; hard: number };
+    /** A socket without a session and without subscriptions for this long is closed (4001). */
+    idle_timeout_ms: number;
   };
+  /** Present when the upgrade authenticated (`Authorization: Bearer <access token>`). */
+  session?: { account: string; scopes: string[]; expires_at_ms: number };
 }
 
 /** Before replayed updates: the stream continues at `from_seq` without a snapshot. */

@@ -8,6 +8,9 @@ import { DecimalString, ORDER_TYPES, OrderIdString, SIDES, STP_MODES, TIME_IN_FO
 import type { Instrument } from "../instruments/schema.ts";
 import { toOrderUnits } from "../risk/order-units.ts";
 
+/** Most orders in one batch (`POST /v1/orders/batch`). */
+export const MAX_ORDER_BATCH = 20;
+
 export const ClientOrderIdString = OrderIdString.describe(
   "Your id for the order, unique per account: repeating a request with it returns the original outcome.",
 );

@@ -73,6 +73,8 @@ export interface UserError {
   channel: "user";
   code: ReplyErrorCode;
   message: string;
+  /** Why an authenticated socket's channel ended: `token_expired`, `token_revoked`. */
+  reason?: string;
 }
 export type UserChannelMessage = UserMessage | UserSnapshot | UserResync | UserError;
 

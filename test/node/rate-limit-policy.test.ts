@@ -123,6 +123,14 @@ describe("policy", () => {
     );
   });
 
+  it("validates the account budgets at startup, though the Account objects enforce them", () => {
+    expect(() => resolvePolicy({}, limitsFromJson('{"accountOrders":{"limit":5,"window":"1s"}}'))).toThrow(
+      /limits.accountOrders.limit \(5\) is below 20/,
+    );
+    expect(() => resolvePolicy({}, { accountCancels: { limit: 100, window: "later" } })).toThrow(/accountCancels/);
+    expect(() => resolvePolicy({}, { accountOrders: { limit: 300, window: "10s" } })).not.toThrow();
+  });
+
   it("builds IP rules always and key rules when a key is known", () => {
     const policy = resolvePolicy();
     const login = { routeClass: "auth" as const, method: "POST", ip: "ip:192.0.2.9" };

@@ -52,17 +52,40 @@ void agree;
 
 const live = new Set<FeedClient>();
 
+let addresses = 0;
+
+/**
+ * A client address of its own for each socket (100.64.0.0/10), so the per-address socket
+ * cap (FEED_MAX_SOCKETS_PER_IP, small in the test config) binds only tests that mean it to.
+ */
+export function freshAddress(): string {
+  addresses += 1;
+  return `100.64.${(addresses >> 8) & 255}.${addresses & 255}`;
+}
+
 export class FeedClient extends RecordingSocket {
-  /** Connects through the Worker; throws with the response body unless it upgrades. */
-  static connect(query = ""): Promise<FeedClient> {
-    return FeedClient.open(upgrade((url, init) => exports.default.fetch(url, init), `http://feed.test/v1/ws${query}`));
+  /**
+   * Connects through the Worker from a fresh client address unless `headers` name one
+   * (`cf-connecting-ip`); throws with the response body unless it upgrades.
+   */
+  static connect(query = "", headers: Record<string, string> = {}): Promise<FeedClient> {
+    const from = { "cf-connecting-ip": freshAddress(), ...headers };
+    return FeedClient.open(
+      upgrade((url, init) => exports.default.fetch(url, init), `http://feed.test/v1/ws${query}`, from),
+    );
   }
 
-  /** Connects straight to one shard (tests that need two sockets on the same shard). */
-  static connectShard(shard: string, query = ""): Promise<FeedClient> {
+  /**
+   * Connects straight to one shard (tests that need two sockets on the same shard); the shard
+   * reads the client address from `x-p3-client-ip` in `headers`, else counts it as unknown.
+   */
+  static connectShard(shard: string, query = "", headers: Record<string, string> = {}): Promise<FeedClient> {
     const stub = env.FEED_SHARD.get(env.FEED_SHARD.idFromName(shard));
     return FeedClient.open(
-      upgrade((url, init) => stub.fetch(url, init), `http://feed.test/v1/ws${query}`, { "x-feed-shard": shard }),
+      upgrade((url, init) => stub.fetch(url, init), `http://feed.test/v1/ws${query}`, {
+        "x-feed-shard": shard,
+        ...headers,
+      }),
     );
   }
 

@@ -2,6 +2,7 @@ import type { Account } from "../../durable-objects/account/index.ts";
 import type { FeedShard } from "../../durable-objects/feed/index.ts";
 import type { FeesCollector } from "../../durable-objects/fees/index.ts";
 import type { InstrumentRegistry } from "../../durable-objects/instrument-registry/index.ts";
+import type { MetricsHub } from "../../durable-objects/metrics-hub/index.ts";
 import type { OrderBook } from "../../durable-objects/order-book/index.ts";
 import type { RateLimiter } from "../../durable-objects/rate-limiter/index.ts";
 import type { TraceContext } from "../../shared/trace/traceparent.ts";
@@ -23,8 +24,20 @@ export interface Env {
   ACCOUNT: DurableObjectNamespace<Account>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   FEES: DurableObjectNamespace<FeesCollector>;
+  /** Metrics hub shards `hub-0` … (durable-objects/metrics-hub): isolates and the consumer push there. */
+  METRICS_HUB: DurableObjectNamespace<MetricsHub>;
+  /** Workers Analytics Engine dataset `platform3_metrics`: a data point per request and per book call. */
+  ANALYTICS?: AnalyticsEngineDataset;
+  /** Shards of the metrics hub (default 4). */
+  METRICS_HUB_SHARDS?: string;
+  /** Most one push per this many ms per isolate and per consumer, to the metrics hub (default 5000). */
+  METRICS_PUSH_INTERVAL_MS?: string;
+  /** Deadline of each source `GET /v1/admin/metrics` reads (a book, a feed shard, a hub shard), ms (default 2000). */
+  METRICS_SCRAPE_TIMEOUT_MS?: string;
   /** Open orders an account may have per instrument (default 200). */
   MAX_OPEN_ORDERS?: string;
+  /** Live (not revoked, not expired) API keys an account may have (default 20); the next is 409 `api_key_limit`. */
+  MAX_API_KEYS_PER_ACCOUNT?: string;
   /** Bearer token of the operator routes (a secret outside development). */
   OPERATOR_TOKEN?: string;
   /** "true": list the demo instruments on first start. */
@@ -43,6 +56,14 @@ export interface Env {
   FEED_SLOW_SOFT_LIMIT?: string;
   /** Messages sent to a socket without a frame back before it is closed (default 10000). */
   FEED_SLOW_HARD_LIMIT?: string;
+  /** Feed sockets one client address (IPv6: its /64) may hold across the shards (default 50; 429 feed_ip_limit past it). */
+  FEED_MAX_SOCKETS_PER_IP?: string;
+  /** Authenticated feed sockets one account may hold across the shards (default 200; feed_account_limit past it). */
+  FEED_MAX_SOCKETS_PER_ACCOUNT?: string;
+  /** A feed socket that has neither authenticated nor subscribed for this long is closed with 4001, ms (default 10000). */
+  FEED_IDLE_TIMEOUT_MS?: string;
+  /** Share of a shard's sockets unauthenticated ones may fill; the rest is kept for authenticated ones (default 0.8). */
+  FEED_UNAUTHENTICATED_SHARE?: string;
   /** A book's feed batching tick, ms. */
   FEED_TICK_MS?: string;
   /** How long committed events wait to go to the Queue together, ms (default 100). */
@@ -53,7 +74,12 @@ export interface Env {
   SQL_PROFILE?: string;
   /** "true": mount the fault-injection routes (`/v1/faults/*`) and let objects obey them; only `npm run bench:load -- --faults` sets it. */
   FAULT_ROUTES?: string;
-  /** JSON rate-limit budgets merged over the defaults (`RateLimitLimits` in middleware/rate-limit/policy.ts), e.g. `{"classes":{"order_entry":{"limit":1000,"window":"10s"}}}`. */
+  /**
+   * JSON rate-limit budgets merged over the defaults (`RateLimitLimits` in middleware/rate-limit/policy.ts), e.g.
+   * `{"classes":{"order_entry":{"limit":1000,"window":"10s"}},"accountOrders":{"limit":400,"window":"10s"}}`: the
+   * edge's per-IP and per-key budgets, and the per-account `accountOrders` and `accountCancels` the Account objects
+   * enforce (shared/rate-limit/budget.ts). Validated whole when the app is built.
+   */
   RATE_LIMITS?: string;
   /** How long public market data is cached at the edge, ms (0 disables). */
   MARKET_DATA_CACHE_MS?: string;
@@ -64,6 +90,8 @@ export interface Env {
    * Default: `cloudflare` in staging and production, `local` elsewhere.
    */
   CLIENT_IP_SOURCE?: string;
+  /** Deadline of each readiness probe of `GET /v1/health/ready`, ms (default 2000). */
+  READY_PROBE_TIMEOUT_MS?: string;
   /** Largest request body, bytes (default 262144 = 256 KiB); larger bodies get 413. */
   MAX_BODY_BYTES?: string;
   /** Origins allowed to call the API from browsers, comma-separated (empty: no CORS headers). */
@@ -121,6 +149,17 @@ export interface Env {
   KAFKA_TOPIC_PREFIX?: string;
   /** Seconds before a batch that failed is delivered again (default 5). */
   EVENTS_RETRY_DELAY_SECONDS?: string;
+  // ── traces (shared/trace/export.ts, docs/operations.md "Traces"); every object reads the same vars ──
+  /** OTLP/HTTP collector base URL, e.g. `http://127.0.0.1:4318`: spans go to `<it>/v1/traces` as JSON. Unset: no spans. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** Full traces URL instead (used as it is). */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  /** Headers of every export, `k=v,k2=v2`, values percent-encoded (a secret when it holds a token). */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /** Deadline of one export, ms (default 10 000). */
+  OTEL_EXPORTER_OTLP_TIMEOUT?: string;
+  /** Resource `service.name` (default "platform3-edge"). */
+  OTEL_SERVICE_NAME?: string;
 }
 
 /** Hono generics for every router of the API. */

@@ -2,10 +2,10 @@
  * Mutations sent with an `Idempotency-Key`: the first outcome is stored (24 h) and
  * returned to every repeat with the same body; another body under the key is
  * refused; a repeat that arrives while the first runs waits for it. An outcome the
- * account could not learn (a book that did not answer) is not stored, so a repeat
- * tries again.
+ * account could not learn (a book that did not answer), or one the account's budget
+ * refused, is not stored, so a repeat tries again.
  */
-import { type KeyReused, REQUEST_TTL_MS, type StoredOutcome, statusUnknown } from "../contract.ts";
+import { budgetRefused, type KeyReused, REQUEST_TTL_MS, type StoredOutcome, statusUnknown } from "../contract.ts";
 import type { OrderStore, RequestRecord } from "./store.ts";
 
 export class KeyedRequests {
@@ -37,7 +37,7 @@ export class KeyedRequests {
       };
     }
     const call = run().then((outcome) => {
-      if (!statusUnknown(outcome))
+      if (!statusUnknown(outcome) && !budgetRefused(outcome))
         this.store.saveRequest({ key, fingerprint, operation, outcome, created_at: Date.now() });
       return outcome;
     });

@@ -250,11 +250,11 @@ export const createApiKey = defineRoute({
   tags: accountTags,
   summary: "Create an API key",
   description:
-    "Scopes must be among the caller's (403 missing_scope). A secret key's secret is in this response only; an Ed25519 key (public_key) has none.",
+    "Scopes must be among the caller's (403 missing_scope). An account has at most MAX_API_KEYS_PER_ACCOUNT (default 20) live keys, revoked and expired ones not counted (409 api_key_limit). A secret key's secret is in this response only; an Ed25519 key (public_key) has none.",
   scope: "read",
   routeClass: "account",
   request: { body: body(NewApiKeySchema) },
-  responses: { 201: json(CreatedApiKeySchema, "Created."), ...problems(400, 401, 403, 413, 415) },
+  responses: { 201: json(CreatedApiKeySchema, "Created."), ...problems(400, 401, 403, 409, 413, 415) },
 });
 
 export const revokeApiKey = defineRoute({

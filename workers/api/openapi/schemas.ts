@@ -60,6 +60,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: "The body is larger than the limit (payload_too_large).",
   415: "The body is not application/json (unsupported_media_type).",
   426: "A WebSocket upgrade is required (upgrade_required).",
+  429: "A rate limit refused the request (rate_limited, naming the limit: the edge's per IP or key, or the account's order budget); Retry-After says when to retry.",
   503: "Temporarily unavailable.",
 };
 

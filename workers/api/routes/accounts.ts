@@ -3,8 +3,9 @@
  *
  * `accounts` (mount at /v1): the caller's own account — `GET /accounts/me`,
  * `GET|POST /accounts/me/api-keys`, `DELETE /accounts/me/api-keys/{id}`. A new
- * key's scopes must be among the caller's; revoking a key needs every scope it
- * has. Another account's key id answers 404, never 403.
+ * key's scopes must be among the caller's, and an account has at most
+ * `MAX_API_KEYS_PER_ACCOUNT` live keys (409 `api_key_limit`); revoking a key needs
+ * every scope it has. Another account's key id answers 404, never 403.
  *
  * `adminAccounts` (mount at /v1): `POST /admin/accounts` creates an account and
  * its first key; `admin` scope, or `Bearer $OPERATOR_TOKEN` as break-glass.
@@ -75,6 +76,7 @@ accounts.openapi(createApiKey, async (c) => {
   const beyond = input.scopes.find((s) => !caller.scopes.includes(s));
   if (beyond) throw missingScope(beyond, `A new key's scopes must be among yours; you lack '${beyond}'.`);
   const key = await accountStub(c.env.ACCOUNT, caller.account).createKey(caller.account, input);
+  if ("ok" in key) throw problemException("api_key_limit", key.message, { extensions: { limit: key.limit } });
   c.header("cache-control", "no-store");
   return c.json(key, 201);
 });

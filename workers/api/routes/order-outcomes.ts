@@ -61,8 +61,27 @@ export function failure(error: DeskError | KeyReused | { code: string; message: 
   const extensions: Record<string, unknown> = known ? {} : { reason: error.code };
   for (const [k, v] of Object.entries(error)) if (!RESERVED.has(k) && v !== undefined) extensions[k] = v;
   const problem = problemBody(code, error.message, extensions);
-  const headers: Record<string, string> = code === "order_status_unknown" ? { "retry-after": "1" } : {};
+  const headers: Record<string, string> =
+    code === "order_status_unknown"
+      ? { "retry-after": "1" }
+      : code === "rate_limited"
+        ? budgetHeaders(error as Record<string, unknown>)
+        : {};
   return { ok: false, status: problem.status, problem, headers };
+}
+
+/**
+ * The headers of a refusal by the account's budget (`account:orders`, `account:cancels`), as
+ * the edge's limits send theirs: `Retry-After` and the refusing budget's `RateLimit-*`.
+ */
+function budgetHeaders(error: Record<string, unknown>): Record<string, string> {
+  const n = (field: string) => (typeof error[field] === "number" ? (error[field] as number) : 0);
+  return {
+    "retry-after": String(Math.max(1, n("retry_after"))),
+    "ratelimit-limit": String(n("limit_units")),
+    "ratelimit-remaining": "0",
+    "ratelimit-reset": String(Math.ceil(n("reset_ms") / 1000)),
+  };
 }
 
 /** A refusal made at the edge (a bad order in a batch, an unknown instrument). */

@@ -14,6 +14,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { RouteClass } from "../../auth-context.ts";
 import { clientIp } from "../../client-address.ts";
 import type { AppEnv, Env } from "../../env.ts";
+import { countRateLimitDecisions, countRateLimitUnavailable, watchBreaker } from "../../metrics/edge.ts";
 import { problemException } from "../../problem.ts";
 import { type Breaker, type LimiterBackend, type LimitOutcome, type LimitRule, withFallback } from "./backend.ts";
 import { durableObjectBackend } from "./durable-object.ts";
@@ -117,7 +118,9 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<App
       try {
         const { outcomes } = await limiterFor(c.env).check(rules, { waitUntil: waitUntilOf(c) });
         state.outcomes.push(...outcomes);
+        countRateLimitDecisions(outcomes);
       } catch (err) {
+        countRateLimitUnavailable(rules);
         // No limiter answered: let the request through rather than stop trading.
         console.error(
           JSON.stringify({ level: "error", msg: "rate limiter unavailable", path: c.req.path, error: String(err) }),
@@ -151,6 +154,8 @@ function rateLimitHeaders(outcome: LimitOutcome): Record<string, string> {
 
 function setHeaders(c: Context<AppEnv>, outcome: LimitOutcome | undefined): void {
   if (!outcome) return;
+  // A 429 of a limit further in (the account's order budget) already names the limit that refused.
+  if (c.res.status === 429 && c.res.headers.has("ratelimit-limit")) return;
   const headers = Object.entries(rateLimitHeaders(outcome));
   try {
     for (const [name, value] of headers) c.res.headers.set(name, value);
@@ -237,6 +242,7 @@ export function defaultBackend(env: Env): LimiterBackend {
   if (!upstash) {
     const backend = createUpstash(url, token, timeoutMs);
     const breaker = { openUntil: 0 };
+    watchBreaker("redis_rate_limit", () => (Date.now() < breaker.openUntil ? 2 : 0));
     upstash = { backend: withFallback(backend, objects, breaker), breaker };
     upstashByConfig.set(id, upstash);
   }

@@ -3,6 +3,15 @@
  * request is checked against. Pure TypeScript (no Hono, no Workers types), so
  * the backends and their Node tests share it.
  */
+import {
+  type AccountBudgetLimits,
+  type Budget,
+  DEFAULT_ACCOUNT_BUDGETS,
+  parseRateLimitsVar,
+  type ResolvedBudget,
+  resolveAccountBudgets,
+  resolveBudget,
+} from "../../../../shared/rate-limit/budget.ts";
 import type { LimitOutcome, LimitRule } from "../../../../shared/rate-limit/gcra.ts";
 import type { RouteClass } from "../../auth-context.ts";
 
@@ -16,13 +25,14 @@ export const ROUTE_CLASSES = [
   "system",
 ] as const satisfies readonly RouteClass[];
 
-/** A budget: `limit` units per `window` (ms, or a duration such as `"10s"`, `"1m"`, `"500ms"`, `"1h"`). */
-export interface Budget {
-  limit: number;
-  window: number | string;
-}
+export { parseWindow } from "../../../../shared/rate-limit/budget.ts";
+export type { Budget };
 
-export interface RateLimitLimits {
+/**
+ * Budgets of the edge, and the account budgets (`accountOrders`, `accountCancels`), which the
+ * Account objects enforce and the edge only validates, so that `RATE_LIMITS` configures all.
+ */
+export interface RateLimitLimits extends AccountBudgetLimits {
   /** Weighted budget of every request, per client IP (`ip:all`). */
   ip?: Budget | false;
   /** Weighted budget of every authenticated request, per API key (`key:all`). */
@@ -54,12 +64,8 @@ export const DEFAULT_LIMITS = {
     admin: { limit: 60, window: "1m" },
   },
   authAttempts: { limit: 10, window: "1m" },
+  ...DEFAULT_ACCOUNT_BUDGETS,
 } as const satisfies Required<RateLimitLimits>;
-
-interface ResolvedBudget {
-  limit: number;
-  windowMs: number;
-}
 
 export interface ResolvedPolicy {
   weights: Readonly<Record<RouteClass, number>>;
@@ -67,34 +73,6 @@ export interface ResolvedPolicy {
   key: ResolvedBudget | undefined;
   classes: Partial<Record<RouteClass, ResolvedBudget>>;
   authAttempts: ResolvedBudget | undefined;
-}
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `"10s"`, `"1 m"`, `"500ms"`, `"1h"` or a number of ms → ms. */
-export function parseWindow(window: number | string, what: string): number {
-  let ms: number;
-  if (typeof window === "number") ms = window;
-  else {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(window.trim());
-    if (!match) throw new Error(`rateLimit: ${what}.window "${window}" is not a duration such as "10s", "1m" or 500.`);
-    ms = Number(match[1]) * (UNITS[match[2] as string] as number);
-  }
-  if (!Number.isFinite(ms) || ms < 1) throw new Error(`rateLimit: ${what}.window must be at least 1 ms.`);
-  return ms;
-}
-
-function resolveBudget(budget: Budget | false | undefined, what: string): ResolvedBudget | undefined {
-  if (budget === undefined || budget === false) return undefined;
-  if (typeof budget !== "object" || budget === null) throw new Error(`rateLimit: ${what} must be { limit, window }.`);
-  if (!Number.isSafeInteger(budget.limit) || budget.limit < 1) {
-    throw new Error(`rateLimit: ${what}.limit must be a positive integer, got ${String(budget.limit)}.`);
-  }
-  const windowMs = parseWindow(budget.window, what);
-  if (windowMs < budget.limit) {
-    throw new Error(`rateLimit: ${what} refills faster than one unit per ms; use a longer window.`);
-  }
-  return { limit: budget.limit, windowMs };
 }
 
 /**
@@ -119,6 +97,8 @@ export function resolvePolicy(
       throw new Error(`rateLimit: weights.${name} must be a non-negative integer, got ${String(weight)}.`);
     }
   }
+  // Enforced by the Account objects; checked here so that a bad budget stops the Worker at startup.
+  resolveAccountBudgets(limits);
   const policy: ResolvedPolicy = {
     weights: merged,
     ip: resolveBudget(limits.ip === undefined ? DEFAULT_LIMITS.ip : limits.ip, "limits.ip"),
@@ -156,17 +136,7 @@ export function resolvePolicy(
  * deployment fails at its first request instead of running unlimited.
  */
 export function limitsFromJson(text: string | undefined): RateLimitLimits {
-  if (text === undefined || text.trim() === "") return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error("rateLimit: RATE_LIMITS is not JSON.");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new Error("rateLimit: RATE_LIMITS must be a JSON object { ip, key, classes, authAttempts }.");
-  }
-  return parsed as RateLimitLimits;
+  return parseRateLimitsVar(text) as RateLimitLimits;
 }
 
 /** What the middleware knows about a request when it checks it. */

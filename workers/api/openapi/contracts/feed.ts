@@ -15,7 +15,11 @@ export const openFeed = defineRoute({
   description:
     "Upgrade with `Upgrade: websocket`. Requests are `{id, method, params}` (subscribe, unsubscribe, list); " +
     "snapshots arrive in-stream on subscribe, then sequenced updates; heartbeats; `resume_from=<seq>`. " +
-    "See docs/market-data-and-feed.md.",
+    "An `Authorization: Bearer <access token>` header authenticates the socket at once (as the `auth` method would), " +
+    "and such an upgrade may use the slots kept for authenticated sockets. Refused: 401 `unauthorized` (a bad bearer token), " +
+    "429 `feed_ip_limit` (FEED_MAX_SOCKETS_PER_IP sockets from this address) or `feed_account_limit` " +
+    "(FEED_MAX_SOCKETS_PER_ACCOUNT for the token's account), 503 `feed_capacity` (every shard full), all with Retry-After " +
+    "except 401. See docs/market-data-and-feed.md.",
   scope: "public",
   routeClass: "market_data",
   request: {
@@ -28,6 +32,6 @@ export const openFeed = defineRoute({
   },
   responses: {
     101: { description: "Switching protocols: the socket is open.", headers: COMMON_HEADERS },
-    ...problems(400, 404, 426, 503),
+    ...problems(400, 401, 404, 426, 429, 503),
   },
 });

@@ -8,14 +8,14 @@ import { z } from "@hono/zod-openapi";
 import {
   AmendOrderSchema,
   CancelAfterSchema,
+  MAX_ORDER_BATCH,
   NewOrderSchema,
   ORDER_LIST_STATUSES,
   SymbolString,
 } from "../../../../shared/orders/input.ts";
 import { queryInteger } from "../query-params.ts";
 
-/** Most orders in one batch. */
-export const MAX_ORDER_BATCH = 20;
+export { MAX_ORDER_BATCH };
 /** Most orders or fills in one page. */
 export const MAX_ORDER_PAGE = 1000;
 /** Orders or fills in one page by default. */

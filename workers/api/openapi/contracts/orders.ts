@@ -36,7 +36,7 @@ const body = <S extends z.ZodType>(schema: S) => ({ required: true, content: { "
 // ── operations ─────────────────────────────────────────────────────────────
 
 const tags = ["orders"];
-const mutationProblems = problems(400, 401, 403, 404, 409, 413, 415, 422, 503);
+const mutationProblems = problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503);
 
 export const placeOrder = defineRoute({
   method: "post",
@@ -160,7 +160,7 @@ export const cancelOrder = defineRoute({
   scope: "trade",
   routeClass: "cancel",
   request: { headers: IdempotencyHeaders, params: OrderIdParams },
-  responses: { 200: json(OrderReplySchema, "Cancelled."), ...problems(400, 401, 403, 404, 409, 503) },
+  responses: { 200: json(OrderReplySchema, "Cancelled."), ...problems(400, 401, 403, 404, 409, 429, 503) },
 });
 
 export const cancelOrderByClientId = defineRoute({
@@ -173,7 +173,7 @@ export const cancelOrderByClientId = defineRoute({
   scope: "trade",
   routeClass: "cancel",
   request: { headers: IdempotencyHeaders, params: ClientOrderIdParams },
-  responses: { 200: json(OrderReplySchema, "Cancelled."), ...problems(400, 401, 403, 404, 409, 503) },
+  responses: { 200: json(OrderReplySchema, "Cancelled."), ...problems(400, 401, 403, 404, 409, 429, 503) },
 });
 
 export const cancelAllOrders = defineRoute({
@@ -185,7 +185,7 @@ export const cancelAllOrders = defineRoute({
   scope: "trade",
   routeClass: "cancel",
   request: { headers: IdempotencyHeaders, query: CancelAllQuery },
-  responses: { 200: json(CancelledSchema, "What was cancelled."), ...problems(400, 401, 403, 404, 503) },
+  responses: { 200: json(CancelledSchema, "What was cancelled."), ...problems(400, 401, 403, 404, 429, 503) },
 });
 
 export const cancelAfter = defineRoute({
