@@ -1,5 +1,7 @@
-/** The bindings and settings an OrderBook object reads. */
-export interface OrderBookEnv {
+import type { TraceEnv } from "../../shared/trace/export.ts";
+
+/** The bindings and settings an OrderBook object reads (and the trace export's, tracing.ts). */
+export interface OrderBookEnv extends TraceEnv {
   FEED_SHARD?: DurableObjectNamespace;
   /** Account objects, to which the outbox delivers each account's events. */
   ACCOUNT?: DurableObjectNamespace;
@@ -11,6 +13,8 @@ export interface OrderBookEnv {
   FEED_TICK_MS?: string;
   /** How long committed events wait to go to the Queue together, ms (default 100). */
   EVENT_STREAM_DELAY_MS?: string;
+  /** Workers Analytics Engine: one data point per call (metrics.ts); unbound: none. */
+  ANALYTICS?: AnalyticsEngineDataset;
   /** "true": obey `suffer` (the load run's fault injection). */
   FAULT_ROUTES?: string;
   /** "true": obey `benchBacklog` (the order benchmark's largest state). */

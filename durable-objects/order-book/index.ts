@@ -18,11 +18,12 @@ import { type Instrument, InstrumentSchema } from "../../shared/instruments/sche
 import { InstrumentUnits } from "../../shared/instruments/units.ts";
 import type { CandleInterval } from "../../shared/market/candles.ts";
 import { DAY_MS, MINUTE_MS, RollingDay } from "../../shared/market/rolling-day.ts";
+import type { MetricsSnapshot } from "../../shared/metrics/registry.ts";
 import { EarliestAlarm } from "../runtime/alarm.ts";
 import { type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
 import { atomically, type Sql, sqlOver } from "../runtime/sql.ts";
-import { STREAM_RETRY_MS, StreamOut, streamDelayMs } from "../runtime/stream-out.ts";
-import { type BatchRun, referencePrice, runBatch, summarize } from "./batch.ts";
+import { STREAM_RETRY_MS, type StreamOut } from "../runtime/stream-out.ts";
+import { type BatchRun, referencePrice, summarize } from "./batch.ts";
 import { appendBacklog, type BacklogSpec } from "./bench-backlog.ts";
 import {
   type BatchResult,
@@ -35,6 +36,7 @@ import {
 } from "./contract.ts";
 import { OutboxDelivery, SWEEP_AFTER_MS } from "./delivery.ts";
 import type { OrderBookEnv } from "./env.ts";
+import { bookEventStream, type StreamedEvent } from "./event-stream.ts";
 import { FeedChannels } from "./feed-channels.ts";
 import type { FeedShardRpc } from "./feed-publisher.ts";
 import { type JournalSequences, type RestoreResult, restoreFromJournal } from "./journal-restore.ts";
@@ -48,17 +50,15 @@ import {
   ticker,
   tradesPage,
 } from "./market-data.ts";
+import { BookMetrics } from "./metrics.ts";
 import { Outbox, type WrittenRows } from "./outbox.ts";
 import { ORDER_BOOK_MIGRATIONS } from "./schema.ts";
-import { BookStore, type LoggedEvent, type Sequences } from "./store.ts";
-import { toWireEvent } from "./wire.ts";
+import { BookStore, type Sequences } from "./store.ts";
+import { runBatchInSpan, tagged } from "./tracing.ts";
 
 export type * from "./contract.ts";
 export { BookNotConfiguredError } from "./contract.ts";
 export type { OrderBookEnv } from "./env.ts";
-
-/** What the event stream carries of each logged event. */
-type StreamedEvent = Pick<LoggedEvent, "seq" | "at" | "event">;
 
 /** Acknowledged outbox rows are deleted at most this long after their acknowledgement, ms. */
 const ACK_FLUSH_MS = 1_000;
@@ -80,6 +80,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   private readonly alarmClock: EarliestAlarm;
   /** The last 24 h by the minute, for the ticker and the feed's candles (no query per publish). */
   private day = new RollingDay();
+  /** Commands, refusals, trades, call durations; the storage gauges when scraped (metrics.ts). */
+  private readonly metering: BookMetrics;
 
   constructor(ctx: DurableObjectState, env: OrderBookEnv) {
     super(ctx, env);
@@ -87,23 +89,20 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     this.sql = sqlOver(ctx.storage.sql);
     this.store = new BookStore(this.sql);
     this.outbox = new Outbox(this.sql);
+    this.metering = new BookMetrics(() => env.ANALYTICS, this.store, this.outbox);
     this.delivery = new OutboxDelivery({
       outbox: this.outbox,
       instrument: () => this.configured().spec.symbol,
       receiver: (account) => this.accountOf(account),
       delayMs: Number(env.FEED_TICK_MS ?? 10),
     });
-    this.stream = new StreamOut<StreamedEvent>({
+    this.stream = bookEventStream({
       sql: this.sql,
-      queue: () => env.EVENTS,
-      read: (after, limit) => this.store.eventsAfter(after, limit),
-      envelope: ({ seq, at, event }) => {
-        const { spec, units } = this.configured();
-        return { stream: "book", key: spec.symbol, seq, at, type: event.type, body: toWireEvent(event, units) };
-      },
+      env,
+      store: this.store,
+      configured: () => this.configured(),
       head: () => this.seqs.seq,
-      delayMs: streamDelayMs(env.EVENT_STREAM_DELAY_MS),
-      label: () => `book:${this.spec?.symbol ?? "?"}`,
+      symbol: () => this.spec?.symbol,
     });
     this.channels = new FeedChannels({
       sql: this.sql,
@@ -232,10 +231,12 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     options: { withEvents: boolean; caller?: string; fresh?: boolean | undefined },
   ): Promise<BatchRun> {
     const { spec, units } = this.configured();
+    const started = Date.now();
     const commit = (events: readonly EngineEvent[], now: number, caller?: string) => this.commit(events, now, caller);
     const book = { spec, units, engine: this.engine, store: this.store, commit };
-    const run = runBatch(book, input, context, { ...options, fresh: options.fresh === true });
+    const run = runBatchInSpan(this.ctx, this.env, book, input, context, { ...options, fresh: options.fresh === true });
     if (run.committed) await this.alarmClock.armBy(this.nextWake(Date.now()));
+    this.metering.called(spec.symbol, options, input, run, Date.now() - started);
     return run;
   }
 
@@ -261,8 +262,9 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       if (others.length > 0) this.delivery.soon(others);
     }
     for (const { event, at } of logged) if (event.type === "trade") this.day.add(at, event.price, event.qty);
+    this.metering.logged((this.spec as Instrument).symbol, logged);
     this.channels.record(logged);
-    this.stream.logged(logged);
+    this.stream.logged(tagged(logged));
     return logged;
   }
 
@@ -276,6 +278,11 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   /** The event stream: the last seq the Queue accepted, the newest logged, and whether it is bound. */
   async streamStatus(): Promise<{ enabled: boolean; cursor: number; head: number }> {
     return { enabled: this.stream.enabled, cursor: this.stream.cursor(), head: this.seqs.seq };
+  }
+
+  /** This book's metrics, the storage gauges read now (metrics.ts): what the scrape reads. */
+  async metrics(): Promise<MetricsSnapshot> {
+    return this.metering.snapshot(this.configured().spec.symbol, Date.now());
   }
 
   /** Outbox rows waiting for acknowledgement (operators, tests). */

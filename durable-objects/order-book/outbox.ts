@@ -196,6 +196,13 @@ export class Outbox {
     this.acks.clear();
   }
 
+  /** Rows waiting and when the oldest was logged, for the scrape (acknowledged ones are deleted first). */
+  depth(): { rows: number; oldestAt: number | undefined } {
+    this.flushAcks();
+    const r = this.sql.one<{ n: number; oldest: number | null }>`SELECT count(*) AS n, min(at) AS oldest FROM outbox`;
+    return { rows: r?.n ?? 0, oldestAt: r?.oldest ?? undefined };
+  }
+
   /** Rows waiting, for operators and tests (acknowledged ones are deleted first). */
   size(): number {
     this.flushAcks();

@@ -311,6 +311,12 @@ export class BookStore {
     this.sql`DELETE FROM events WHERE seq <= ${upTo}`;
   }
 
+  /** Rows in the event log: the log is contiguous (pruning drops a prefix), so two index reads, not a count. */
+  eventLogRows(): number {
+    const r = this.sql.one<{ lo: number | null; hi: number | null }>`SELECT min(seq) AS lo, max(seq) AS hi FROM events`;
+    return r?.lo == null || r.hi == null ? 0 : r.hi - r.lo + 1;
+  }
+
   /** Logged events after `after`, oldest first (the event stream's source after a restart). */
   eventsAfter(after: number, limit: number): Array<{ seq: number; at: number; event: EngineEvent }> {
     return this.sql<{ seq: number; at: number; body: string }>`

@@ -22,6 +22,11 @@ export const EnvelopeSchema = z.object({
   at: z.number().int().nonnegative(),
   type: z.string().min(1).max(64),
   body: z.record(z.string(), z.unknown()),
+  /**
+   * W3C `traceparent` of the span that produced the event (the book's batch span), only
+   * while tracing is on: the consumer's span links to it (docs/operations.md "Traces").
+   */
+  traceparent: z.string().max(64).optional(),
 });
 
 export type Envelope = z.infer<typeof EnvelopeSchema>;

@@ -11,19 +11,19 @@ import { MetricsRegistry, type MetricsSnapshot } from "./registry.ts";
 const MAX_SOURCES = 1_000;
 
 export class MetricsAccumulator {
-  private readonly totals: MetricsRegistry;
+  private readonly sums: MetricsRegistry;
   private readonly latest = new Map<string, { at: number; gauges: MetricsSnapshot }>();
 
   private readonly ttlMs: number;
 
   constructor(ttlMs = 60_000, maxSeries?: number) {
     this.ttlMs = ttlMs;
-    this.totals = new MetricsRegistry(maxSeries);
+    this.sums = new MetricsRegistry(maxSeries);
   }
 
   /** Adds what `source` pushed (a `MetricsRegistry.drain()`) at `now`. */
   absorb(source: string, drained: MetricsSnapshot, now: number): void {
-    this.totals.absorb(drained);
+    this.sums.absorb(drained);
     const gauges = drained.filter((f) => f.type === "gauge" && f.aggregate === "max");
     if (gauges.length === 0) return;
     if (!this.latest.has(source) && this.latest.size >= MAX_SOURCES) this.expire(now);
@@ -34,7 +34,12 @@ export class MetricsAccumulator {
   /** The totals, and the worst fresh value of each max gauge. */
   snapshot(now: number): MetricsSnapshot {
     this.expire(now);
-    return mergeSnapshots([this.totals.snapshot(), ...[...this.latest.values()].map((l) => l.gauges)]);
+    return mergeSnapshots([this.sums.snapshot(), ...[...this.latest.values()].map((l) => l.gauges)]);
+  }
+
+  /** The totals alone (no max gauges): what a hub persists, and absorbs back after a restart. */
+  totals(): MetricsSnapshot {
+    return this.sums.snapshot();
   }
 
   private expire(now: number): void {

@@ -187,13 +187,13 @@ export const METRICS = {
   }),
   consumerDeadLetters: def({
     name: "p3_consumer_dead_letters_total",
-    help: "Messages moved to the dead-letter queue.",
+    help: "Messages given up: retried on their last delivery attempt, so the Queue moves them to the dead-letter queue.",
     type: "counter",
     labels: [],
   }),
   consumerQueueLag: def({
     name: "p3_consumer_queue_lag_seconds",
-    help: "Time from an event being sent to the Queue to the consumer writing it.",
+    help: "Time from an event being logged by its object (the envelope's at) to the consumer writing it.",
     type: "histogram",
     labels: [],
     buckets: LAG_BUCKETS,
@@ -211,6 +211,18 @@ export const METRICS = {
     help: "Metric holders (books, shards, hubs) that did not answer a scrape in time, by kind.",
     type: "counter",
     labels: ["source"],
+  }),
+  pushErrors: def({
+    name: "p3_metrics_push_errors_total",
+    help: "Pushes to a metrics hub that failed, by holder kind (edge, consumer, account); the changes wait for the next push.",
+    type: "counter",
+    labels: ["holder"],
+  }),
+  seriesOverflow: def({
+    name: "p3_metric_series_overflow_total",
+    help: "Samples counted under _other labels because their metric had too many label combinations.",
+    type: "counter",
+    labels: ["metric"],
   }),
   up: def({
     name: "p3_component_up",

@@ -12,7 +12,7 @@
  * holder pushes its change, e.g. open holds) or the worst of the holders'
  * latest values (`aggregate: "max"`: pushed as they are, e.g. a breaker state).
  */
-import type { MetricDef } from "./catalogue.ts";
+import { METRICS, type MetricDef } from "./catalogue.ts";
 
 export type LabelValues = Record<string, string>;
 
@@ -43,6 +43,25 @@ export interface MetricFamily {
 
 /** Everything a holder knows, JSON-serialisable (it crosses RPC). */
 export type MetricsSnapshot = MetricFamily[];
+
+const FAMILY_TYPES: ReadonlySet<string> = new Set(["counter", "gauge", "histogram"]);
+
+/** Whether `value` has the shape of a snapshot (what crosses RPC is checked before it is merged or kept). */
+export function isMetricsSnapshot(value: unknown): value is MetricsSnapshot {
+  if (!Array.isArray(value)) return false;
+  return value.every((f) => {
+    const family = f as Partial<MetricFamily> | null;
+    return (
+      family !== null &&
+      typeof family === "object" &&
+      typeof family.name === "string" &&
+      typeof family.help === "string" &&
+      FAMILY_TYPES.has(family.type as string) &&
+      Array.isArray(family.samples) &&
+      family.samples.every((s) => s !== null && typeof s === "object" && typeof s.labels === "object")
+    );
+  });
+}
 
 export const OTHER = "_other";
 export const DEFAULT_MAX_SERIES = 100;
@@ -117,12 +136,7 @@ export class MetricsRegistry {
 
   constructor(maxSeries = DEFAULT_MAX_SERIES) {
     this.maxSeries = maxSeries;
-    this.overflow = this.counter({
-      name: "p3_metric_series_overflow_total",
-      help: "Samples counted under _other labels because their metric had too many label combinations.",
-      type: "counter",
-      labels: ["metric"],
-    });
+    this.overflow = this.counter(METRICS.seriesOverflow);
   }
 
   private family(def: MetricDef): Family {
@@ -219,6 +233,33 @@ export class MetricsRegistry {
       out.push({ name, help, type, ...(aggregate ? { aggregate } : {}), ...(buckets ? { buckets } : {}), samples });
     }
     return out;
+  }
+
+  /**
+   * Gives back what a {@link drain} took, for a holder whose push failed: the next drain
+   * carries these changes again (with whatever changed since), and `snapshot()` stays as
+   * it was. Max gauges need nothing: every drain carries them as they are.
+   */
+  undrain(drained: MetricsSnapshot): void {
+    for (const incoming of drained) {
+      const family = this.families.get(incoming.name);
+      if (!family || family.def.type !== incoming.type) continue;
+      if (incoming.type === "gauge" && family.def.aggregate === "max") continue;
+      for (const sample of incoming.samples) {
+        const series = family.at(sample.labels);
+        if ("counts" in sample) {
+          const drainedCounts = series.drainedCounts as number[];
+          if (drainedCounts.length !== sample.counts.length) continue;
+          for (let i = 0; i < drainedCounts.length; i++) {
+            drainedCounts[i] = (drainedCounts[i] as number) - (sample.counts[i] as number);
+          }
+          series.drainedSum = (series.drainedSum as number) - sample.sum;
+          series.drainedValue -= sample.count;
+        } else {
+          series.drainedValue -= sample.value;
+        }
+      }
+    }
   }
 
   /**

@@ -12,6 +12,7 @@ import { authorizeRoute } from "./middleware/auth/index.ts";
 import { bodyLimit } from "./middleware/body-limit/index.ts";
 import { corsAllowlist } from "./middleware/cors/index.ts";
 import { requestLogger } from "./middleware/logger/index.ts";
+import { httpMetrics } from "./middleware/metrics/index.ts";
 import { rateLimit } from "./middleware/rate-limit/index.ts";
 import { limitsFromJson } from "./middleware/rate-limit/policy.ts";
 import { requestId } from "./middleware/request-id/index.ts";
@@ -32,6 +33,7 @@ import { mountBenchRoutes } from "./routes/bench.ts";
 import { mountFaultRoutes } from "./routes/faults.ts";
 import { history } from "./routes/history.ts";
 import { instruments } from "./routes/instruments.ts";
+import { metrics } from "./routes/metrics.ts";
 import { orders } from "./routes/orders.ts";
 import { replayRoutes } from "./routes/replay.ts";
 import { requests } from "./routes/requests.ts";
@@ -71,7 +73,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
     return table;
   };
 
-  // Outermost first: every response, errors included, gets an id, a trace, a log line and these headers.
+  // Outermost first: every response, errors included, is counted and timed, and gets an id, a trace,
+  // a log line and these headers.
+  app.use("*", httpMetrics());
   app.use("*", requestId());
   app.use("*", traceContext());
   app.use("*", requestLogger());
@@ -105,6 +109,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, instruments);
   app.route(API_PREFIX, history);
   app.route(API_PREFIX, admin);
+  app.route(API_PREFIX, metrics);
   app.route(API_PREFIX, replayRoutes);
   app.route(API_PREFIX, ws);
   mountBenchRoutes(app, API_PREFIX); // only with BENCH_ROUTES="true" (npm run bench:orders)

@@ -9,6 +9,7 @@ export { Account } from "../../durable-objects/account/index.ts";
 export { FeedShard } from "../../durable-objects/feed/index.ts";
 export { FeesCollector } from "../../durable-objects/fees/index.ts";
 export { InstrumentRegistry } from "../../durable-objects/instrument-registry/index.ts";
+export { MetricsHub } from "../../durable-objects/metrics-hub/index.ts";
 export { OrderBook } from "../../durable-objects/order-book/index.ts";
 export { RateLimiter } from "../../durable-objects/rate-limiter/index.ts";
 

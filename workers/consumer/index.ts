@@ -11,12 +11,25 @@
 
 import { type DbEnv, hasDatabase, transaction } from "../../shared/db/neon.ts";
 import { type Envelope, groupByKey, parseMessage } from "../../shared/events/envelope.ts";
+import { otlpConfig, type TraceEnv } from "../../shared/trace/export.ts";
 import { type KafkaRestEnv, type KafkaResult, kafkaConfig, produceToKafka } from "./kafka-rest.ts";
+import {
+  type ConsumerMetricsEnv,
+  countBatch,
+  countPostgresWrite,
+  countRetry,
+  countWritten,
+  pushConsumerMetricsIfDue,
+  type RetryCause,
+} from "./metrics.ts";
 import { writeEvents } from "./postgres-writer.ts";
+import { traceConsumer } from "./tracing.ts";
 
-export interface ConsumerEnv extends DbEnv, KafkaRestEnv {
+export interface ConsumerEnv extends DbEnv, KafkaRestEnv, ConsumerMetricsEnv, TraceEnv {
   /** Base delay before a failed batch is redelivered, seconds (default 5; doubles per attempt, at most 300). */
   EVENTS_RETRY_DELAY_SECONDS?: string;
+  /** The consumer's `max_retries` in wrangler.toml (default 10): a message retried past it is dead-lettered. */
+  EVENTS_MAX_RETRIES?: string;
 }
 
 /** Where a batch goes; each throws (or reports failure) to have the batch retried. */
@@ -43,7 +56,9 @@ export function sinksFor(env: ConsumerEnv): Sinks {
   const sinks: Sinks = {};
   if (hasDatabase(env)) {
     sinks.postgres = async (events) => {
+      const started = Date.now();
       await transaction(env, (client) => writeEvents(client, events));
+      countPostgresWrite(Date.now() - started);
     };
   }
   const kafka = kafkaConfig(env);
@@ -57,6 +72,8 @@ export async function handleEventBatch(
   env: ConsumerEnv,
   sinks: Sinks = sinksFor(env),
 ): Promise<BatchOutcome> {
+  countBatch(batch.messages.length);
+  const maxRetries = Number(env.EVENTS_MAX_RETRIES ?? 10);
   const valid: Array<Message<unknown>> = [];
   const invalid: Array<Message<unknown>> = [];
   const events: Envelope[] = [];
@@ -73,6 +90,7 @@ export async function handleEventBatch(
     );
     message.retry();
   }
+  countRetry("invalid", invalid, maxRetries);
   if (!sinks.postgres && !sinks.kafka && !warnedNoSink) {
     warnedNoSink = true;
     console.warn(
@@ -82,9 +100,11 @@ export async function handleEventBatch(
       }),
     );
   }
+  let failing: RetryCause = "postgres";
   try {
     if (events.length > 0) {
       await sinks.postgres?.(events);
+      failing = "kafka";
       const kafka = await sinks.kafka?.(events);
       if (kafka && !kafka.ok) throw new Error(kafka.error);
     }
@@ -105,14 +125,26 @@ export async function handleEventBatch(
       }),
     );
     batch.retryAll({ delaySeconds });
+    countRetry(failing, valid, maxRetries);
     return { acked: 0, retried: valid.length + invalid.length, invalid: invalid.length, delaySeconds, error };
   }
+  if (sinks.postgres || sinks.kafka) countWritten(events);
   if (invalid.length === 0) batch.ackAll();
   else for (const message of valid) message.ack();
   return { acked: valid.length, retried: invalid.length, invalid: invalid.length };
 }
 
-/** The Worker's `queue` handler. */
-export async function queue(batch: MessageBatch<unknown>, env: ConsumerEnv): Promise<void> {
-  await handleEventBatch(batch, env);
+/** The Worker's `queue` handler; after the batch, its metrics go to the hub when a push is due. */
+export async function queue(batch: MessageBatch<unknown>, env: ConsumerEnv, ctx?: ExecutionContext): Promise<void> {
+  try {
+    // Tracing on: the batch in a consumer span, the Postgres write in a client span (tracing.ts).
+    const config = otlpConfig(env);
+    const waitUntil = (promise: Promise<unknown>) => (ctx ? ctx.waitUntil(promise) : void promise);
+    await (config
+      ? traceConsumer(batch, config, waitUntil, sinksFor(env), (sinks) => handleEventBatch(batch, env, sinks))
+      : handleEventBatch(batch, env));
+  } finally {
+    const push = pushConsumerMetricsIfDue(env);
+    if (push) ctx?.waitUntil(push);
+  }
 }

@@ -1,10 +1,11 @@
 /**
  * The challenges of authentication and authorization: problem responses (problem.ts)
  * whose 401s and 403s carry an RFC 6750 `WWW-Authenticate` header; a stable `reason`
- * says what failed.
+ * says what failed, and counts it (`p3_auth_failures_total{reason}`, metrics/edge.ts).
  */
 import type { HTTPException } from "hono/http-exception";
 import type { Scope } from "../../../shared/auth/scopes.ts";
+import { countAuthFailure } from "../metrics/edge.ts";
 import { problemException } from "../problem.ts";
 
 /** The realm of every challenge. */
@@ -22,6 +23,8 @@ export function unauthorized(
   detail: string,
   options: { error?: BearerError; reason?: string; scheme?: "Bearer" | "P3-Signature" } = {},
 ): HTTPException {
+  // Every refusal is counted by its reason (p3_auth_failures_total); none given: no credentials at all.
+  countAuthFailure(options.reason ?? "missing_credentials");
   const params = [`realm="${REALM}"`];
   if (options.error) params.push(`error="${options.error}"`, `error_description="${quoted(detail)}"`);
   // A refused signature is challenged as such; bearer tokens remain an option.
@@ -37,6 +40,7 @@ export function unauthorized(
 
 /** 403 `missing_scope` naming the scope, with an `insufficient_scope` challenge. */
 export function missingScope(scope: Scope, detail?: string): HTTPException {
+  countAuthFailure("missing_scope");
   const text = detail ?? `This request needs the '${scope}' scope.`;
   return problemException("missing_scope", text, {
     headers: {

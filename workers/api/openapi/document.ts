@@ -11,10 +11,11 @@ import { changeInstrumentStatus, createInstrument, getFees, runBookCommands } fr
 import { openFeed } from "./contracts/feed.ts";
 import { HISTORY_CONTRACTS } from "./contracts/history.ts";
 import { getBook, getCandles, getInstrument, getTicker, getTrades, listInstruments } from "./contracts/market-data.ts";
+import { getMetrics } from "./contracts/metrics.ts";
 import { ORDER_CONTRACTS } from "./contracts/orders.ts";
 import { replayJournal } from "./contracts/replay.ts";
 import { getSessions } from "./contracts/sessions.ts";
-import { getHealth, getOpenApi, getTime } from "./contracts/system.ts";
+import { getHealth, getOpenApi, getReadiness, getTime } from "./contracts/system.ts";
 import { securitySchemes } from "./security.ts";
 
 /** Where the routers are mounted. */
@@ -24,6 +25,7 @@ export const API_PREFIX = "/v1";
 export const API_CONTRACTS = [
   getTime,
   getHealth,
+  getReadiness,
   getOpenApi,
   getSessions,
   listInstruments,
@@ -37,6 +39,7 @@ export const API_CONTRACTS = [
   changeInstrumentStatus,
   runBookCommands,
   getFees,
+  getMetrics,
   replayJournal,
   ...AUTH_CONTRACTS,
   ...BALANCE_CONTRACTS,

@@ -15,6 +15,7 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Context } from "hono";
 import type { Env } from "../env.ts";
+import { watchBreaker } from "../metrics/edge.ts";
 import { redisClientConfig } from "../middleware/rate-limit/upstash.ts";
 import { count, type RedisUse, redisCounters, type UseCounters } from "./health.ts";
 
@@ -78,8 +79,11 @@ function connectionFor(settings: RedisSettings): Connection {
     } catch (err) {
       client = err instanceof Error ? err : new Error(String(err));
     }
-    conn = { settings, client, openUntil: 0, openedAt: 0, warned: {}, lastError: null };
+    const made: Connection = { settings, client, openUntil: 0, openedAt: 0, warned: {}, lastError: null };
+    conn = made;
     connections.set(id, conn);
+    // Open while skipped; half-open once the cool-off is over and no command has answered since.
+    watchBreaker("redis", () => (Date.now() < made.openUntil ? 2 : made.lastError !== null ? 1 : 0));
   }
   return conn;
 }

@@ -1,6 +1,7 @@
-/** System routes: clock and health (with this isolate's view of Redis). No auth, no bindings beyond vars. */
+/** System routes: clock, health (with this isolate's view of Redis) and readiness (every dependency probed, operator only). */
 import type { z } from "@hono/zod-openapi";
-import { getHealth, getTime, type HealthSchema, type TimeSchema } from "../openapi/contracts/system.ts";
+import { readiness } from "../health/ready.ts";
+import { getHealth, getReadiness, getTime, type HealthSchema, type TimeSchema } from "../openapi/contracts/system.ts";
 import { createRouter } from "../openapi/router.ts";
 import { redisHealth } from "../redis/index.ts";
 
@@ -20,3 +21,11 @@ system.openapi(getHealth, (c) =>
     200,
   ),
 );
+
+system.openapi(getReadiness, async (c) => {
+  const ready = await readiness(c.env);
+  c.header("cache-control", "no-store");
+  if (ready.status === "ready") return c.json(ready, 200);
+  c.header("retry-after", "5");
+  return c.json(ready, 503);
+});

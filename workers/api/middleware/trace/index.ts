@@ -8,8 +8,14 @@
  * `stub.fetch(url, { headers: { ...traceHeaders(c) } })`, or as a field of an
  * RPC argument (`{ ..., traceparent: traceHeaders(c).traceparent }`), so the
  * object logs the same `trace_id`.
+ *
+ * With `OTEL_EXPORTER_OTLP_ENDPOINT` set, a sampled request is also recorded and
+ * exported: its server span and a client span per object call (server-span.ts,
+ * objects.ts; docs/operations.md "Traces"). Unset, nothing more runs than the above.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { otlpConfig } from "../../../../shared/trace/export.ts";
+import { isSampled } from "../../../../shared/trace/span.ts";
 import {
   formatTraceparent,
   parseTraceparent,
@@ -17,6 +23,7 @@ import {
   type TraceContext,
 } from "../../../../shared/trace/traceparent.ts";
 import type { AppEnv } from "../../env.ts";
+import { withServerSpan } from "./server-span.ts";
 
 export { formatTraceparent, parseTraceparent, randomHex, type TraceContext };
 
@@ -35,7 +42,9 @@ export function traceContext(options: TraceOptions = {}): MiddlewareHandler<AppE
     const state = incoming ? c.req.header("tracestate") : undefined;
     if (state) trace.tracestate = state;
     c.set("trace", trace);
-    await next();
+    // Tracing off (no endpoint): one property read, then exactly what it was before.
+    const config = c.env ? otlpConfig(c.env) : undefined;
+    await (config && isSampled(trace.flags) ? withServerSpan(c, next, trace, config) : next());
     c.res.headers.set("traceparent", formatTraceparent(trace));
   };
 }

@@ -26,9 +26,13 @@ export const benchNoop = defineRoute({
   summary: "One no-op Durable Object call (benchmark builds only)",
   description:
     "Authenticates and rate-limits like `POST /v1/orders`, then makes one RPC that does nothing " +
-    "(`RateLimiter.ping()` on an object named after the caller's account) and answers. The body is not read.",
+    "(`RateLimiter.ping()` on an object named after the caller's account) and answers. It takes a JSON body " +
+    "like an order's (parsed, not checked), so both carry the same bytes and the same parse.",
   scope: "trade",
   routeClass: "order_entry",
+  request: {
+    body: { required: false, content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } },
+  },
   responses: { 200: json(BenchNoopSchema, "The object answered."), ...problems(401, 403, 404) },
 });
 

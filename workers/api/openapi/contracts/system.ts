@@ -1,7 +1,7 @@
 /** Contracts of the system routes: clock, health and this document. */
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../define.ts";
-import { json } from "../schemas.ts";
+import { json, problems } from "../schemas.ts";
 
 export const TimeSchema = z
   .object({
@@ -78,6 +78,46 @@ export const getHealth = defineRoute({
   scope: "public",
   routeClass: "system",
   responses: { 200: json(HealthSchema, "The Worker is up.") },
+});
+
+export const ProbeSchema = z
+  .object({
+    component: z.string().openapi({
+      description: "`postgres`, `redis`, `queue`, `feed`, `instrument-registry` or `book:<symbol>`.",
+      example: "book:BTC-USD",
+    }),
+    status: z.enum(["ok", "failed", "not_configured"]),
+    latency_ms: z.number().int().nonnegative(),
+    detail: z.string().optional().openapi({ description: "Why it failed, or what it saw." }),
+  })
+  .openapi("Probe");
+
+export const ReadinessSchema = z
+  .object({
+    status: z.enum(["ready", "not_ready"]),
+    failed: z.array(z.string()).openapi({ description: "The components that failed their probe." }),
+    components: z.array(ProbeSchema),
+    checked_at: z.string(),
+  })
+  .openapi("Readiness");
+
+export const getReadiness = defineRoute({
+  method: "get",
+  path: "/health/ready",
+  operationId: "getReadiness",
+  tags: ["system"],
+  summary: "Readiness: every dependency probed",
+  description:
+    "Probes Postgres, Redis, the event queue, a feed shard, the instrument registry and every listed book at once, " +
+    "each within `READY_PROBE_TIMEOUT_MS` (default 2 s). 503 names the failed components. `GET /v1/health` is the cheap " +
+    "liveness answer for load balancers.",
+  scope: "admin",
+  routeClass: "admin",
+  responses: {
+    200: json(ReadinessSchema, "Every configured dependency answered."),
+    503: json(ReadinessSchema, "At least one dependency failed; `failed` names them."),
+    ...problems(401, 403),
+  },
 });
 
 export const getOpenApi = defineRoute({
