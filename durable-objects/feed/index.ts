@@ -41,6 +41,7 @@ import {
   type RequestId,
   USER_CHANNEL,
 } from "../../shared/feed/protocol.ts";
+import type { MetricsSnapshot } from "../../shared/metrics/registry.ts";
 import type { RevokedSessions, UserMessage } from "../account/contract.ts";
 import { accountStub } from "../account/stub.ts";
 import { AccountSockets } from "./account-sockets.ts";
@@ -48,6 +49,7 @@ import { Occupancy } from "./admission.ts";
 import { Books, type BooksEnv } from "./books.ts";
 import { Connections } from "./connect.ts";
 import { IdleSockets } from "./idle.ts";
+import { shardGauges } from "./metrics.ts";
 import { isOrderMethod, OrderEntry } from "./orders.ts";
 import { type Answer, type SessionEnv, Sessions } from "./session.ts";
 import { StreamIndex } from "./stream-index.ts";
@@ -329,6 +331,11 @@ export class FeedShard extends DurableObject<FeedEnv> {
    */
   async publish(instrument: string, messages: FeedMessage[]): Promise<{ subscribed: boolean }> {
     return { subscribed: this.streams.publish(instrument, messages) };
+  }
+
+  /** This shard's gauges for `GET /v1/admin/metrics` (metrics.ts). */
+  async metrics(): Promise<MetricsSnapshot> {
+    return shardGauges(this.name ?? this.ctx.id.name ?? "unnamed", this.sockets.values());
   }
 
   /** Readiness probe (`GET /v1/health/ready`): the shard answers, and how many sockets it holds. */

@@ -12,6 +12,7 @@ import { type Exposition, parsePrometheus, samplesOf, sumOf } from "../prometheu
 import { fundedTrader } from "./account-helpers.ts";
 import { OPERATOR } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
+import { FeedClient } from "./feed-client.ts";
 
 const BASE = "http://platform3.test/v1";
 const operator = { authorization: OPERATOR, "cf-connecting-ip": "198.19.7.1" };
@@ -140,5 +141,18 @@ describe("GET /v1/admin/metrics", () => {
     // The error counted by this scrape reaches the output with the isolate's next push.
     const next = parsePrometheus(await (await get()).text());
     expect(sumOf(next, "p3_metrics_source_errors_total", { source: "book" })).toBeGreaterThanOrEqual(1);
+  });
+  it("reads every feed shard's sockets and subscriptions when scraped", async () => {
+    const client = await FeedClient.connect("?subscribe=trades:BTC-USD");
+    try {
+      const text = await scrape();
+      for (const shard of ["feed-0", "feed-1"]) {
+        expect(sumOf(text, "p3_component_up", { component: `feed:${shard}` }), shard).toBe(1);
+      }
+      expect(sumOf(text, "p3_feed_sockets")).toBeGreaterThanOrEqual(1);
+      expect(sumOf(text, "p3_feed_subscriptions")).toBeGreaterThanOrEqual(1);
+    } finally {
+      await client.close();
+    }
   });
 });
