@@ -62,6 +62,9 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // A file's first request starts the isolate, its objects and SQLite: on a loaded
+          // 2-core machine that alone has taken over the default 5 s. Speed is the benchmarks' job.
+          testTimeout: 15_000,
           // One throwaway Postgres (system packages, else PGlite) + the Neon bridge for the run.
           // …and one throwaway redis-server behind the Upstash bridge (test/global-setup-redis.ts; skips without it).
           globalSetup: ["./test/global-setup-postgres.ts", "./test/global-setup-redis.ts"],
