@@ -15,7 +15,7 @@
  *    journey passed, 1 otherwise.
  *
  * `--stack-only` starts the stack and keeps it until Ctrl-C (to run the journey
- * by hand: `node --experimental-strip-types test/e2e/journey.ts --url … --tag 2`).
+ * by hand: `node --experimental-strip-types test/e2e/cli.ts --url … --tag 2`).
  * `E2E_VERBOSE=1` shows wrangler's output (else only its last lines, on failure).
  */
 import { type ChildProcess, spawn } from "node:child_process";

@@ -40,3 +40,13 @@ export function textFromBase64url(encoded: string): string | undefined {
     return undefined;
   }
 }
+
+/** FNV-1a (32 bits) of `text`: a cheap, stable spread of names over shards. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}

@@ -3,6 +3,7 @@
  * pushes to the shard its source hashes to (so pushes spread over the shards and a
  * holder's max gauges stay in one place); a scrape reads every shard.
  */
+import { fnv1a } from "../../shared/encoding.ts";
 import type { MetricsHub } from "./index.ts";
 
 /** The name of shard `index`. */
@@ -12,12 +13,7 @@ export function hubName(index: number): string {
 
 /** The shard `source` pushes to: FNV-1a of its name, modulo `shards`. */
 export function hubIndexOf(source: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < source.length; i++) {
-    hash ^= source.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shards;
+  return fnv1a(source) % shards;
 }
 
 export function hubStub(ns: DurableObjectNamespace<MetricsHub>, index: number): DurableObjectStub<MetricsHub> {

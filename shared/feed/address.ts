@@ -3,7 +3,9 @@
  * home. The edge sends an address's upgrades to its home shard first, so its sockets
  * sit together and the shard can count them (durable-objects/feed/admission.ts).
  */
+
 import { parseIp } from "../auth/ip.ts";
+import { fnv1a } from "../encoding.ts";
 
 /**
  * On a shard's 503 (full), how many sockets the upgrade's address holds on that shard; on
@@ -31,10 +33,5 @@ export function addressGroup(ip: string | undefined): string {
 
 /** The index (0 ≤ i < `shards`) of the home shard of an address group: FNV-1a of its name. */
 export function homeShard(group: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < group.length; i++) {
-    hash ^= group.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shards;
+  return fnv1a(group) % shards;
 }

@@ -15,16 +15,12 @@
  * second or two), and money: balances + fees = deposits, with the exact amounts.
  *
  * `scripts/e2e.ts` (`npm run test:e2e`) starts a fresh stack and calls `runJourney`.
- * Against a running server: `node --experimental-strip-types test/e2e/journey.ts
+ * Against a running server: `node --experimental-strip-types test/e2e/cli.ts
  * --url http://127.0.0.1:8787 [--tag 2]` (a tag gives fresh names: `E2E2-USD`, `e2e-a-2`).
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import type { Level2Snapshot, TradesSnapshot } from "../../shared/feed/messages.ts";
 import {
-  type Balance,
   type Balances,
   type BatchReply,
   type Book,
@@ -33,20 +29,15 @@ import {
   type CreatedAccount,
   type FeesSummary,
   type Fill,
-  type FillPage,
   type HeartbeatMessage,
-  type HistoryTradesPage,
   Http,
   type Instrument,
-  type LedgerPage,
   type Me,
   type MessageOf,
   type Order,
-  type OrderPage,
   type OrderReply,
   type OrderResult,
   RecordingSocket,
-  sleep,
   type Tokens,
   type TradesPage,
   type TransferOutcome,
@@ -54,6 +45,16 @@ import {
 } from "../client/index.ts";
 import { wsPackage } from "../client/node.ts";
 import { testInstrument } from "../instrument-spec.ts";
+import {
+  checkHistory,
+  checkMoneyConserved,
+  checkUserChannel,
+  eventually,
+  fmt,
+  must,
+  type Trader,
+  units,
+} from "./journey-checks.ts";
 
 export interface JourneyOptions {
   base: string;
@@ -63,58 +64,6 @@ export interface JourneyOptions {
   tag?: string;
   /** How long Postgres history may trail the live answers (default 30 s). */
   historyDeadlineMs?: number;
-}
-
-/** Exact decimals: integer units at `scale` fraction digits. */
-const SCALE = 8;
-function units(s: string): bigint {
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s);
-  if (!m) throw new Error(`not a decimal: ${s}`);
-  const frac = (m[3] ?? "").padEnd(SCALE, "0");
-  if (frac.length > SCALE) throw new Error(`too many digits: ${s}`);
-  const v = BigInt(m[2] as string) * 10n ** BigInt(SCALE) + BigInt(frac);
-  return m[1] ? -v : v;
-}
-const fmt = (u: bigint): string => {
-  const neg = u < 0n;
-  const a = neg ? -u : u;
-  const p = 10n ** BigInt(SCALE);
-  return `${neg ? "-" : ""}${a / p}.${(a % p).toString().padStart(SCALE, "0")}`;
-};
-const sum = (xs: string[]): bigint => xs.reduce((t, x) => t + units(x), 0n);
-
-/** Polls `check` until it stops throwing, or rethrows its last error after `ms`. */
-async function eventually<T>(check: () => Promise<T>, ms: number, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(intervalMs);
-    }
-  }
-}
-
-/** `x`, which must be there. */
-function must<T>(x: T | undefined, what: string): T {
-  if (x === undefined) throw new Error(`missing: ${what}`);
-  return x;
-}
-
-/** Copies sorted by one field (as text). */
-const byId = <T>(xs: readonly T[], key: keyof T): T[] =>
-  [...xs].sort((x, y) => String(x[key]).localeCompare(String(y[key])));
-
-interface Trader {
-  name: string;
-  account: string;
-  http: Http;
-  ws: RecordingSocket;
-  /** Every order view a reply carried (HTTP and WebSocket), in order. */
-  replies: Order[];
-  /** Every fill a reply carried. */
-  replyFills: Fill[];
 }
 
 export async function runJourney(o: JourneyOptions): Promise<string> {
@@ -397,60 +346,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     // ── The user channel agrees with every reply and with REST ──────────────────
     for (const t of [A, B]) {
       const snap = must(snapshots.get(t), `${t.name}'s snapshots`).user;
-      // The user channel's messages after the snapshot: order, fill and balance.
-      const msgs = t.ws.received.filter((m) => m.type === "order" || m.type === "fill" || m.type === "balance");
-      deepStrictEqual(
-        t.ws.received.filter(
-          (m) => m.type === "resync" || (m.type === "snapshot" && m.channel !== "user" && m.conflated === true),
-        ),
-        [],
-        `${t.name}: no resync or conflated message`,
-      );
-      const seqs = msgs.map((m) => m.seq);
-      deepStrictEqual(
-        seqs,
-        seqs.map((_, i) => snap.seq + 1 + i),
-        `${t.name}: user seq contiguous after the snapshot`,
-      );
-      equal(lastSeqs.get(t)?.user, seqs.at(-1), `${t.name}: heartbeat names the last user seq`);
-      const orders = new Map<string, Order>();
-      const balances = new Map<string, Balance>(snap.balances.map((b) => [b.asset, b]));
-      const fills: Fill[] = [];
-      for (const m of msgs) {
-        if (m.type === "order") orders.set(m.order.order_id, m.order);
-        else if (m.type === "fill") fills.push(m.fill);
-        else if (m.type === "balance") for (const b of m.balances) balances.set(b.asset, b);
-        else throw new Error(`unexpected user message ${JSON.stringify(m)}`);
-      }
-      // Every order view a reply carried was also streamed, identically.
-      const streamed = msgs.filter((m) => m.type === "order").map((m) => JSON.stringify(m.order));
-      for (const r of t.replies) {
-        ok(
-          streamed.includes(JSON.stringify(r)),
-          `${t.name}: reply view of ${r.client_order_id} not streamed: ${JSON.stringify(r)}`,
-        );
-      }
-      const streamedFills = fills.map((f) => JSON.stringify(f));
-      for (const f of t.replyFills) ok(streamedFills.includes(JSON.stringify(f)), `${t.name}: reply fill not streamed`);
-
-      const restOrders = [
-        ...(await t.http.get<OrderPage>("/v1/orders?status=open&limit=1000")).orders,
-        ...(await t.http.get<OrderPage>("/v1/orders?status=done&limit=1000")).orders,
-      ];
-      deepStrictEqual(byId([...orders.values()], "order_id"), byId(restOrders, "order_id"), `${t.name}: orders`);
-      const restFills = await t.http.get<FillPage>("/v1/fills?limit=1000");
-      equal(restFills.next_cursor, null);
-      deepStrictEqual(byId(fills, "fill_id"), byId(restFills.fills, "fill_id"), `${t.name}: fills`);
-      const restBalances = (await t.http.get<Balances>("/v1/accounts/me/balances")).balances;
-      deepStrictEqual(byId([...balances.values()], "asset"), byId(restBalances, "asset"), `${t.name}: balances`);
-      // Every order's filled size is the sum of its fills; open orders' holds are the account's hold.
-      for (const order of restOrders) {
-        const filled = sum(restFills.fills.filter((f) => f.order_id === order.order_id).map((f) => f.size));
-        equal(fmt(filled), fmt(units(order.filled_size)), `${t.name}: ${order.client_order_id} filled = Σ fills`);
-      }
-      step(
-        `${t.name}: ${msgs.length} user messages (seq ${snap.seq + 1}..${seqs.at(-1)}) = replies = REST orders (${restOrders.length}), fills (${fills.length}), balances`,
-      );
+      await checkUserChannel(t, snap, lastSeqs.get(t)?.user, step);
     }
 
     // ── Market data: level2 deltas on the snapshot = REST book; trades = REST trades ──
@@ -491,88 +387,13 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     deepStrictEqual(streams[0], streams[1], "both sockets saw the same market data");
     step(`level2 (${book.seq} seq) and trades (${restTrades.length}) streams = REST, on both sockets`);
 
-    // ── Money is conserved: balances + fees = deposits, per asset ───────────────
+    // ── Money is conserved, and Postgres history catches up with the live answers ──
     const fee = units(fees.instruments.find((i) => i.instrument === SYM && i.asset === "USD")?.collected ?? "0");
-    for (const asset of [BASE_ASSET, "USD"]) {
-      let total = asset === "USD" ? fee : 0n;
-      let deposited = 0n;
-      for (const t of [A, B]) {
-        const b = (await t.http.get<Balances>("/v1/accounts/me/balances")).balances.find((x) => x.asset === asset);
-        total += b ? units(b.total) : 0n;
-        deposited += units((deposits[t.name] as Record<string, string>)[asset] ?? "0");
-      }
-      equal(fmt(total), fmt(deposited), `${asset}: balances + fees = deposits`);
-    }
-    step(`money conserved: Σ balances + fees (${fmt(fee)} USD) = deposits, per asset`);
-
-    // ── Postgres history catches up with the live answers ───────────────────────
-    const historyStart = Date.now();
-    const deadline = o.historyDeadlineMs ?? 30_000;
-    for (const t of [A, B]) {
-      await eventually(
-        async () => {
-          const pairs: [string, string][] = [
-            ["/v1/history/orders?limit=1000", "/v1/orders?status=done&limit=1000"],
-            ["/v1/history/fills?limit=1000", "/v1/fills?limit=1000"],
-            ["/v1/history/ledger?limit=1000", "/v1/accounts/me/ledger?limit=1000"],
-          ];
-          for (const [history, live] of pairs) {
-            deepStrictEqual(
-              await t.http.get<unknown>(history),
-              await t.http.get<unknown>(live),
-              `${t.name}: ${history} = ${live}`,
-            );
-          }
-        },
-        deadline,
-        500,
-      );
-    }
-    await eventually(
-      async () => {
-        deepStrictEqual(
-          (await pub.get<HistoryTradesPage>(`/v1/instruments/${SYM}/history/trades?limit=1000`)).trades,
-          restTrades,
-          "history trades = trades",
-        );
-      },
-      deadline,
-      500,
-    );
-    // The ledger replays: Σ amounts per asset = the total, and every running balance follows.
-    for (const t of [A, B]) {
-      const { entries } = await t.http.get<LedgerPage>("/v1/history/ledger?limit=1000");
-      const running = new Map<string, bigint>();
-      for (const e of [...entries].reverse()) {
-        const next = (running.get(e.asset) ?? 0n) + units(e.amount);
-        equal(fmt(next), fmt(units(e.balance)), `${t.name}: ledger entry ${e.entry_id} running balance`);
-        running.set(e.asset, next);
-      }
-      const want = expectedBalances[t.account] as Record<string, [string, string]>;
-      for (const [asset, [total]] of Object.entries(want)) equal(fmt(running.get(asset) ?? 0n), total);
-    }
-    step(`Postgres history (orders, fills, ledger, trades) = live answers after ${Date.now() - historyStart} ms`);
+    await checkMoneyConserved([A, B], [BASE_ASSET, "USD"], deposits, fee, step);
+    await checkHistory([A, B], pub, SYM, restTrades, expectedBalances, o.historyDeadlineMs ?? 30_000, step);
 
     return `${SYM}: 9 orders, 3 trades, dead-man timer, every stream and Postgres agree (${((Date.now() - t0) / 1000).toFixed(1)} s)`;
   } finally {
     await Promise.all(sockets.map((s) => s.close()));
-  }
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: { url: { type: "string", default: "http://127.0.0.1:8787" }, tag: { type: "string" } },
-  });
-  try {
-    const summary = await runJourney({
-      base: values.url as string,
-      operatorToken: process.env.OPERATOR_TOKEN ?? "dev-operator-token",
-      tag: values.tag,
-      log: (line) => console.log(line),
-    });
-    console.log(`OK: ${summary}`);
-  } catch (err) {
-    console.error(`FAILED: ${(err as Error).stack ?? err}`);
-    process.exitCode = 1;
   }
 }
