@@ -51,6 +51,8 @@ export default defineConfig({
                 FEED_MAX_SUBSCRIPTIONS: "10",
                 FEED_SLOW_SOFT_LIMIT: "100",
                 FEED_SLOW_HARD_LIMIT: "300",
+                // Accounts push their metrics to the hub within a test's patience (test/workers/metrics.test.ts).
+                METRICS_PUSH_INTERVAL_MS: "200",
                 // The run's Postgres (test/global-setup-postgres.ts), reached through the Neon bridge.
                 DATABASE_URL: inject("databaseUrl"),
                 NEON_WS_PROXY: inject("neonWsProxy"),

@@ -2,8 +2,10 @@
 import type { FeesCollector } from "../fees/index.ts";
 import type { InstrumentRegistry } from "../instrument-registry/index.ts";
 import type { OrderBook } from "../order-book/index.ts";
+import type { AccountMetricsEnv } from "./metrics.ts";
 
-export interface AccountEnv {
+/** `METRICS_HUB*`: where the account pushes its metrics (metrics.ts); unbound, it counts nothing out. */
+export interface AccountEnv extends AccountMetricsEnv {
   ORDER_BOOK: DurableObjectNamespace<OrderBook>;
   INSTRUMENTS: DurableObjectNamespace<InstrumentRegistry>;
   /** Feed shards, reached as `UserShardRpc` (user-feed.ts): typed by that contract, not the class, as the shards call back. */

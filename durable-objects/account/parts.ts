@@ -14,6 +14,7 @@ import { streamDelayMs } from "../runtime/stream-out.ts";
 import type { AccountEnv } from "./env.ts";
 import { Funds } from "./funds.ts";
 import { AccountJournal } from "./journal.ts";
+import { AccountMetrics } from "./metrics.ts";
 import { OrderDesk, PENDING_RESOLVE_MS } from "./orders/desk.ts";
 import { OrderEntry } from "./orders/entry.ts";
 import { FeeTally } from "./orders/fee-tally.ts";
@@ -201,6 +202,7 @@ function openTradingParts(parts: TradingDeps): TradingParts {
     tradingEnabled: parts.tradingEnabled,
     maxOpenOrders: env.MAX_OPEN_ORDERS === undefined ? undefined : Number(env.MAX_OPEN_ORDERS),
     journal,
+    metrics: new AccountMetrics(env, parts.storage.kv, account, () => funds.orderLedger.heldOrders().length),
     fees: {
       tally: new FeeTally(parts.storage.kv),
       report: async (version, totals) => {

@@ -49,12 +49,13 @@ import { Occupancy } from "./admission.ts";
 import { Books, type BooksEnv } from "./books.ts";
 import { Connections } from "./connect.ts";
 import { IdleSockets } from "./idle.ts";
-import { shardGauges } from "./metrics.ts";
+import { shardMetrics } from "./metrics.ts";
 import { isOrderMethod, OrderEntry } from "./orders.ts";
 import { type Answer, type SessionEnv, Sessions } from "./session.ts";
 import { StreamIndex } from "./stream-index.ts";
 import { SubscribeRequests } from "./subscribe.ts";
 import { FeedSocket, type SocketHooks } from "./subscriptions.ts";
+import { FeedTraffic } from "./traffic.ts";
 import { UserChannels } from "./user-channel.ts";
 import { UserGrants } from "./user-grants.ts";
 
@@ -69,7 +70,9 @@ export class FeedShard extends DurableObject<FeedEnv> {
   private readonly sockets = new Map<WebSocket, FeedSocket>();
   /** Who is on which public stream, and the fan-out of books' batches (stream-index.ts). */
   private readonly streams: StreamIndex;
-  private readonly hooks: SocketHooks = { closed: (socket) => void this.drop(socket) };
+  /** Frames, drops, slow-consumer closes and delivery lag since the shard started (traffic.ts). */
+  private readonly traffic = new FeedTraffic();
+  private readonly hooks: SocketHooks = { closed: (socket) => void this.drop(socket), traffic: this.traffic };
   private readonly users: UserChannels;
   private readonly grants: UserGrants;
   private readonly sessions: Sessions;
@@ -88,7 +91,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
     super(ctx, env);
     this.limits = feedLimits(env);
     this.books = new Books(env, () => this.shardName());
-    this.streams = new StreamIndex(this.books);
+    this.streams = new StreamIndex(this.books, this.traffic);
     if (!env.ACCOUNT) throw new Error("FeedShard needs the ACCOUNT binding: declare it in wrangler.toml.");
     this.users = new UserChannels(
       (account) => accountStub(env.ACCOUNT, account),
@@ -335,7 +338,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
 
   /** This shard's gauges for `GET /v1/admin/metrics` (metrics.ts). */
   async metrics(): Promise<MetricsSnapshot> {
-    return shardGauges(this.name ?? this.ctx.id.name ?? "unnamed", this.sockets.values());
+    return shardMetrics(this.name ?? this.ctx.id.name ?? "unnamed", this.sockets.values(), this.traffic);
   }
 
   /** Readiness probe (`GET /v1/health/ready`): the shard answers, and how many sockets it holds. */

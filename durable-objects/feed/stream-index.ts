@@ -9,13 +9,16 @@ import { parseStreamKey, type StreamErrorMessage, type StreamKey, streamKey } fr
 import type { Books } from "./books.ts";
 import { type Client, type Cursor, Stream } from "./streams.ts";
 import type { FeedSocket } from "./subscriptions.ts";
+import type { FeedTraffic } from "./traffic.ts";
 
 export class StreamIndex {
   private readonly books: Books;
+  private readonly traffic: FeedTraffic;
   private readonly streams = new Map<StreamKey, Stream>();
 
-  constructor(books: Books) {
+  constructor(books: Books, traffic: FeedTraffic) {
     this.books = books;
+    this.traffic = traffic;
   }
 
   /** Adds a socket to a stream's index (creating the stream). */
@@ -85,6 +88,8 @@ export class StreamIndex {
       if (stream) streams.push(stream);
     }
     if (streams.length === 0) return false;
+    const committedAt = messages[0]?.time;
+    if (committedAt !== undefined) this.traffic.delivered(committedAt, Date.now());
     // One frame per socket for the whole batch (level2 and trades of a commit travel together).
     const held = streams.length > 1 && messages.length > 1 ? new Set<FeedSocket>() : undefined;
     if (held) {

@@ -13,6 +13,10 @@ class FakeClient implements Client {
   slow(): boolean {
     return this.isSlow;
   }
+  skips = 0;
+  skipped(): void {
+    this.skips++;
+  }
   seqs(): string[] {
     return this.sent.map((m) => (m.type === "update" ? `${m.first_seq}-${m.seq}` : `${m.type}@${m.seq ?? ""}`));
   }
@@ -142,6 +146,8 @@ describe("Stream", () => {
     slow.isSlow = true;
     for (let s = 1; s <= 5; s++) stream.deliver(update(s, s));
     expect(slow.seqs()).toEqual(["snapshot@0"]);
+    expect(slow.skips).toBe(5);
+    expect(fast.skips).toBe(0);
     expect(fast.seqs()).toHaveLength(6);
     slow.isSlow = false;
     stream.deliver(update(6, 6));

@@ -24,6 +24,8 @@ export interface Client {
   send(text: string): void;
   /** True while the client has too many messages unacknowledged. */
   slow(): boolean;
+  /** An update was held back from this slow client (counted; a conflated snapshot replaces it). */
+  skipped(): void;
 }
 
 /** One socket's place in one stream. */
@@ -193,7 +195,10 @@ export class Stream {
   private deliverTo(client: Client, cursor: Cursor, message: FeedMessage, text: string): string | undefined {
     if (message.type !== "update") return undefined;
     if (cursor.suspended) {
-      if (client.slow()) return undefined;
+      if (client.slow()) {
+        client.skipped();
+        return undefined;
+      }
       cursor.suspended = false;
       return "conflate";
     }
@@ -209,6 +214,7 @@ export class Stream {
     }
     if (this.channel === "level2" && client.slow()) {
       cursor.suspended = true;
+      client.skipped();
       return undefined;
     }
     client.send(out);

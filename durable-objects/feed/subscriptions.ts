@@ -25,6 +25,7 @@ import { batchFrame } from "../../shared/feed/messages.ts";
 import { CLOSE_CODES, parseStreamKey, type StreamKey } from "../../shared/feed/protocol.ts";
 import type { Session } from "./identity.ts";
 import type { Client, Cursor } from "./streams.ts";
+import type { FeedTraffic } from "./traffic.ts";
 
 /** The attachment, namespaced so other state can share the socket later. */
 interface Attachment {
@@ -47,6 +48,8 @@ interface Attachment {
 export interface SocketHooks {
   /** The shard closed the socket itself (limits): drop it from every stream. */
   closed(socket: FeedSocket): void;
+  /** The shard's fan-out counters (frames, drops, slow-consumer closes). */
+  readonly traffic: FeedTraffic;
 }
 
 export class FeedSocket implements Client {
@@ -195,11 +198,15 @@ export class FeedSocket implements Client {
   }
 
   send(text: string): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.hooks.traffic.droppedClosed++;
+      return;
+    }
     if (this.held) this.held.push(text);
     else if (!this.write(text)) return;
     this.unacked++;
     if (this.unacked > this.limits.slowHard && !this.refreshAck()) {
+      this.hooks.traffic.slowDisconnects++;
       this.close(
         CLOSE_CODES.slowConsumer,
         `slow consumer: ${this.unacked} messages without a frame from you; read faster and answer heartbeats with "ping"`,
@@ -225,10 +232,12 @@ export class FeedSocket implements Client {
   private write(frame: string): boolean {
     try {
       this.ws.send(frame);
+      this.hooks.traffic.frames++;
       return true;
     } catch {
       // The peer is gone; its close event cleans up.
       this.closed = true;
+      this.hooks.traffic.droppedClosed++;
       return false;
     }
   }
@@ -244,6 +253,10 @@ export class FeedSocket implements Client {
    */
   slow(): boolean {
     return this.unacked >= this.limits.slowSoft && !this.refreshAck();
+  }
+
+  skipped(): void {
+    this.hooks.traffic.droppedSlow++;
   }
 
   /** Any frame from the client acknowledges everything sent before it. */

@@ -471,7 +471,21 @@ describe("slow consumers", () => {
     }
   }
 
+  /** A counter of a shard's `metrics()` (what the scrape reads), summed over series matching `labels`. */
+  async function counted(shard: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+    const family = (await shardStub(shard).metrics()).find((f) => f.name === name);
+    let total = 0;
+    for (const sample of family?.samples ?? []) {
+      if (!Object.entries(labels).every(([k, v]) => sample.labels[k] === v)) continue;
+      total += "counts" in sample ? sample.count : sample.value;
+    }
+    return total;
+  }
+
   it("holds back level2 deltas for a socket that stops acknowledging, then sends one conflated snapshot; others never stall", async () => {
+    const dropsBefore = await counted("feed-0", "p3_feed_drops_total", { reason: "slow_consumer" });
+    const framesBefore = await counted("feed-0", "p3_feed_frames_total");
+    const lagBefore = await counted("feed-0", "p3_feed_delivery_lag_seconds");
     const slow = await FeedClient.connectShard("feed-0", "?subscribe=level2:EUR-USD");
     const fast = await FeedClient.connectShard("feed-0", "?subscribe=level2:EUR-USD");
     const base = (await slow.next((m) => m.type === "snapshot" && m.channel === "level2")).seq;
@@ -488,6 +502,10 @@ describe("slow consumers", () => {
     const got = slow.stream("level2", "EUR-USD", "update");
     expect(got.length).toBe(98);
     expect(contiguous(got, base)).toBe(base + 98);
+    // The shard counts what it held back (150 pushed, 98 sent), what it sent, and each batch's lag.
+    expect((await counted("feed-0", "p3_feed_drops_total", { reason: "slow_consumer" })) - dropsBefore).toBe(52);
+    expect((await counted("feed-0", "p3_feed_frames_total")) - framesBefore).toBeGreaterThanOrEqual(2 * 15);
+    expect((await counted("feed-0", "p3_feed_delivery_lag_seconds")) - lagBefore).toBe(15);
 
     // A frame from the client shows it caught up: one conflated snapshot, then deltas again.
     await slow.request("ping");
@@ -497,7 +515,8 @@ describe("slow consumers", () => {
     expect(conflated.channel).toBe("level2");
   });
 
-  it("closes a socket past the hard limit with 4008", async () => {
+  it("closes a socket past the hard limit with 4008, and counts it", async () => {
+    const closesBefore = await counted("feed-1", "p3_feed_slow_disconnects_total");
     const slow = await FeedClient.connectShard("feed-1", "?subscribe=trades:EUR-USD");
     const base = (await slow.next((m) => m.type === "snapshot" && m.channel === "trades")).seq;
     // Trades cannot be conflated: they count up to the hard limit (300).
@@ -505,5 +524,6 @@ describe("slow consumers", () => {
     const closed = await slow.closed;
     expect(closed.code).toBe(4008);
     expect(closed.reason).toContain("slow consumer");
+    expect((await counted("feed-1", "p3_feed_slow_disconnects_total")) - closesBefore).toBe(1);
   });
 });

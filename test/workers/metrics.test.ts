@@ -92,6 +92,54 @@ describe("GET /v1/admin/metrics", () => {
     expect(sumOf(after, "p3_rate_limit_decisions_total", { outcome: "allowed" })).toBeGreaterThan(0);
   });
 
+  it("counts accounts' orders by status, their open holds and settlement lag, pushed to the hub", async () => {
+    const symbol = await instrument();
+    // Earlier tests' accounts push within their interval (200 ms here): wait for the totals to settle.
+    let before = await scrape();
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      const again = await scrape();
+      const settled = sumOf(again, "p3_account_orders_total") === sumOf(before, "p3_account_orders_total");
+      before = again;
+      if (settled) break;
+    }
+    const [buyer, seller] = await Promise.all([
+      fundedTrader({ USD: "10000" }, { "cf-connecting-ip": "198.19.7.5" }),
+      fundedTrader({ [symbol.split("-")[0] as string]: "10" }, { "cf-connecting-ip": "198.19.7.6" }),
+    ]);
+    const order = (who: typeof buyer, body: Record<string, string>) =>
+      exports.default.fetch(`${BASE}/orders`, {
+        method: "POST",
+        headers: { ...who.headers, "content-type": "application/json" },
+        body: JSON.stringify({ instrument: symbol, type: "limit", size: "1", ...body }),
+      });
+    expect((await order(seller, { client_order_id: "ax-1", side: "sell", price: "100.00" })).status).toBe(201);
+    expect((await order(buyer, { client_order_id: "ax-2", side: "buy", price: "100.00" })).status).toBe(201);
+    expect((await order(buyer, { client_order_id: "ax-3", side: "buy", price: "90.00" })).status).toBe(201);
+    // More than the buyer has: refused by the account's pre-trade risk.
+    const refused = await order(buyer, { client_order_id: "ax-4", side: "buy", price: "90.00", size: "1000" });
+    expect(refused.status).toBe(422);
+
+    const delta = (after: Exposition, name: string, labels?: Record<string, string>) =>
+      sumOf(after, name, labels) - sumOf(before, name, labels);
+    const want = { accepted: 3, filled: 2, rejected: 1 };
+    let after = before;
+    for (let i = 0; i < 50; i++) {
+      after = await scrape();
+      const counted = Object.entries(want).every(
+        ([status, n]) => delta(after, "p3_account_orders_total", { status }) >= n,
+      );
+      if (counted && delta(after, "p3_account_settlement_lag_seconds_count") >= 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const [status, n] of Object.entries(want)) {
+      expect(delta(after, "p3_account_orders_total", { status }), status).toBe(n);
+    }
+    expect(delta(after, "p3_account_settlement_lag_seconds_count")).toBe(2);
+    // The resting buy holds funds; the filled orders' holds are released.
+    expect(delta(after, "p3_account_open_holds")).toBe(1);
+  });
+
   it("keeps label sets bounded under 2,000 random paths and 50 unknown instruments", async () => {
     for (let i = 0; i < 2_000; i += 100) {
       const ip = { "cf-connecting-ip": `198.19.8.${i / 100}` };

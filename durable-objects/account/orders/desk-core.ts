@@ -18,7 +18,7 @@ import { holdForRemainder } from "./holds.ts";
 import type { InstrumentCache } from "./instruments.ts";
 import { OpenOrders } from "./open-orders.ts";
 import { type OrderOutcome, rejection } from "./outcomes.ts";
-import { isOpen, type OrderRecord, type OrderView, orderView } from "./record.ts";
+import { isOpen, type OrderRecord, type OrderView, orderView, type ReachedStatus } from "./record.ts";
 import { type Applied, applyRows, type FillView } from "./settle.ts";
 import type { OrderStore } from "./store.ts";
 
@@ -45,6 +45,14 @@ export interface DeskOptions {
   maxOpenOrders?: number;
   /** The event journal (../journal.ts): called inside each change's transaction. */
   journal?: { orders(records: readonly OrderRecord[]): void; fills(fills: readonly FillView[]): void };
+  metrics?: DeskMetrics;
+}
+
+/** What order entry reports after each commit (the account's metrics.ts). */
+export interface DeskMetrics {
+  reached(status: ReachedStatus, n?: number): void;
+  /** Fills settled at `now`, each made by its book at `time_ms`. */
+  settled(fills: readonly { time_ms: number }[], now: number): void;
 }
 
 /** Who asked, continued into the book's logs. */
@@ -141,6 +149,10 @@ export class DeskCore {
     }
     if (applied.cursor !== previous) this.cursors.set(instrument, applied.cursor);
     for (const r of applied.changed) if (!isOpen(r)) this.open.delete(r.order_id);
+    if (this.o.metrics) {
+      for (const status of applied.reached) this.o.metrics.reached(status);
+      this.o.metrics.settled(applied.fills, Date.now());
+    }
     this.notify(applied.changed, applied.transactions, applied.fills);
   }
 

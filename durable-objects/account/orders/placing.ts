@@ -115,7 +115,10 @@ export class Placing {
       outcomes.push(undefined as unknown as OrderOutcome); // filled in once sent
     }
     if (records.length > 0) this.core.commit(records, held);
-    if (rejected.length > 0) this.core.notify(rejected, []);
+    if (rejected.length > 0) {
+      this.core.notify(rejected, []);
+      this.core.o.metrics?.reached("rejected", rejected.length);
+    }
     // The user channel hears of the placed ones with the book's answer (their holds then show).
     for (const { index, record, spec } of toSend) outcomes[index] = this.send(record, spec, trace, true);
     return Promise.all(outcomes);
@@ -220,6 +223,7 @@ export class Placing {
           if (code !== "duplicate_order_id") {
             // The book refused it and holds nothing of it: release the hold, the order is done.
             reject(current, code, answer.error?.message ?? "refused by the book");
+            applied.reached.push("rejected");
             release(this.core.ledger, current, applied);
             applied.changed.add(current);
           }

@@ -10,6 +10,9 @@ import type { NewOrder } from "../../../shared/orders/input.ts";
 /** FIX order states, plus `pending_new` while the book has not answered yet. */
 export type OrderStatus = "pending_new" | "new" | "partially_filled" | "filled" | "cancelled" | "expired" | "rejected";
 
+/** What an order's status became, as the account's metrics count it (`accepted`: the book took it). */
+export type ReachedStatus = "accepted" | "filled" | "cancelled" | "expired" | "rejected";
+
 export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set(["pending_new", "new", "partially_filled"]);
 
 export interface OrderRecord {

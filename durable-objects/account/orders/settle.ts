@@ -11,7 +11,7 @@ import type { EngineEvent } from "../../../shared/engine/index.ts";
 import { type AccountLedger, accrueFee, formatAmount, fundsToQuote, lotsToBase } from "../../../shared/ledger/index.ts";
 import type { LedgerTransaction } from "../../../shared/ledger/types.ts";
 import type { OutboxRow } from "../../order-book/contract.ts";
-import type { OrderRecord } from "./record.ts";
+import type { OrderRecord, ReachedStatus } from "./record.ts";
 
 /** One fill of one of the account's orders, on the wire. */
 export interface FillView {
@@ -38,6 +38,8 @@ export interface Applied {
   transactions: LedgerTransaction[];
   fills: FillView[];
   changed: Set<OrderRecord>;
+  /** Statuses orders reached (for the account's metrics). */
+  reached: ReachedStatus[];
 }
 
 export interface SettleState {
@@ -48,7 +50,7 @@ export interface SettleState {
 
 /** Applies `rows` of `instrument` after `cursor`; throws if the ledger refuses one (a bug, never input). */
 export function applyRows(state: SettleState, instrument: string, cursor: number, rows: readonly OutboxRow[]): Applied {
-  const out: Applied = { cursor, transactions: [], fills: [], changed: new Set() };
+  const out: Applied = { cursor, transactions: [], fills: [], changed: new Set(), reached: [] };
   for (const row of rows) {
     if (row.seq <= out.cursor) continue;
     applyEvent(state, instrument, row, out);
@@ -73,7 +75,10 @@ function applyEvent(state: SettleState, instrument: string, row: OutboxRow, out:
     }
     case "accepted": {
       const order = state.order(e.id);
-      if (order?.status === "pending_new") touch(order, row, out).status = "new";
+      if (order?.status === "pending_new") {
+        touch(order, row, out).status = "new";
+        out.reached.push("accepted");
+      }
       if (order) delete order.book_command;
       return;
     }
@@ -81,7 +86,8 @@ function applyEvent(state: SettleState, instrument: string, row: OutboxRow, out:
       const order = state.order(e.id);
       if (!order) return;
       touch(order, row, out);
-      order.status = e.reason === "filled" ? "filled" : e.reason;
+      order.status = e.reason;
+      out.reached.push(e.reason);
       order.done_reason = e.cause;
       delete order.book_command;
       release(state.ledger, order, out);
