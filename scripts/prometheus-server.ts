@@ -4,7 +4,7 @@
  * start, answer `/-/ready`, and stop (SIGTERM, then SIGKILL) with their data removed.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { freePort } from "./redis-server.ts";
@@ -107,4 +107,47 @@ export function startAlertmanager(config: string): Promise<MonitoringServer> {
     ],
     { "alertmanager.yml": config },
   );
+}
+
+const OPS = join(import.meta.dirname, "..", "ops");
+
+/** `Nm` → N·5 s, `Ns` → ⌈N/12⌉ s in `for:` and range windows: a minute of the rules in five seconds. */
+export function compressRuleTimes(rules: string): string {
+  const scale = (n: number, unit: string) => `${unit === "m" ? n * 5 : Math.max(1, Math.ceil(n / 12))}s`;
+  return rules
+    .replace(/for: (\d+)([ms])\b/g, (_, n, u) => `for: ${scale(Number(n), u)}`)
+    .replace(/\[(\d+)([ms])\]/g, (_, n, u) => `[${scale(Number(n), u)}]`);
+}
+
+/**
+ * ops/prometheus's committed config and rules, for a throwaway Prometheus scraping `target`
+ * (host:port) every second, with time compressed ({@link compressRuleTimes}), alerting to
+ * Alertmanager on `alertmanagerPort` if given. The development token is the scrape's
+ * credential: Prometheus scrapes from loopback, where it is accepted.
+ */
+export function opsPrometheusFiles(
+  target: string,
+  alertmanagerPort?: number,
+): Record<string, string> & {
+  "prometheus.yml": string;
+} {
+  let config = readFileSync(join(OPS, "prometheus/prometheus.yml"), "utf8")
+    .replace(/scrape_interval: \d+s/, "scrape_interval: 1s")
+    .replace(/evaluation_interval: \d+s/, "evaluation_interval: 1s")
+    .replace(/scrape_timeout: \d+s/, "scrape_timeout: 1s")
+    .replace('targets: ["127.0.0.1:8787"]', `targets: ["${target}"]`);
+  if (alertmanagerPort !== undefined) {
+    config = config.replace('targets: ["127.0.0.1:9093"]', `targets: ["127.0.0.1:${alertmanagerPort}"]`);
+  }
+  const rule = (file: string) =>
+    compressRuleTimes(readFileSync(join(OPS, "prometheus/rules", file), "utf8")).replace(
+      /interval: 15s/,
+      "interval: 1s",
+    );
+  return {
+    "prometheus.yml": config,
+    "platform3-token": "dev-operator-token\n",
+    "rules/recording.yml": rule("recording.yml"),
+    "rules/alerts.yml": rule("alerts.yml"),
+  };
 }

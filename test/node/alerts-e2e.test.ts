@@ -22,6 +22,7 @@ import { dbmate, findPostgresBin, type PostgresServer, startPostgresServer } fro
 import {
   hasBinary,
   type MonitoringServer,
+  opsPrometheusFiles,
   startAlertmanager,
   startPrometheus,
 } from "../../scripts/prometheus-server.ts";
@@ -29,14 +30,6 @@ import {
 const OPS = new URL("../../ops/", import.meta.url).pathname;
 const ready = hasBinary("prometheus") && hasBinary("prometheus-alertmanager") && findPostgresBin() !== undefined;
 if (!ready) console.warn("alerts-e2e: prometheus, prometheus-alertmanager or Postgres missing; skipping");
-
-/** `Nm` → N·5 s, `Ns` → ⌈N/12⌉ s: a minute of the rules in five seconds. */
-function scaled(rules: string): string {
-  const scale = (n: number, unit: string) => `${unit === "m" ? n * 5 : Math.max(1, Math.ceil(n / 12))}s`;
-  return rules
-    .replace(/for: (\d+)([ms])\b/g, (_, n, u) => `for: ${scale(Number(n), u)}`)
-    .replace(/\[(\d+)([ms])\]/g, (_, n, u) => `[${scale(Number(n), u)}]`);
-}
 
 interface Notification {
   receiver: string;
@@ -95,22 +88,7 @@ beforeAll(async () => {
   alertmanager = await startAlertmanager(routes);
   cleanups.push(() => alertmanager.stop());
 
-  const target = new URL(base).host;
-  const config = readFileSync(`${OPS}prometheus/prometheus.yml`, "utf8")
-    .replace(/scrape_interval: \d+s/, "scrape_interval: 1s")
-    .replace(/evaluation_interval: \d+s/, "evaluation_interval: 1s")
-    .replace(/scrape_timeout: \d+s/, "scrape_timeout: 1s")
-    .replace('targets: ["127.0.0.1:9093"]', `targets: ["127.0.0.1:${alertmanager.port}"]`)
-    .replace('targets: ["127.0.0.1:8787"]', `targets: ["${target}"]`);
-  const rule = (file: string) =>
-    scaled(readFileSync(`${OPS}prometheus/rules/${file}`, "utf8")).replace(/interval: 15s/, "interval: 1s");
-  prometheus = await startPrometheus({
-    "prometheus.yml": config,
-    // The development token: Prometheus scrapes from loopback, where it is accepted.
-    "platform3-token": "dev-operator-token\n",
-    "rules/recording.yml": rule("recording.yml"),
-    "rules/alerts.yml": rule("alerts.yml"),
-  });
+  prometheus = await startPrometheus(opsPrometheusFiles(new URL(base).host, alertmanager.port));
   cleanups.push(() => prometheus.stop());
 
   await listInstrument(base, SYMBOL);
