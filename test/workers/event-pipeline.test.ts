@@ -16,7 +16,7 @@ import {
   runInDurableObject,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { OrderOutcome, StoredOutcome } from "../../durable-objects/account/index.ts";
 import { accountStub } from "../../durable-objects/account/stub.ts";
 import { BookStore } from "../../durable-objects/order-book/store.ts";
@@ -273,18 +273,29 @@ describe.skipIf(!hasDb)("event pipeline into Postgres", () => {
         taker_order_id: `t${i}`,
       },
     }));
-    const down = { ...env, DATABASE_URL: "postgres://postgres@127.0.0.1:1/platform3" };
+    const down = { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:1/platform3-${key}` };
     const batch = batchOf(events, 3);
     const ctx = createExecutionContext();
+    const retryAll = vi.spyOn(batch, "retryAll");
     const outcome = await handleEventBatch(batch, down);
     expect(outcome.acked).toBe(0);
-    expect(outcome.delaySeconds).toBe(20);
+    expect(retryAll).toHaveBeenCalledWith({ delaySeconds: outcome.delaySeconds });
+    // Third attempt, base 5 s: full jitter over 0…20 s.
+    expect(outcome.delaySeconds).toBeGreaterThanOrEqual(0);
+    expect(outcome.delaySeconds).toBeLessThanOrEqual(20);
     const result = await getQueueResult(batch, ctx);
     expect(result.ackAll).toBe(false);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryBatch.retry).toBe(true);
-    expect(result.retryBatch.delaySeconds ?? 20).toBe(20);
     expect(await journalOf("book", key)).toEqual([]);
+
+    // Two more failures open the sink's breaker: the next batch is not sent to Postgres at
+    // all, and waits at least the breaker's cool-off (5–10 s).
+    for (let attempt = 1; attempt <= 2; attempt++) await handleEventBatch(batchOf(events, 1), down);
+    const refused = await handleEventBatch(batchOf(events, 1), down);
+    expect(refused.acked).toBe(0);
+    expect(refused.error).toMatch(/postgres_writes is unavailable \(circuit open/);
+    expect(refused.delaySeconds).toBeGreaterThanOrEqual(5);
 
     // Back up: the redelivered batch (Queues retries it) goes in whole.
     const again = batchOf(events, 4);

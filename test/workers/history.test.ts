@@ -19,8 +19,9 @@ import { withClient } from "../../shared/db/neon.ts";
 import { type LiveSource, type ReplayDb, replay } from "../../shared/replay/index.ts";
 import { createApp } from "../../workers/api/app.ts";
 import type { Env } from "../../workers/api/env.ts";
+import { postgresReadState } from "../../workers/api/history/postgres-reads.ts";
 import { fundedTrader, send, type Trader } from "./account-helpers.ts";
-import { expectProblem } from "./auth-helpers.ts";
+import { expectProblem, OPERATOR } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
 import { hasDb, sql, until } from "./postgres-helpers.ts";
 
@@ -277,12 +278,24 @@ describe.skipIf(!hasDb)("history endpoints (Postgres)", () => {
       await expectProblem(res, 503, "history_unavailable");
       expect(res.headers.get("retry-after")).toBeNull();
     }
-    const unreachable = { DATABASE_URL: "postgres://nobody@127.0.0.1:1/nothing" };
-    for (const path of paths) {
+    const unreachable = { DATABASE_URL: `postgres://nobody@127.0.0.1:1/nothing-${Date.now()}` };
+    for (const [i, path] of paths.entries()) {
       const res = await call(path, unreachable, buyer.headers);
-      expect(res.headers.get("retry-after"), path).toBe("5");
       await expectProblem(res, 503, "history_unavailable");
+      // Three failures open the breaker: later reads are refused at once, Retry-After its cool-off (5–10 s).
+      const retryAfter = Number(res.headers.get("retry-after"));
+      if (i < 3) expect(retryAfter, path).toBe(5);
+      else expect(retryAfter, path).toBeGreaterThanOrEqual(5);
+      expect(retryAfter, path).toBeLessThanOrEqual(10);
+      expect(postgresReadState(unreachable), path).toBe(i < 2 ? "closed" : "open");
     }
+    // The breaker is per database: the real one still answers.
+    expect((await call("/v1/history/orders", {}, buyer.headers)).status).toBe(200);
+    // The open breaker is what the metrics say: p3_breaker_state{dependency="postgres"} 2.
+    const scrape = await exports.default.fetch(`${BASE}/v1/admin/metrics`, {
+      headers: { authorization: OPERATOR, "cf-connecting-ip": "198.19.8.1" },
+    });
+    expect(await scrape.text()).toMatch(/^p3_breaker_state\{dependency="postgres"\} 2$/m);
   });
 
   it("replays the journal into the live book and balances (npm run replay's check)", async () => {

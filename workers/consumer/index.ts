@@ -2,7 +2,7 @@
  * The `EVENTS` Queue consumer (this Worker's `queue` handler): each batch of event
  * envelopes (a message holds one envelope or an `EnvelopeBatch` of several) goes to
  * Postgres in ONE transaction (postgres-writer.ts) and, when
- * configured, to Kafka (kafka-rest.ts). Every write is keyed by `(stream, key, seq)`,
+ * configured, to Kafka (kafka-rest.ts), each behind its breaker (breakers.ts). Every write is keyed by `(stream, key, seq)`,
  * so delivery may be at least once: on success the whole batch is acknowledged; on any
  * failure the whole batch is retried later (Queues retries up to `max_retries`, then
  * moves the messages to the dead-letter queue). A message that is not an envelope is
@@ -11,7 +11,10 @@
 
 import { type DbEnv, hasDatabase, transaction } from "../../shared/db/neon.ts";
 import { type Envelope, groupByKey, parseMessage } from "../../shared/events/envelope.ts";
+import { fullJitter } from "../../shared/resilience/backoff.ts";
+import { CircuitOpenError } from "../../shared/resilience/errors.ts";
 import { otlpConfig, type TraceEnv } from "../../shared/trace/export.ts";
+import { sinkBreaker } from "./breakers.ts";
 import { type KafkaRestEnv, type KafkaResult, kafkaConfig, produceToKafka } from "./kafka-rest.ts";
 import {
   type ConsumerMetricsEnv,
@@ -26,7 +29,7 @@ import { writeEvents } from "./postgres-writer.ts";
 import { traceConsumer } from "./tracing.ts";
 
 export interface ConsumerEnv extends DbEnv, KafkaRestEnv, ConsumerMetricsEnv, TraceEnv {
-  /** Base delay before a failed batch is redelivered, seconds (default 5; doubles per attempt, at most 300). */
+  /** Base delay before a failed batch is redelivered, seconds (default 5): attempt n waits a random 0…base·2^(n-1), at most 300, and at least an open breaker's cool-off. */
   EVENTS_RETRY_DELAY_SECONDS?: string;
   /** The consumer's `max_retries` in wrangler.toml (default 10): a message retried past it is dead-lettered. */
   EVENTS_MAX_RETRIES?: string;
@@ -49,20 +52,31 @@ export interface BatchOutcome {
   error?: string;
 }
 
+/** Longest delay of a retried batch, seconds. */
+export const MAX_RETRY_DELAY_SECONDS = 300;
+
 let warnedNoSink = false;
 
 /** The sinks this environment configures: Postgres with `DATABASE_URL`, Kafka with `KAFKA_REST_URL`. */
 export function sinksFor(env: ConsumerEnv): Sinks {
   const sinks: Sinks = {};
   if (hasDatabase(env)) {
-    sinks.postgres = async (events) => {
-      const started = Date.now();
-      await transaction(env, (client) => writeEvents(client, events));
-      countPostgresWrite(Date.now() - started);
-    };
+    sinks.postgres = (events) =>
+      sinkBreaker("postgres_writes", env.DATABASE_URL).run(async () => {
+        const started = Date.now();
+        await transaction(env, (client) => writeEvents(client, events));
+        countPostgresWrite(Date.now() - started);
+      });
   }
   const kafka = kafkaConfig(env);
-  if (kafka) sinks.kafka = (events) => produceToKafka(kafka, groupByKey(events));
+  if (kafka) {
+    sinks.kafka = (events) =>
+      sinkBreaker("kafka", kafka.url).run(async () => {
+        const result = await produceToKafka(kafka, groupByKey(events));
+        if (!result.ok) throw new Error(result.error);
+        return result;
+      });
+  }
   return sinks;
 }
 
@@ -111,7 +125,10 @@ export async function handleEventBatch(
   } catch (err) {
     const attempts = Math.max(1, ...valid.map((m) => m.attempts));
     const base = Number(env.EVENTS_RETRY_DELAY_SECONDS ?? 5);
-    const delaySeconds = Math.min(300, Math.max(0, Math.round(base * 2 ** (attempts - 1))));
+    // Full jitter, and never before an open breaker would let the sink be tried again.
+    const jittered = fullJitter(attempts - 1, Math.max(0, base), MAX_RETRY_DELAY_SECONDS);
+    const coolOff = err instanceof CircuitOpenError ? Math.ceil(err.retryAfterMs / 1000) : 0;
+    const delaySeconds = Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(jittered, coolOff));
     const error = String(err);
     console.warn(
       JSON.stringify({

@@ -3,13 +3,15 @@
  * a batch at most once per `METRICS_PUSH_INTERVAL_MS` (`waitUntil`; a failed push waits for
  * the next): batch sizes, Postgres write times, retries by the sink that failed, messages
  * given up (retried on their last attempt, so the Queue dead-letters them), the lag from an
- * event being logged to it being written, and when a batch last reached Postgres.
+ * event being logged to it being written, when a batch last reached Postgres, and the
+ * sinks' breakers (breakers.ts).
  */
 
 import { hubShards } from "../../durable-objects/metrics-hub/contract.ts";
 import type { MetricsHub } from "../../durable-objects/metrics-hub/index.ts";
 import { hubForSource } from "../../durable-objects/metrics-hub/stub.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
+import { BreakerGauges } from "../../shared/metrics/breakers.ts";
 import { METRICS } from "../../shared/metrics/catalogue.ts";
 import { MetricsPusher, pushIntervalMs } from "../../shared/metrics/pusher.ts";
 import { MetricsRegistry } from "../../shared/metrics/registry.ts";
@@ -58,6 +60,13 @@ export function countRetry(cause: RetryCause, messages: readonly { attempts: num
   if (given > 0) deadLetters.inc(undefined, given);
 }
 
+const breakers = new BreakerGauges();
+
+/** Reports a sink breaker's state as `p3_breaker_state{dependency}`, read before each push. */
+export function watchConsumerBreaker(dependency: string, state: () => 0 | 1 | 2): void {
+  breakers.watch(dependency, state);
+}
+
 let source: string | undefined;
 let pusher: MetricsPusher | undefined;
 
@@ -68,6 +77,7 @@ export function pushConsumerMetricsIfDue(env: ConsumerMetricsEnv, now = Date.now
   pusher ??= new MetricsPusher(registry, {
     holder: "consumer",
     intervalMs: pushIntervalMs(env.METRICS_PUSH_INTERVAL_MS),
+    beforeDrain: () => breakers.read(registry),
   });
   source ??= `consumer:${crypto.randomUUID()}`;
   const name = source;

@@ -8,20 +8,17 @@
  */
 import { hubShards } from "../../../durable-objects/metrics-hub/contract.ts";
 import { hubForSource } from "../../../durable-objects/metrics-hub/stub.ts";
+import { type BreakerGauge, BreakerGauges } from "../../../shared/metrics/breakers.ts";
 import { METRICS } from "../../../shared/metrics/catalogue.ts";
 import { MetricsPusher, pushIntervalMs } from "../../../shared/metrics/pusher.ts";
 import { MetricsRegistry, type MetricsSnapshot } from "../../../shared/metrics/registry.ts";
 import type { Env } from "../env.ts";
-
-/** 0 closed, 1 half-open (the next call is a trial), 2 open (calls skipped). */
-export type BreakerState = 0 | 1 | 2;
 
 const registry = new MetricsRegistry();
 const requests = registry.counter(METRICS.httpRequests);
 const durations = registry.histogram(METRICS.httpDuration);
 const authFailures = registry.counter(METRICS.authFailures);
 const rateLimitDecisions = registry.counter(METRICS.rateLimitDecisions);
-const breakerState = registry.gauge(METRICS.breakerState);
 const sourceErrors = registry.counter(METRICS.scrapeErrors);
 
 /** Methods counted by name; anything else a client sends is `other` (the label stays a small set). */
@@ -55,28 +52,17 @@ export function countSourceError(kind: string): void {
   sourceErrors.inc({ source: kind });
 }
 
-const breakers = new Map<string, Set<() => BreakerState>>();
+const breakers = new BreakerGauges();
 
 /**
  * Reports a breaker's state as `p3_breaker_state{dependency}` (read before each push; the
  * worst of several breakers of one dependency). Call once per breaker, when it is made.
  */
-export function watchBreaker(dependency: string, state: () => BreakerState): void {
-  let set = breakers.get(dependency);
-  if (!set) {
-    set = new Set();
-    breakers.set(dependency, set);
-  }
-  set.add(state);
+export function watchBreaker(dependency: string, state: () => BreakerGauge): void {
+  breakers.watch(dependency, state);
 }
 
-function readBreakers(): void {
-  for (const [dependency, states] of breakers) {
-    let worst = 0;
-    for (const state of states) worst = Math.max(worst, state());
-    breakerState.set({ dependency }, worst);
-  }
-}
+const readBreakers = () => breakers.read(registry);
 
 let source: string | undefined;
 let pusher: MetricsPusher | undefined;

@@ -11,13 +11,14 @@
  * `history_unavailable`; with Postgres unreachable too, plus `Retry-After`.
  */
 import type { Context } from "hono";
-import { type DbEnv, hasDatabase, withClient } from "../../../shared/db/neon.ts";
+import { type DbEnv, hasDatabase } from "../../../shared/db/neon.ts";
 import { fromUnits, toUnits } from "../../../shared/decimal.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { formatAmount, isAssetCode, parseAmount } from "../../../shared/ledger/assets.ts";
 import { CANDLE_INTERVALS } from "../../../shared/market/candles.ts";
 import { decodeId, decodeTimeKey, encodeId, encodeTimeKey } from "../cursors.ts";
 import type { AppEnv } from "../env.ts";
+import { readPostgres, retryAfterSeconds } from "../history/postgres-reads.ts";
 import {
   candleHistory,
   fillHistory,
@@ -41,11 +42,6 @@ import {
 } from "../openapi/contracts/history.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
-
-/** Longest a history query may take before the request is answered 503, ms. */
-export const HISTORY_QUERY_TIMEOUT_MS = 5_000;
-/** `Retry-After` of a 503 while Postgres is unreachable, seconds. */
-export const HISTORY_RETRY_AFTER_SECONDS = 5;
 
 export const history = createRouter();
 
@@ -174,7 +170,7 @@ history.openapi(getCandleHistory, async (c) => {
 /**
  * Runs `fn` on a connection of its own (closed before the response). Not
  * configured: 503 `history_unavailable`. Unreachable, failing or slower than
- * {@link HISTORY_QUERY_TIMEOUT_MS}: logged, then 503 with `Retry-After`.
+ * the deadline, or refused by the open breaker (history/postgres-reads.ts): logged, then 503 with `Retry-After`.
  */
 async function query<T>(c: Context<AppEnv>, fn: (db: HistoryDb) => Promise<T>): Promise<T> {
   const env: DbEnv = c.env;
@@ -186,15 +182,8 @@ async function query<T>(c: Context<AppEnv>, fn: (db: HistoryDb) => Promise<T>): 
       { extensions: { instance: c.req.path } },
     );
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${HISTORY_QUERY_TIMEOUT_MS} ms`)),
-        HISTORY_QUERY_TIMEOUT_MS,
-      );
-    });
-    return await Promise.race([withClient(env, (client) => fn(client as unknown as HistoryDb)), timeout]);
+    return await readPostgres(env, (client) => fn(client as unknown as HistoryDb));
   } catch (err) {
     console.error(
       JSON.stringify({
@@ -209,12 +198,10 @@ async function query<T>(c: Context<AppEnv>, fn: (db: HistoryDb) => Promise<T>): 
       "history_unavailable",
       "History is temporarily unavailable (the database did not answer); retry shortly.",
       {
-        headers: { "retry-after": String(HISTORY_RETRY_AFTER_SECONDS) },
+        headers: { "retry-after": String(retryAfterSeconds(err)) },
         extensions: { instance: c.req.path },
       },
     );
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import { accountStub } from "../../../durable-objects/account/stub.ts";
 import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
-import { type DbEnv, hasDatabase, withClient } from "../../../shared/db/neon.ts";
+import { type DbEnv, hasDatabase } from "../../../shared/db/neon.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { ENGINE_OPTIONS, InstrumentUnits } from "../../../shared/instruments/units.ts";
 import { type BookJournalEvent, foldBook } from "../../../shared/replay/book.ts";
@@ -21,10 +21,10 @@ import { foldLedger, type LedgerJournalEntry, ledgerSnapshot } from "../../../sh
 import { replaySnapshot } from "../../../shared/replay/restore.ts";
 import { accountLedger, bookJournal, journalInstruments, ledgerAccounts } from "../../../shared/replay/source.ts";
 import type { Env } from "../env.ts";
+import { readPostgres, retryAfterSeconds } from "../history/postgres-reads.ts";
 import { replayJournal } from "../openapi/contracts/replay.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
-import { HISTORY_RETRY_AFTER_SECONDS } from "./history.ts";
 
 export const replayRoutes = createRouter();
 
@@ -64,7 +64,7 @@ replayRoutes.openapi(replayJournal, async (c) => {
   // The journal first, on one connection closed before the objects are asked anything.
   let journals: { books: Map<string, BookJournalEvent[]>; ledgers: Map<string, LedgerJournalEntry[]> };
   try {
-    journals = await withClient(env, async (client) => {
+    journals = await readPostgres(env, async (client) => {
       const db: ReplayDb = { query: async (text, params) => ({ rows: (await client.query(text, params)).rows }) };
       const books = new Map<string, BookJournalEvent[]>();
       for (const symbol of body.instruments ?? (await journalInstruments(db))) {
@@ -86,7 +86,7 @@ replayRoutes.openapi(replayJournal, async (c) => {
       }),
     );
     throw problemException("history_unavailable", "The journal could not be read (the database did not answer).", {
-      headers: { "retry-after": String(HISTORY_RETRY_AFTER_SECONDS) },
+      headers: { "retry-after": String(retryAfterSeconds(err)) },
       extensions: { instance: c.req.path },
     });
   }
