@@ -1,4 +1,5 @@
 /** The bindings and settings an Account object reads. */
+import type { ConfigStore } from "../config/index.ts";
 import type { FeesCollector } from "../fees/index.ts";
 import type { InstrumentRegistry } from "../instrument-registry/index.ts";
 import type { OrderBook } from "../order-book/index.ts";
@@ -11,6 +12,8 @@ export interface AccountEnv extends AccountMetricsEnv {
   /** Feed shards, reached as `UserShardRpc` (user-feed.ts): typed by that contract, not the class, as the shards call back. */
   FEED_SHARD: DurableObjectNamespace;
   FEES: DurableObjectNamespace<FeesCollector>;
+  /** The live configuration (docs/configuration.md): risk limits, account budgets; unbound: the vars alone. */
+  CONFIG?: DurableObjectNamespace<ConfigStore>;
   /** The event stream's Queue (Postgres, Kafka); unbound: nothing is streamed. */
   EVENTS?: Queue;
   /**

@@ -6,6 +6,11 @@
  * object reached by unknown credentials never writes storage.
  */
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
+import { maxOpenOrdersVar } from "../../shared/config/defaults.ts";
+import { LiveConfig } from "../../shared/config/live-cache.ts";
+import { maxOpenOrdersFor } from "../../shared/config/risk.ts";
+import { resolveAccountBudgets } from "../../shared/rate-limit/budget.ts";
+import { configStub } from "../config/stub.ts";
 import { FEES_NAME } from "../fees/index.ts";
 import { registryStub } from "../instrument-registry/index.ts";
 import { orderBookStub } from "../order-book/stub.ts";
@@ -39,6 +44,8 @@ export class AccountParts {
   private readonly deps: AccountPartsDeps;
   private readonly migrations: SQLSchemaMigrations;
   private readonly instruments: InstrumentCache;
+  /** The live configuration (risk, account budgets; instruments and fees through the registry), polled while in use. */
+  private readonly config: LiveConfig | undefined;
   readonly record: AccountRecord;
   /** False until the schema exists. */
   migrated = false;
@@ -54,7 +61,15 @@ export class AccountParts {
     this.deps = deps;
     this.record = new AccountRecord(deps.sql);
     this.migrations = new SQLSchemaMigrations({ doStorage: deps.ctx.storage, migrations: ACCOUNT_MIGRATIONS });
-    this.instruments = new InstrumentCache((symbol) => registryStub(deps.env.INSTRUMENTS).get(symbol));
+    const ns = deps.env.CONFIG;
+    this.config = ns ? new LiveConfig({ fetchChanges: (known) => configStub(ns).changesSince(known) }) : undefined;
+    const config = this.config;
+    this.instruments = new InstrumentCache(
+      (symbol) => registryStub(deps.env.INSTRUMENTS).get(symbol),
+      undefined,
+      // A new instruments or fees version drops the cached specs (the registry serves them laid over).
+      config && (() => `${config.current("instruments")?.version ?? 0}/${config.current("fees")?.version ?? 0}`),
+    );
   }
 
   /** On start: loads what exists, creating nothing. */
@@ -92,6 +107,7 @@ export class AccountParts {
   private async load(): Promise<void> {
     const { sql, ctx, env } = this.deps;
     await this.migrations.runAll();
+    await this.config?.ready();
     this.record.load();
     this.stored = loadStoredParts({
       sql,
@@ -122,6 +138,7 @@ export class AccountParts {
       sql,
       stored: this.stored,
       instruments: this.instruments,
+      config: this.config,
       tradingEnabled: () => this.record.tradingEnabled,
       setCancelAfter: async (at) => {
         this.record.cancelAfterAt = at;
@@ -175,6 +192,7 @@ export interface TradingDeps {
   sql: Sql;
   stored: StoredParts;
   instruments: InstrumentCache;
+  config: LiveConfig | undefined;
   tradingEnabled: () => boolean;
   /** Arms the dead-man timer at `at` (null disarms). */
   setCancelAfter: (at: number | null) => Promise<void>;
@@ -200,7 +218,10 @@ function openTradingParts(parts: TradingDeps): TradingParts {
     instruments: parts.instruments,
     book: (instrument) => orderBookStub(env.ORDER_BOOK, instrument),
     tradingEnabled: parts.tradingEnabled,
-    maxOpenOrders: env.MAX_OPEN_ORDERS === undefined ? undefined : Number(env.MAX_OPEN_ORDERS),
+    // Read at each placement: the account's class limit of the `risk` section, else MAX_OPEN_ORDERS.
+    get maxOpenOrders() {
+      return maxOpenOrdersFor(parts.config?.current("risk")?.document, account, maxOpenOrdersVar(env));
+    },
     journal,
     metrics: new AccountMetrics(env, parts.storage.kv, account, () => funds.orderLedger.heldOrders().length),
     fees: {
@@ -224,13 +245,21 @@ function openTradingParts(parts: TradingDeps): TradingParts {
     },
   });
   // The account's budgets, in memory (a restarted object starts them full); a bad RATE_LIMITS fails order entry only.
-  let budget: OrderBudget | undefined;
+  // A new `rate-limits` version starts new budgets, full, at its limits.
+  let budget: { version: number; budget: OrderBudget } | undefined;
   const entry = new OrderEntry({
     desk,
     keyed,
     budget: () => {
-      budget ??= OrderBudget.fromVar(env.RATE_LIMITS);
-      return budget;
+      const live = parts.config?.current("rate-limits");
+      const version = live?.version ?? 0;
+      if (budget?.version !== version) {
+        const fresh = live
+          ? new OrderBudget(resolveAccountBudgets(live.document))
+          : OrderBudget.fromVar(env.RATE_LIMITS);
+        budget = { version, budget: fresh };
+      }
+      return budget.budget;
     },
     setCancelAfter: parts.setCancelAfter,
     armAlarm: parts.armAlarm,

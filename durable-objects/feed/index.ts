@@ -27,6 +27,8 @@
  * `idle.ts` (sockets that hold nothing are closed).
  */
 import { DurableObject } from "cloudflare:workers";
+import { feedLimitsWith } from "../../shared/config/feed.ts";
+import { LiveConfig } from "../../shared/config/live-cache.ts";
 import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "../../shared/feed/limits.ts";
 import type { FeedMessage } from "../../shared/feed/messages.ts";
 import {
@@ -44,6 +46,8 @@ import {
 import type { MetricsSnapshot } from "../../shared/metrics/registry.ts";
 import type { RevokedSessions, UserMessage } from "../account/contract.ts";
 import { accountStub } from "../account/stub.ts";
+import type { ConfigStore } from "../config/index.ts";
+import { configStub } from "../config/stub.ts";
 import { AccountSockets } from "./account-sockets.ts";
 import { Occupancy } from "./admission.ts";
 import { Books, type BooksEnv } from "./books.ts";
@@ -59,13 +63,19 @@ import { FeedTraffic } from "./traffic.ts";
 import { UserChannels } from "./user-channel.ts";
 import { UserGrants } from "./user-grants.ts";
 
-export interface FeedEnv extends FeedLimitsEnv, BooksEnv, SessionEnv {}
+export interface FeedEnv extends FeedLimitsEnv, BooksEnv, SessionEnv {
+  /** The live configuration: its `feed` section is laid over the FEED_* vars (docs/configuration.md). */
+  CONFIG?: DurableObjectNamespace<ConfigStore>;
+}
 
 /** The Worker names the shard it forwards an upgrade to (the object may not know its own name). */
 export const SHARD_HEADER = "x-feed-shard";
 
 export class FeedShard extends DurableObject<FeedEnv> {
+  /** Updated in place by a new `feed` version, so every part holding it sees the new limits. */
   private readonly limits: FeedLimits;
+  private readonly config: LiveConfig | undefined;
+  private feedVersion = 0;
   private readonly books: Books;
   private readonly sockets = new Map<WebSocket, FeedSocket>();
   /** Who is on which public stream, and the fan-out of books' batches (stream-index.ts). */
@@ -90,6 +100,10 @@ export class FeedShard extends DurableObject<FeedEnv> {
   constructor(ctx: DurableObjectState, env: FeedEnv) {
     super(ctx, env);
     this.limits = feedLimits(env);
+    const configNs = env.CONFIG;
+    this.config = configNs
+      ? new LiveConfig({ fetchChanges: (known) => configStub(configNs).changesSince(known) })
+      : undefined;
     this.books = new Books(env, () => this.shardName());
     this.streams = new StreamIndex(this.books, this.traffic);
     if (!env.ACCOUNT) throw new Error("FeedShard needs the ACCOUNT binding: declare it in wrangler.toml.");
@@ -165,6 +179,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
       this.name = given;
       await this.ctx.storage.put("shard_name", given);
     }
+    await this.followConfig();
     return this.connections.accept(request);
   }
 
@@ -308,6 +323,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
+    void this.followConfig();
     this.grants.expire(this.sockets.values(), now);
     this.idle.sweep(this.sockets.values(), now);
     this.accounts.renew(now);
@@ -323,6 +339,18 @@ export class FeedShard extends DurableObject<FeedEnv> {
       socket.sendJson(heartbeat);
     }
     if (this.sockets.size > 0) await this.ctx.storage.setAlarm(now + this.limits.heartbeatMs);
+  }
+
+  /** Lays a new `feed` version over the vars (waits only for the first load). */
+  private async followConfig(): Promise<void> {
+    if (!this.config) return;
+    if (!this.config.isLoaded) await this.config.ready();
+    const entry = this.config.current("feed");
+    if (!entry || entry.version === this.feedVersion) return;
+    this.feedVersion = entry.version;
+    const { limits, error } = feedLimitsWith(this.env, entry.document);
+    if (error) console.warn(JSON.stringify({ level: "warn", msg: "feed configuration not applied", error }));
+    Object.assign(this.limits, limits);
   }
 
   // ── book → shard ─────────────────────────────────────────────────────

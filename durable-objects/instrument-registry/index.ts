@@ -6,6 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
+import type { ConfigIssue } from "../../shared/config/sections.ts";
 import {
   type Instrument,
   InstrumentSchema,
@@ -16,6 +17,8 @@ import { SEED_INSTRUMENTS } from "../../shared/instruments/seed.ts";
 import type { OrderBook } from "../order-book/index.ts";
 import { orderBookStub } from "../order-book/stub.ts";
 import { type Sql, sqlOver } from "../runtime/sql.ts";
+import { type ApplyResult, configureBooks, planChanges } from "./apply-config.ts";
+import { effective, OVERLAY_MIGRATION, type OverlaySection, OverlayStore } from "./overlays.ts";
 
 export interface RegistryEnv {
   ORDER_BOOK: DurableObjectNamespace<OrderBook>;
@@ -36,14 +39,18 @@ const MIGRATIONS = [
     description: "instruments",
     sql: `CREATE TABLE instruments (symbol TEXT PRIMARY KEY, spec TEXT NOT NULL, updated_at INTEGER NOT NULL);`,
   },
+  OVERLAY_MIGRATION,
 ];
 
 export class InstrumentRegistry extends DurableObject<RegistryEnv> {
   private readonly sql: Sql;
+  /** The `instruments` and `fees` configuration laid over each listing (overlays.ts). */
+  private readonly overlays: OverlayStore;
 
   constructor(ctx: DurableObjectState, env: RegistryEnv) {
     super(ctx, env);
     this.sql = sqlOver(ctx.storage.sql);
+    this.overlays = new OverlayStore(this.sql);
     const migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: MIGRATIONS });
     void ctx.blockConcurrencyWhile(async () => {
       await migrations.runAll();
@@ -51,13 +58,38 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
     });
   }
 
+  /** Every instrument as it trades: its listing with the configuration laid over it. */
   async list(): Promise<Instrument[]> {
+    const overlays = this.overlays.overlays;
+    return this.listings().map((listing) => effective(listing, overlays));
+  }
+
+  async get(symbol: string): Promise<Instrument | null> {
+    const listing = this.listing(symbol);
+    return listing ? effective(listing, this.overlays.overlays) : null;
+  }
+
+  /**
+   * Takes a version of the `instruments` or `fees` section (the ConfigStore pushes it before it
+   * writes it): refused if a listing would become invalid or a book refuses; an older version
+   * than the one held is ignored.
+   */
+  async applyConfig(section: OverlaySection, version: number, document: unknown): Promise<ApplyResult> {
+    if (version < this.overlays.version(section)) return { ok: true };
+    const { issues, changes } = planChanges(this.listings(), this.overlays.overlays, section, document);
+    if (issues.length > 0) return invalidConfig(section, issues);
+    const applied = await configureBooks(changes, (spec) => orderBookStub(this.env.ORDER_BOOK, spec).configure(spec));
+    if (applied.ok) this.overlays.save(section, version, document);
+    return applied;
+  }
+
+  private listings(): Instrument[] {
     return this.sql<{ spec: string }>`SELECT spec FROM instruments ORDER BY symbol`.map(
       (r) => JSON.parse(r.spec) as Instrument,
     );
   }
 
-  async get(symbol: string): Promise<Instrument | null> {
+  private listing(symbol: string): Instrument | null {
     const row = this.sql.one<{ spec: string }>`SELECT spec FROM instruments WHERE symbol = ${symbol}`;
     return row ? (JSON.parse(row.spec) as Instrument) : null;
   }
@@ -67,27 +99,29 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
     const parsed = NewInstrumentSchema.safeParse(input);
     if (!parsed.success) return { ok: false, code: "invalid_instrument", message: parsed.error.message };
     const instrument = InstrumentSchema.parse(parsed.data);
-    if (await this.get(instrument.symbol)) {
+    if (this.listing(instrument.symbol)) {
       return { ok: false, code: "instrument_exists", message: `${instrument.symbol} is already listed` };
     }
     await this.save(instrument);
-    return { ok: true, instrument };
+    return { ok: true, instrument: effective(instrument, this.overlays.overlays) };
   }
 
   /** Changes an instrument's status; the book applies it before this returns. */
   async setStatus(symbol: string, status: InstrumentStatus): Promise<RegistryResult> {
-    const current = await this.get(symbol);
+    const current = this.listing(symbol);
     if (!current) return { ok: false, code: "instrument_not_found", message: `no instrument ${symbol}` };
     const instrument = InstrumentSchema.parse({ ...current, status });
     await this.save(instrument);
-    return { ok: true, instrument };
+    return { ok: true, instrument: effective(instrument, this.overlays.overlays) };
   }
 
+  /** Stores a listing; its book gets it with the configuration laid over it. */
   private async save(instrument: Instrument): Promise<void> {
     // Book first: if it refuses (e.g. a grid change with open orders), the registry keeps the old spec.
-    await orderBookStub(this.env.ORDER_BOOK, instrument).configure(instrument);
-    const spec = JSON.stringify(instrument);
-    this.sql`INSERT INTO instruments (symbol, spec, updated_at) VALUES (${instrument.symbol}, ${spec}, ${Date.now()})
+    const spec = InstrumentSchema.parse(effective(instrument, this.overlays.overlays));
+    await orderBookStub(this.env.ORDER_BOOK, spec).configure(spec);
+    const listing = JSON.stringify(instrument);
+    this.sql`INSERT INTO instruments (symbol, spec, updated_at) VALUES (${instrument.symbol}, ${listing}, ${Date.now()})
              ON CONFLICT (symbol) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at`;
   }
 
@@ -101,4 +135,14 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
 /** The registry's stub. */
 export function registryStub(ns: DurableObjectNamespace<InstrumentRegistry>): DurableObjectStub<InstrumentRegistry> {
   return ns.get(ns.idFromName(REGISTRY_NAME));
+}
+
+function invalidConfig(section: OverlaySection, issues: ConfigIssue[]): ApplyResult {
+  const first = issues[0] as ConfigIssue;
+  return {
+    ok: false,
+    code: "invalid_config",
+    message: `The ${section} document is invalid at ${first.path}: ${first.message.replace(/\.$/, "")}.`,
+    issues,
+  };
 }

@@ -129,7 +129,7 @@ const OPERATIONS: Operation[] = API_CONTRACTS.map((c) => ({
   method: c.method.toUpperCase(),
   template: c.path,
   scope: (c as unknown as Record<string, string>)[X_SCOPE] ?? "public",
-  hasBody: c.method === "post" || c.method === "patch",
+  hasBody: c.method === "post" || c.method === "patch" || c.method === "put",
 })).filter((op) => op.scope !== "public");
 
 /** The operation's path with B's resources in it: a request that would touch B if it went through. */
@@ -141,6 +141,7 @@ function targetOf(op: Operation): string {
     client_order_id: b.clientOrderId,
     id: b.keyId,
     key: b.idempotencyKey,
+    section: "risk",
   };
   return `${API_PREFIX}${op.template.replace(/\{(\w+)\}/g, (_m, name: string) => {
     const value = params[name];

@@ -6,6 +6,7 @@ import type { Env } from "./env.ts";
 const app = createApp();
 
 export { Account } from "../../durable-objects/account/index.ts";
+export { ConfigStore } from "../../durable-objects/config/index.ts";
 export { FeedShard } from "../../durable-objects/feed/index.ts";
 export { FeesCollector } from "../../durable-objects/fees/index.ts";
 export { InstrumentRegistry } from "../../durable-objects/instrument-registry/index.ts";

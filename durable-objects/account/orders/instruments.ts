@@ -3,22 +3,32 @@
  * kept for a few seconds. Order entry reads tick, lot, limits and fee rates from
  * here; the book checks grid, status and calendar again with its own spec, so a
  * briefly stale copy can only make the Account hold a little more or less than
- * the order needs at the rates fixed on the order.
+ * the order needs at the rates fixed on the order. A new version of the `instruments` or `fees`
+ * configuration (`generation`) drops every entry, so a change reaches the Account within the
+ * configuration's refresh, not the TTL.
  */
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 
 export class InstrumentCache {
   private readonly fetchSpec: (symbol: string) => Promise<Instrument | null>;
   private readonly ttlMs: number;
+  private readonly generation: (() => string) | undefined;
+  private seen: string | undefined;
   private readonly entries = new Map<string, { spec: Instrument | null; until: number }>();
 
-  constructor(fetchSpec: (symbol: string) => Promise<Instrument | null>, ttlMs = 5_000) {
+  constructor(fetchSpec: (symbol: string) => Promise<Instrument | null>, ttlMs = 5_000, generation?: () => string) {
     this.fetchSpec = fetchSpec;
     this.ttlMs = ttlMs;
+    this.generation = generation;
   }
 
   async get(symbol: string): Promise<Instrument | null> {
     const now = Date.now();
+    const generation = this.generation?.();
+    if (generation !== this.seen) {
+      this.seen = generation;
+      this.entries.clear();
+    }
     const hit = this.entries.get(symbol);
     if (hit && hit.until > now) return hit.spec;
     const spec = await this.fetchSpec(symbol);

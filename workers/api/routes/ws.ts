@@ -11,9 +11,9 @@ import { SHARD_HEADER } from "../../../durable-objects/feed/index.ts";
 import { CLIENT_IP_HEADER } from "../../../shared/auth/client-address.ts";
 import { isErrorCode } from "../../../shared/errors/codes.ts";
 import { ADDRESS_SOCKETS_HEADER, addressGroup, homeShard } from "../../../shared/feed/address.ts";
-import { feedLimits } from "../../../shared/feed/limits.ts";
 import { parseStreamKey, parseSubscribeParam } from "../../../shared/feed/protocol.ts";
 import { clientIp } from "../client-address.ts";
+import { liveFeedLimits } from "../config/index.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { problem, problemResponse } from "../problem.ts";
@@ -32,7 +32,7 @@ ws.get("/ws", async (c) => {
       },
     );
   }
-  const limits = feedLimits(c.env);
+  const limits = await liveFeedLimits(c);
   const parsed = parseSubscribeParam(c.req.query("subscribe"), Math.min(limits.maxUrlStreams, limits.maxSubscriptions));
   if ("error" in parsed) return problem(c, "invalid_request", parsed.error);
   const symbols = [...new Set(parsed.keys.map((k) => parseStreamKey(k)?.instrument ?? k))];

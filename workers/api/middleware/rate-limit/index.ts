@@ -46,6 +46,13 @@ export interface RateLimitOptions {
   /** Budgets, merged over `DEFAULT_LIMITS`; `false` turns one off. */
   limits?: RateLimitLimits;
   /**
+   * Budgets that change without a restart (the `rate-limits` configuration section): asked on
+   * every request, they replace `limits` while they answer an object (undefined: `limits`).
+   * Answer the same object while nothing changed: a new one is validated once. One that does
+   * not validate is logged and the last good budgets stay in force.
+   */
+  live?: (c: Context<AppEnv>) => Promise<RateLimitLimits | undefined> | RateLimitLimits | undefined;
+  /**
    * Where the counters live (default `defaultBackend`: Upstash when configured, else Durable
    * Objects). Return the same object for the same configuration: the local front keeps its
    * buckets per backend object.
@@ -74,6 +81,26 @@ interface RequestState {
  */
 export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<AppEnv> {
   const policy = resolvePolicy(options.weights, options.limits);
+  const live = options.live;
+  if (live !== undefined && typeof live !== "function")
+    throw new Error("rateLimit: live must be a function (c) => RateLimitLimits | undefined.");
+  let lastLive: { limits: RateLimitLimits; policy: typeof policy } | undefined;
+  /** The policy in force for this request: the live budgets when there are some, else `limits`. */
+  const policyFor = async (c: Context<AppEnv>) => {
+    const limits = live ? await live(c) : undefined;
+    if (!limits) return policy;
+    if (lastLive?.limits === limits) return lastLive.policy;
+    try {
+      lastLive = { limits, policy: resolvePolicy(options.weights, limits) };
+    } catch (err) {
+      console.error(
+        JSON.stringify({ level: "error", msg: "rate-limit configuration not applied", error: String(err) }),
+      );
+      // Keep the last good budgets; this one is not asked again until the document changes.
+      lastLive = { limits, policy: lastLive?.policy ?? policy };
+    }
+    return lastLive.policy;
+  };
   const classify = options.classify ?? classifyRequest;
   if (typeof classify !== "function") throw new Error("rateLimit: classify must be a function (c) => RouteClass.");
   const backendFor = options.backend ?? defaultBackend;
@@ -106,12 +133,13 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<App
       keyId: c.get("auth")?.keyId,
     };
     const rules: LimitRule[] = [];
+    const inForce = await policyFor(c);
     if (!state.ipChecked) {
-      rules.push(...ipRules(policy, facts));
+      rules.push(...ipRules(inForce, facts));
       state.ipChecked = true;
     }
     if (facts.keyId !== undefined && !state.keyChecked) {
-      rules.push(...keyRules(policy, facts));
+      rules.push(...keyRules(inForce, facts));
       state.keyChecked = true;
     }
     if (rules.length > 0) {
