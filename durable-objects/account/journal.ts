@@ -14,6 +14,7 @@
  * so the head read after a restart never goes back.
  */
 import type { Envelope } from "../../shared/events/envelope.ts";
+import { stampOf } from "../../shared/events/registry.ts";
 import { formatAmount, type JournalEntry } from "../../shared/ledger/index.ts";
 import type { Sql } from "../runtime/sql.ts";
 import { StreamOut } from "../runtime/stream-out.ts";
@@ -84,7 +85,15 @@ export class AccountJournal implements ChangeLog {
     const key = this.o.account() as string;
     let seq = this.stream.head() + this.written.length;
     const events = this.staged.map(
-      ([type, at, body]): Envelope => ({ stream: "account", key, seq: ++seq, at, type, body }),
+      ([type, at, body]): Envelope => ({
+        stream: "account",
+        key,
+        seq: ++seq,
+        at,
+        type,
+        ...stampOf("account", type),
+        body,
+      }),
     );
     this.staged = [];
     const rows = JSON.stringify(events.map((e) => [e.seq, e.at, e.type, JSON.stringify(e.body)]));
@@ -136,6 +145,8 @@ export class AccountJournal implements ChangeLog {
       seq: r.seq,
       at: r.at,
       type: r.type,
+      // The row keeps no version: read back (after a restart), it gets this build's (docs/events.md).
+      ...stampOf("account", r.type),
       body: JSON.parse(r.body) as Record<string, unknown>,
     }));
   }

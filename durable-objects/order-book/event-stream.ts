@@ -1,7 +1,9 @@
 /**
  * The book's event log to the `EVENTS` Queue (runtime/stream-out.ts): each logged event
- * as a `book` envelope keyed by the instrument, its body the wire event.
+ * as a `book` envelope keyed by the instrument, its body the wire event, stamped with its
+ * schema and version (shared/events/registry.ts).
  */
+import { stampOf } from "../../shared/events/registry.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
 import type { InstrumentUnits } from "../../shared/instruments/units.ts";
 import type { Sql } from "../runtime/sql.ts";
@@ -33,7 +35,17 @@ export function bookEventStream(parts: BookStreamParts): StreamOut<StreamedEvent
     envelope: ({ seq, at, event, traceparent }) => {
       const { spec, units } = parts.configured();
       const body = toWireEvent(event, units);
-      return { stream: "book", key: spec.symbol, seq, at, type: event.type, body, ...traceField({ traceparent }) };
+      const stamp = stampOf("book", event.type);
+      return {
+        stream: "book",
+        key: spec.symbol,
+        seq,
+        at,
+        type: event.type,
+        ...stamp,
+        body,
+        ...traceField({ traceparent }),
+      };
     },
     head: parts.head,
     delayMs: streamDelayMs(parts.env.EVENT_STREAM_DELAY_MS),

@@ -8,6 +8,10 @@
  *   `trade`, `done`, `level`, …); `body` = the wire event (snake_case, decimal strings).
  * - `account`: key = account id; `type` = `order` (body: the order's view after the
  *   change), `fill` (a fill view) or `ledger_entry` (one journal entry).
+ *
+ * `schema` and `version` name the body's schema in the registry (registry.ts): producers
+ * stamp both; an envelope without them (sent before stamping) is read as version 1 of
+ * `<stream>.<type>`. Here the body is only an object: validate.ts checks it against its schema.
  */
 import { z } from "zod";
 
@@ -21,6 +25,10 @@ export const EnvelopeSchema = z.object({
   /** Epoch milliseconds. */
   at: z.number().int().nonnegative(),
   type: z.string().min(1).max(64),
+  /** `<stream>.<type>` (registry.ts); absent on envelopes sent before stamping. */
+  schema: z.string().min(1).max(96).optional(),
+  /** The schema's version the body follows; absent: 1. */
+  version: z.number().int().positive().max(1_000_000).optional(),
   body: z.record(z.string(), z.unknown()),
   /**
    * W3C `traceparent` of the span that produced the event (the book's batch span), only

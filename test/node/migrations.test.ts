@@ -4,6 +4,8 @@
  * up → down → up leaves the same schema, so every migration's down undoes its up.
  */
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NeonWsBridge, startNeonWsBridge } from "../../scripts/neon-ws-bridge.ts";
 import { dbmate, type PostgresServer, REPO_ROOT, startTestPostgres } from "../../scripts/postgres-server.ts";
@@ -13,6 +15,7 @@ const TABLES = [
   "accounts",
   "api_keys",
   "candles_1m",
+  "dead_letters",
   "fills",
   "instruments",
   "journal",
@@ -107,7 +110,9 @@ describe("migrations (dbmate)", () => {
     const before = await schema("migrations_roundtrip");
     expect(before.tables).toEqual([...TABLES, "schema_migrations"].sort());
 
-    await dbmate(url, ["down"], { quiet: true });
+    // `down` rolls back one migration: once per migration file.
+    const files = readdirSync(join(REPO_ROOT, "migrations")).filter((f) => f.endsWith(".sql"));
+    for (const _ of files) await dbmate(url, ["down"], { quiet: true });
     const down = await schema("migrations_roundtrip");
     expect(down.tables).toEqual(["schema_migrations"]);
 

@@ -3,8 +3,9 @@
  * a batch at most once per `METRICS_PUSH_INTERVAL_MS` (`waitUntil`; a failed push waits for
  * the next): batch sizes, Postgres write times, retries by the sink that failed, messages
  * given up (retried on their last attempt, so the Queue dead-letters them), the lag from an
- * event being logged to it being written, when a batch last reached Postgres, and the
- * sinks' breakers (breakers.ts).
+ * event being logged to it being written, when a batch last reached Postgres, the
+ * sinks' breakers (breakers.ts), and data quality: events refused by their schema (by
+ * type and reason), repeated or late events per key, dead letters stored.
  */
 
 import { hubShards } from "../../durable-objects/metrics-hub/contract.ts";
@@ -23,8 +24,11 @@ export interface ConsumerMetricsEnv {
   METRICS_PUSH_INTERVAL_MS?: string;
 }
 
-/** Where a failed batch failed: a sink, or a message that is not an envelope. */
-export type RetryCause = "postgres" | "kafka" | "invalid";
+/**
+ * Where a failed batch failed: a sink, an event that failed its check with no dead-letter
+ * queue bound (`invalid`), or the send to the dead-letter queue (`dlq`).
+ */
+export type RetryCause = "postgres" | "kafka" | "invalid" | "dlq";
 
 const registry = new MetricsRegistry();
 const batchSize = registry.histogram(METRICS.consumerBatchSize);
@@ -32,6 +36,9 @@ const writeDuration = registry.histogram(METRICS.consumerWriteDuration);
 const retries = registry.counter(METRICS.consumerRetries);
 const deadLetters = registry.counter(METRICS.consumerDeadLetters);
 const queueLag = registry.histogram(METRICS.consumerQueueLag);
+const invalidEvents = registry.counter(METRICS.consumerInvalidEvents);
+const reordered = registry.counter(METRICS.consumerReordered);
+const deadLettersStored = registry.counter(METRICS.deadLettersStored);
 const lastSuccess = registry.gauge(METRICS.consumerLastSuccess);
 
 export function countBatch(messages: number): void {
@@ -58,6 +65,22 @@ export function countRetry(cause: RetryCause, messages: readonly { attempts: num
   retries.inc({ sink: cause });
   const given = messages.filter((m) => m.attempts >= maxRetries + 1).length;
   if (given > 0) deadLetters.inc(undefined, given);
+}
+
+/** Events refused by their schema check: `type` is a registered schema name or `unknown`, `reason` a fixed one. */
+export function countInvalid(events: readonly { label: string; reason: string }[]): void {
+  for (const e of events) invalidEvents.inc({ type: e.label, reason: e.reason });
+}
+
+/** A batch's repeated and late events per key (ordering.ts). */
+export function countReordered(duplicates: number, outOfOrder: number): void {
+  if (duplicates > 0) reordered.inc({ kind: "duplicate" }, duplicates);
+  if (outOfOrder > 0) reordered.inc({ kind: "out_of_order" }, outOfOrder);
+}
+
+/** Dead letters newly stored, by reason. */
+export function countDeadLettersStored(reasons: readonly string[]): void {
+  for (const reason of reasons) deadLettersStored.inc({ reason });
 }
 
 const breakers = new BreakerGauges();
