@@ -18,6 +18,7 @@
  * repeated until they agree or `deadlineMs` passes.
  */
 import { withClient } from "../../shared/db/neon.ts";
+import { fullJitter } from "../../shared/resilience/backoff.ts";
 import {
   type AccountBalances,
   type Balances,
@@ -79,7 +80,7 @@ export async function cancelEverything(traders: readonly Trader[]): Promise<numb
       for (let attempt = 1; attempt <= 30; attempt++) {
         const a = await t.http.call("DELETE", "/v1/orders", undefined, { "idempotency-key": `end-${attempt}` });
         if (a.status === 200) return;
-        await sleep(250 * attempt);
+        await sleep(fullJitter(attempt - 1, 250, 5_000)); // exponential backoff, full jitter
       }
       undecided++;
     }),

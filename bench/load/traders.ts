@@ -9,6 +9,7 @@
  * `client_order_id` and `Idempotency-Key`, so a retry gets the first outcome and
  * never places twice. Its latency runs from the first send to the definite answer.
  */
+import { fullJitter } from "../../shared/resilience/backoff.ts";
 import { type Answer, FeedSocket, type OrderReply, type Reply, sleep } from "../../test/client/index.ts";
 import { wsPackage } from "../../test/client/node.ts";
 import { mulberry32 } from "../flow.ts";
@@ -185,7 +186,8 @@ export async function runTrader(t: Trader, index: number, o: TraderOptions): Pro
         return a;
       }
       if (counted) r.note(r.errors, a.key);
-      await sleep(Math.min(2_000, 50 * attempt));
+      // Exponential backoff with full jitter: traders that failed together (a crashed book) do not retry together.
+      await sleep(fullJitter(attempt - 1, 50, 2_000));
     }
     r.unresolved++;
     return undefined;

@@ -29,6 +29,7 @@ import {
 } from "../../shared/orders/input.ts";
 import type { Account, StoredOutcome } from "../account/index.ts";
 import { accountStub } from "../account/stub.ts";
+import { retryDelayMs } from "../runtime/alarm.ts";
 import { PlaceBatcher } from "./place-batcher.ts";
 import type { Answer, Session, Sessions } from "./session.ts";
 import type { FeedSocket } from "./subscriptions.ts";
@@ -249,7 +250,7 @@ export class OrderEntry {
           );
           return;
         }
-        await new Promise((r) => setTimeout(r, 100 * attempt));
+        await new Promise((r) => setTimeout(r, retryDelayMs(attempt, 200, 2_000))); // backoff, full jitter
       }
     }
   }

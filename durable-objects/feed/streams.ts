@@ -16,6 +16,7 @@
  */
 import type { FeedMessage, PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
 import type { ResumedMessage, ResyncMessage, StreamErrorMessage, StreamKey } from "../../shared/feed/protocol.ts";
+import { retryDelayMs } from "../runtime/alarm.ts";
 
 /** What a stream needs from a socket. */
 export interface Client {
@@ -330,7 +331,7 @@ export class Stream {
           this.inflight--;
           this.start(alive, batch.resumeFrom, attempt + 1);
         },
-        100 * 2 ** attempt,
+        retryDelayMs(attempt, 200, 2_000), // exponential backoff, full jitter: shards do not retry a book together
       );
     } else {
       for (const t of alive) {

@@ -17,10 +17,16 @@
  * Used by the OrderBook (its `events` log) and the Account (its `account_events` log).
  */
 import { type Envelope, type EnvelopeBatch, queueMessages } from "../../shared/events/envelope.ts";
+import { retryDelayMs } from "./alarm.ts";
 import type { Sql } from "./sql.ts";
 
-/** How long the alarm waits before retrying a send that did not go out, ms. */
+/**
+ * How long the alarm waits before retrying a send, ms: the safety net while nothing
+ * failed, and the base of the backoff after failures (`retryDelayMs`, full jitter).
+ */
 export const STREAM_RETRY_MS = 2_000;
+/** The longest backoff between retries of a failing send, ms. */
+export const STREAM_MAX_RETRY_MS = 60_000;
 
 /**
  * How long a commit's events wait for others to go out with them, ms (`EVENT_STREAM_DELAY_MS`):
@@ -73,9 +79,22 @@ export class StreamOut<T extends { seq: number }> {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<boolean> | undefined;
   private again = false;
+  /** Sends that failed in a row (0 after one succeeds). */
+  private failures = 0;
 
   constructor(options: StreamOutOptions<T>) {
     this.o = options;
+  }
+
+  /**
+   * When the alarm should retry, ms from now: {@link STREAM_RETRY_MS} while no send failed
+   * (the alarm only backs up the in-memory timer), else exponential backoff with full
+   * jitter on the failures in a row.
+   */
+  retryDelayMs(random: () => number = Math.random): number {
+    return this.failures === 0
+      ? STREAM_RETRY_MS
+      : retryDelayMs(this.failures, STREAM_RETRY_MS, STREAM_MAX_RETRY_MS, random);
   }
 
   /** Whether the Queue is bound. */
@@ -184,15 +203,22 @@ export class StreamOut<T extends { seq: number }> {
           }
         }
       } while (this.again);
+      this.failures = 0;
       this.saveSoon();
       return true;
     } catch (err) {
+      this.failures++;
+      // Items read from the log for this send are not in memory: the next round reads them again
+      // (otherwise a failed send after a restart would leave memory "complete" without them).
+      this.tail = [];
+      this.tailComplete = false;
       console.warn(
         JSON.stringify({
           level: "warn",
           msg: "event stream send failed; the alarm retries",
           stream: this.o.label(),
           cursor: this.cursorSeq ?? null,
+          failures: this.failures,
           error: String(err),
         }),
       );

@@ -28,6 +28,7 @@ import type { AppEnv, Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { callerOf } from "../middleware/auth/index.ts";
 import { traceHeaders } from "../middleware/trace/index.ts";
+import { isCircuitOpenRefusal } from "../objects/guard.ts";
 import { DEFAULT_ORDER_PAGE } from "../openapi/contracts/order-schemas.ts";
 import {
   amendOrder,
@@ -202,6 +203,8 @@ async function mutate(c: Context<AppEnv>, call: () => Promise<AnyOutcome>): Prom
     rememberKeyedOutcome(c, outcome); // Redis, after the response (GET /v1/requests/{key})
     return outcome;
   } catch (err) {
+    // Refused by the account's open circuit breaker: never sent, so the outcome is known (503 object_circuit_open).
+    if (isCircuitOpenRefusal(err)) throw err;
     console.error(
       JSON.stringify({
         level: "error",
