@@ -8,6 +8,7 @@ import type { BalanceView } from "./funds.ts";
 import type { CancelAllOutcome, DeskError, OrderOutcome } from "./orders/outcomes.ts";
 import type { CreatedKey } from "./types.ts";
 
+export type { AccountRecoveryRefusal, AccountRestored, AccountRestorePlan } from "./bookmarks.ts";
 export type { FeedSessionsRpc, FeedSocketsAnswer, FeedSocketsClaim, RevokedSessions } from "./feed-sockets.ts";
 export type * from "./funds.ts";
 export type { EntryQuery } from "./ledger-store.ts";

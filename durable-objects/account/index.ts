@@ -19,6 +19,7 @@ import type { DeliveryAck, OutboxRow } from "../order-book/contract.ts";
 import { type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
 import { sqlOver } from "../runtime/sql.ts";
 import { Access } from "./access.ts";
+import { AccountRecovery, type AccountRestorePlan, type BookmarkKind } from "./bookmarks.ts";
 import type {
   AccountBalances,
   AccountInfo,
@@ -66,10 +67,13 @@ export class Account extends DurableObject<AccountEnv> {
   private readonly parts: AccountParts;
   private readonly access: Access;
   private readonly feedSockets: FeedSockets;
+  /** Operator point-in-time recovery: bookmarks and restore (bookmarks.ts). */
+  private readonly recovery: AccountRecovery;
 
   constructor(ctx: DurableObjectState, env: AccountEnv) {
     super(ctx, env);
     const sql = sqlOver(ctx.storage.sql);
+    this.recovery = new AccountRecovery(ctx, sql);
     this.parts = new AccountParts({ ctx, env, sql, armAlarm: () => this.armAlarm() });
     this.access = new Access(sql, () => this.parts.migrated, maxKeysOf(env.MAX_API_KEYS_PER_ACCOUNT));
     this.feedSockets = new FeedSockets({
@@ -363,6 +367,25 @@ export class Account extends DurableObject<AccountEnv> {
     const next = deadline === null ? resolveAt : resolveAt === null ? deadline : Math.min(deadline, resolveAt);
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
+  }
+
+  // ── recovery (operators; bookmarks.ts): a restore restarts the object, so its call rejects ──
+  async bookmark(kind?: BookmarkKind) {
+    await this.parts.migrate();
+    return this.recovery.take(kind);
+  }
+  async bookmarks() {
+    await this.parts.migrate();
+    return this.recovery.list();
+  }
+  async restoreBookmark(id: string, plan: AccountRestorePlan, pitr = false) {
+    return pitr ? this.recovery.restorePitr(id, plan) : this.recovery.restore(id, plan);
+  }
+  async lastRestore() {
+    return this.recovery.lastRestore();
+  }
+  async journalHead() {
+    return this.recovery.head();
   }
 
   /** Fault injection (`FAULT_ROUTES` builds only): crash, or resend journal events. */

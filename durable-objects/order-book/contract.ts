@@ -6,6 +6,14 @@
 import type { EngineEvent } from "../../shared/engine/index.ts";
 import type { BookReject, WireEvent } from "./wire.ts";
 
+export type {
+  BookmarkInfo,
+  BookmarkKind,
+  BookRecoveryRefusal,
+  BookRestored,
+  BookRestorePlan,
+  JournalTailEvent,
+} from "./bookmarks.ts";
 export type { BookView, CandleView, L3Order, PriceSize, TickerView, TradeView } from "./market-data.ts";
 export type { Sequences } from "./store.ts";
 export type { BookReject, WireEvent } from "./wire.ts";

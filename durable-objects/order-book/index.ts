@@ -22,9 +22,10 @@ import type { MetricsSnapshot } from "../../shared/metrics/registry.ts";
 import { EarliestAlarm } from "../runtime/alarm.ts";
 import { type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
 import { atomically, type Sql, sqlOver } from "../runtime/sql.ts";
-import { STREAM_RETRY_MS, type StreamOut } from "../runtime/stream-out.ts";
+import type { StreamOut } from "../runtime/stream-out.ts";
 import { type BatchRun, referencePrice, summarize } from "./batch.ts";
 import { appendBacklog, type BacklogSpec } from "./bench-backlog.ts";
+import { type BookmarkKind, BookRecovery, type BookRestorePlan } from "./bookmarks.ts";
 import {
   type BatchResult,
   type BatchSummary,
@@ -82,6 +83,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   private day = new RollingDay();
   /** Commands, refusals, trades, call durations; the storage gauges when scraped (metrics.ts). */
   private readonly metering: BookMetrics;
+  /** Operator point-in-time recovery: bookmarks, restore, roll forward (bookmarks.ts). */
+  private readonly recovery: BookRecovery;
 
   constructor(ctx: DurableObjectState, env: OrderBookEnv) {
     super(ctx, env);
@@ -90,6 +93,14 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     this.store = new BookStore(this.sql);
     this.outbox = new Outbox(this.sql);
     this.metering = new BookMetrics(() => env.ANALYTICS, this.store, this.outbox);
+    this.recovery = new BookRecovery({
+      ctx,
+      env,
+      sql: this.sql,
+      store: this.store,
+      seq: () => this.seqs.seq,
+      reload: () => this.reloadAll(),
+    });
     this.delivery = new OutboxDelivery({
       outbox: this.outbox,
       instrument: () => this.configured().spec.symbol,
@@ -123,7 +134,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       // Rows left from before a restart are swept by the alarm.
       if (this.outbox.hasWaiting()) await this.alarmClock.armBy(Date.now() + SWEEP_AFTER_MS);
       // Events not yet streamed before a restart too.
-      if (this.stream.lag() > 0) await this.alarmClock.armBy(Date.now() + STREAM_RETRY_MS);
+      if (this.stream.lag() > 0) await this.alarmClock.armBy(Date.now() + this.stream.retryDelayMs());
       // The last updates may not have reached the feed before a crash: push the tail again.
       this.channels.resendTail();
     });
@@ -285,6 +296,35 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     return this.metering.snapshot(this.configured().spec.symbol, Date.now());
   }
 
+  // ── recovery (operators; bookmarks.ts) ────────────────────────────────
+  async bookmark(kind?: BookmarkKind) {
+    return this.recovery.take(kind);
+  }
+  async bookmarks() {
+    return this.recovery.list();
+  }
+  async restoreBookmark(id: string, plan: BookRestorePlan) {
+    return this.recovery.restore(id, plan);
+  }
+  async schedulePitrRestore(id: string) {
+    return this.recovery.schedulePitr(id);
+  }
+  async restartForRestore(): Promise<void> {
+    this.recovery.restart();
+  }
+  async finishPitrRestore(id: string, plan: BookRestorePlan) {
+    return this.recovery.finish(id, plan);
+  }
+  async wipeForDrill() {
+    return this.recovery.wipe();
+  }
+  private async reloadAll(): Promise<void> {
+    this.load();
+    this.outbox.load();
+    this.stream.reload();
+    await this.alarmClock.armBy(this.nextWake(Date.now()));
+  }
+
   /** Outbox rows waiting for acknowledgement (operators, tests). */
   async outboxSize(): Promise<number> {
     return this.outbox.size();
@@ -317,7 +357,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     let at = this.engine.nextExpiry() ?? Number.POSITIVE_INFINITY;
     if (this.outbox.hasWaiting()) at = Math.min(at, now + SWEEP_AFTER_MS);
     if (this.outbox.hasAcks()) at = Math.min(at, now + ACK_FLUSH_MS);
-    if (this.stream.lag() > 0) at = Math.min(at, now + STREAM_RETRY_MS);
+    // Backs off (full jitter) while the Queue keeps refusing.
+    if (this.stream.lag() > 0) at = Math.min(at, now + this.stream.retryDelayMs());
     return at === Number.POSITIVE_INFINITY ? undefined : at;
   }
 

@@ -29,6 +29,15 @@ export const ERROR_CODES = {
   account_not_found: { status: 404, title: "Account Not Found" },
   order_not_found: { status: 404, title: "Order Not Found" },
   request_not_found: { status: 404, title: "Request Not Found" },
+  /** A recovery route names no bookmark the object holds (docs/recovery.md). */
+  bookmark_not_found: { status: 404, title: "Bookmark Not Found" },
+  /** `/v1/admin/config/{section}` names no configuration section (docs/configuration.md). */
+  config_section_not_found: { status: 404, title: "Configuration Section Not Found" },
+  config_version_not_found: { status: 404, title: "Configuration Version Not Found" },
+  // Configuration writes (docs/configuration.md)
+  invalid_config: { status: 400, title: "Invalid Configuration" },
+  config_version_mismatch: { status: 412, title: "Configuration Version Mismatch" },
+  config_version_required: { status: 428, title: "Configuration Version Required" },
   // Conflicts with the state
   instrument_exists: { status: 409, title: "Instrument Already Listed" },
   instrument_conflict: { status: 409, title: "Instrument Change Refused" },
@@ -37,6 +46,8 @@ export const ERROR_CODES = {
   order_not_open: { status: 409, title: "Order Not Open" },
   client_order_id_conflict: { status: 409, title: "Client Order Id Already Used" },
   cancel_rejected: { status: 409, title: "Cancel Rejected" },
+  /** A restore the state does not allow (journal ahead without roll forward, schema changed, no PITR here). */
+  recovery_conflict: { status: 409, title: "Recovery Refused" },
   idempotency_key_reused: { status: 422, title: "Idempotency Key Reused" },
   order_rejected: { status: 422, title: "Order Rejected" },
   amend_rejected: { status: 422, title: "Amend Rejected" },
@@ -51,6 +62,8 @@ export const ERROR_CODES = {
   order_status_unknown: { status: 503, title: "Order Status Unknown" },
   history_unavailable: { status: 503, title: "History Unavailable" },
   object_unavailable: { status: 503, title: "Object Unavailable" },
+  /** The edge's circuit breaker on that object is open: nothing was sent; repeat after `Retry-After` (docs/degradation.md). */
+  object_circuit_open: { status: 503, title: "Object Circuit Open" },
   // WebSocket feed (replies and stream errors; `rate_limited`, `invalid_request` and `missing_scope` above too)
   invalid_json: { status: 400, title: "Invalid JSON" },
   message_too_large: { status: 413, title: "Message Too Large" },

@@ -191,6 +191,24 @@ export const METRICS = {
     type: "counter",
     labels: [],
   }),
+  consumerInvalidEvents: def({
+    name: "p3_consumer_invalid_events_total",
+    help: "Events the event consumer did not write because they failed their schema check, by schema and reason; sent to the dead-letter queue.",
+    type: "counter",
+    labels: ["type", "reason"],
+  }),
+  consumerReordered: def({
+    name: "p3_consumer_reordered_events_total",
+    help: "Events of one key a batch held more than once (duplicate) or after a later seq (out_of_order); tolerated, written once in seq order.",
+    type: "counter",
+    labels: ["kind"],
+  }),
+  deadLettersStored: def({
+    name: "p3_dead_letters_stored_total",
+    help: "Dead letters the dead-letter consumer stored in Postgres, by reason (a redelivered one counts once).",
+    type: "counter",
+    labels: ["reason"],
+  }),
   consumerQueueLag: def({
     name: "p3_consumer_queue_lag_seconds",
     help: "Time from an event being logged by its object (the envelope's at) to the consumer writing it.",

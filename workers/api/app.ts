@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { liveRateLimits } from "./config/index.ts";
 import type { AppEnv } from "./env.ts";
 import { authorizeRoute } from "./middleware/auth/index.ts";
 import { bodyLimit } from "./middleware/body-limit/index.ts";
@@ -21,6 +22,7 @@ import { secure } from "./middleware/secure/index.ts";
 import { traceContext } from "./middleware/trace/index.ts";
 import { tradingSession } from "./middleware/trading-session/index.ts";
 import { writableHeaders } from "./middleware/writable-headers/index.ts";
+import { guardObjects } from "./objects/guard.ts";
 import { openFeed } from "./openapi/contracts/feed.ts";
 import { API_PREFIX, mountDocs } from "./openapi/index.ts";
 import { validationHook } from "./openapi/router.ts";
@@ -30,13 +32,17 @@ import { admin } from "./routes/admin.ts";
 import { auth, wellKnown } from "./routes/auth.ts";
 import { balances } from "./routes/balances.ts";
 import { mountBenchRoutes } from "./routes/bench.ts";
+import { config } from "./routes/config.ts";
+import { deadLetters } from "./routes/dead-letters.ts";
 import { mountFaultRoutes } from "./routes/faults.ts";
 import { history } from "./routes/history.ts";
 import { instruments } from "./routes/instruments.ts";
 import { metrics } from "./routes/metrics.ts";
 import { orders } from "./routes/orders.ts";
+import { recoveryRoutes } from "./routes/recovery.ts";
 import { replayRoutes } from "./routes/replay.ts";
 import { requests } from "./routes/requests.ts";
+import { schemas } from "./routes/schemas.ts";
 import { sessions } from "./routes/sessions.ts";
 import { system } from "./routes/system.ts";
 import { ws } from "./routes/ws.ts";
@@ -78,6 +84,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", httpMetrics());
   app.use("*", requestId());
   app.use("*", traceContext());
+  // Calls into objects from here on go through their circuit breakers (503 while one is open).
+  app.use("*", guardObjects());
   app.use("*", requestLogger());
   app.use("*", secure());
   app.use("*", corsAllowlist());
@@ -86,7 +94,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", bodyLimit());
   // Rate limits run twice with one instance: per IP before authentication (failed credentials
   // count too), per API key after it; each limit is checked once per request.
-  const limits = rateLimit({ limits: limitsFromJson(env.RATE_LIMITS) });
+  const limits = rateLimit({ limits: limitsFromJson(env.RATE_LIMITS), live: liveRateLimits });
   app.use("*", limits);
   // Credentials, then the scope the matched route declares (c.get("route")); 401/403 problems.
   app.use("*", authorizeRoute({ operatorToken: true }));
@@ -109,8 +117,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, instruments);
   app.route(API_PREFIX, history);
   app.route(API_PREFIX, admin);
+  app.route(API_PREFIX, config);
   app.route(API_PREFIX, metrics);
   app.route(API_PREFIX, replayRoutes);
+  app.route(API_PREFIX, schemas);
+  app.route(API_PREFIX, deadLetters);
+  app.route(API_PREFIX, recoveryRoutes);
   app.route(API_PREFIX, ws);
   mountBenchRoutes(app, API_PREFIX); // only with BENCH_ROUTES="true" (npm run bench:orders)
   mountFaultRoutes(app, API_PREFIX); // only with FAULT_ROUTES="true" (npm run bench:load -- --faults)

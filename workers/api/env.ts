@@ -1,4 +1,5 @@
 import type { Account } from "../../durable-objects/account/index.ts";
+import type { ConfigStore } from "../../durable-objects/config/index.ts";
 import type { FeedShard } from "../../durable-objects/feed/index.ts";
 import type { FeesCollector } from "../../durable-objects/fees/index.ts";
 import type { InstrumentRegistry } from "../../durable-objects/instrument-registry/index.ts";
@@ -24,6 +25,12 @@ export interface Env {
   ACCOUNT: DurableObjectNamespace<Account>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   FEES: DurableObjectNamespace<FeesCollector>;
+  /** The live configuration (durable-objects/config, docs/configuration.md); the vars below are its defaults. */
+  CONFIG: DurableObjectNamespace<ConfigStore>;
+  /** How old an isolate's copy of the configuration may get before it is refreshed in the background, ms (default 1000). */
+  CONFIG_CACHE_TTL_MS?: string;
+  /** Longest wait of an isolate's first request for the configuration, ms (default 1000); then the vars answer. */
+  CONFIG_FIRST_LOAD_TIMEOUT_MS?: string;
   /** Metrics hub shards `hub-0` … (durable-objects/metrics-hub): isolates and the consumer push there. */
   METRICS_HUB: DurableObjectNamespace<MetricsHub>;
   /** Workers Analytics Engine dataset `platform3_metrics`: a data point per request and per book call. */
@@ -74,6 +81,8 @@ export interface Env {
   SQL_PROFILE?: string;
   /** "true": mount the fault-injection routes (`/v1/faults/*`) and let objects obey them; only `npm run bench:load -- --faults` sets it. */
   FAULT_ROUTES?: string;
+  /** Deadline of one call from the edge into a Durable Object, ms (default 30000; workers/api/objects/guard.ts). */
+  OBJECT_CALL_TIMEOUT_MS?: string;
   /**
    * JSON rate-limit budgets merged over the defaults (`RateLimitLimits` in middleware/rate-limit/policy.ts), e.g.
    * `{"classes":{"order_entry":{"limit":1000,"window":"10s"}},"accountOrders":{"limit":400,"window":"10s"}}`: the
@@ -136,6 +145,8 @@ export interface Env {
   // ── persistence and streaming (workers/consumer, docs "Persistence and streaming") ──
   /** The event Queue: the books and accounts send their events; this Worker's `queue` handler consumes them. */
   EVENTS?: Queue;
+  /** The dead-letter queue: events that fail their schema check go there with the reason (docs/events.md). */
+  EVENTS_DLQ?: Queue;
   /** Postgres (Neon) connection string, a secret: the consumer writes every event there. */
   DATABASE_URL?: string;
   /** Local and CI only: the WebSocket-to-TCP bridge the Neon driver goes through (host:port/path). */

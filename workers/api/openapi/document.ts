@@ -8,12 +8,16 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { AUTH_CONTRACTS } from "../auth/contracts.ts";
 import { BALANCE_CONTRACTS } from "./contracts/accounts-balances.ts";
 import { changeInstrumentStatus, createInstrument, getFees, runBookCommands } from "./contracts/admin.ts";
+import { CONFIG_CONTRACTS } from "./contracts/config.ts";
+import { DEAD_LETTER_CONTRACTS } from "./contracts/dead-letters.ts";
 import { openFeed } from "./contracts/feed.ts";
 import { HISTORY_CONTRACTS } from "./contracts/history.ts";
 import { getBook, getCandles, getInstrument, getTicker, getTrades, listInstruments } from "./contracts/market-data.ts";
 import { getMetrics } from "./contracts/metrics.ts";
 import { ORDER_CONTRACTS } from "./contracts/orders.ts";
+import { RECOVERY_CONTRACTS } from "./contracts/recovery.ts";
 import { replayJournal } from "./contracts/replay.ts";
+import { SCHEMA_CONTRACTS } from "./contracts/schemas.ts";
 import { getSessions } from "./contracts/sessions.ts";
 import { getHealth, getOpenApi, getReadiness, getTime } from "./contracts/system.ts";
 import { securitySchemes } from "./security.ts";
@@ -45,6 +49,10 @@ export const API_CONTRACTS = [
   ...BALANCE_CONTRACTS,
   ...ORDER_CONTRACTS,
   ...HISTORY_CONTRACTS,
+  ...CONFIG_CONTRACTS,
+  ...SCHEMA_CONTRACTS,
+  ...DEAD_LETTER_CONTRACTS,
+  ...RECOVERY_CONTRACTS,
 ] as const;
 
 export interface DocumentOptions {

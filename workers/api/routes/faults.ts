@@ -1,7 +1,8 @@
 /**
  * `POST /v1/faults` (operator, fault-injection builds only): crashes a book or an
  * account object, or makes it resend journal events, so the load run's fault suite
- * (`npm run bench:load -- --faults`) can prove that nothing is lost or doubled.
+ * (`npm run bench:load -- --faults`) can prove that nothing is lost or doubled; and
+ * `POST /v1/admin/recovery/books/{symbol}/wipe`, the recovery drill's loss (docs/recovery.md).
  *
  * Mounted only when the var `FAULT_ROUTES` is "true" when the app is built (the load
  * run passes it; wrangler.toml never does); the handler and the objects check it again.
@@ -11,7 +12,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
 import type { Fault, FaultResult } from "../../../durable-objects/runtime/fault-injection.ts";
 import type { AppEnv } from "../env.ts";
-import { injectFault } from "../openapi/contracts/faults.ts";
+import { injectFault, wipeBook } from "../openapi/contracts/faults.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
 
@@ -37,6 +38,14 @@ faults.openapi(injectFault, async (c) => {
   }
   if (result && !result.ok) throw problemException("not_found", `No route for ${c.req.method} ${c.req.path}.`);
   return c.json({ target: body.target, id: body.id, kind: body.kind, aborted, resent: result?.resent ?? 0 }, 200);
+});
+
+faults.openapi(wipeBook, async (c) => {
+  if (c.env.FAULT_ROUTES !== "true") throw problemException("not_found", `No route for ${c.req.method} ${c.req.path}.`);
+  const { symbol } = c.req.valid("param");
+  const out = await c.env.ORDER_BOOK.get(c.env.ORDER_BOOK.idFromName(symbol)).wipeForDrill();
+  if (!out.ok) throw problemException("not_found", `No route for ${c.req.method} ${c.req.path}.`);
+  return c.json({ wiped: true as const }, 200);
 });
 
 /** Mounts {@link faults} under `prefix` when the Worker's `FAULT_ROUTES` var is "true"; otherwise nothing. */

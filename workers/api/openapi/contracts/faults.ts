@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../define.ts";
-import { json, problems } from "../schemas.ts";
+import { json, problems, SymbolParams } from "../schemas.ts";
 
 export const MAX_RESEND_EVENTS = 500;
 
@@ -46,4 +46,17 @@ export const injectFault = defineRoute({
   routeClass: "admin",
   request: { body: { required: true, content: { "application/json": { schema: FaultBody } } } },
   responses: { 200: json(FaultOutcomeSchema, "Done."), ...problems(400, 401, 403, 404, 415, 503) },
+});
+
+/** The recovery drill's loss (`npm run drill:restore`): every row of a book deleted, its bookmarks kept. */
+export const wipeBook = defineRoute({
+  method: "post",
+  path: "/admin/recovery/books/{symbol}/wipe",
+  operationId: "wipeBook",
+  tags: ["operator"],
+  summary: "Delete every row of a book (fault-injection builds only: the drill's loss)",
+  scope: "admin",
+  routeClass: "admin",
+  request: { params: SymbolParams },
+  responses: { 200: json(z.object({ wiped: z.literal(true) }), "Wiped."), ...problems(401, 403, 404) },
 });
