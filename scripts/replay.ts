@@ -13,7 +13,7 @@
  * engine whose book must be the same (`shared/replay/restore.ts`). Balances: each
  * account's `ledger_entries` folded in `entry_id` order with every running sum checked
  * (`shared/replay/ledger.ts`), compared with `GET /v1/admin/accounts/{account}/balances`.
- * A difference is re-read a few times (`--attempts`, 1 s apart): the pipeline delivers
+ * A difference is re-read a few times (`--attempts`, with exponential backoff and full jitter between reads): the pipeline delivers
  * a moment after the objects commit. Prints "equal" or the differences; exit code 0
  * when everything is equal, 1 on any difference, 2 when it could not run.
  *
@@ -37,6 +37,7 @@ import { foldBook } from "../shared/replay/book.ts";
 import { diffBook, type LiveSource, type ReplayDb, type ReplayReport, replay } from "../shared/replay/index.ts";
 import { restoreEngine } from "../shared/replay/restore.ts";
 import { bookJournal } from "../shared/replay/source.ts";
+import { fullJitter } from "../shared/resilience/backoff.ts";
 import { type NeonWsBridge, startNeonWsBridge } from "./neon-ws-bridge.ts";
 import { LOCAL_DATABASE_URL } from "./pg-local.ts";
 
@@ -134,7 +135,8 @@ async function viaRoute(): Promise<number> {
   const attempts = Number(values.attempts) || 5;
   let report: RouteReport | undefined;
   for (let i = 0; i < attempts && !report?.equal; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 1_000));
+    // Exponential backoff with full jitter (1 s, 2 s, 4 s … at most 8 s, each drawn from 0 up), plus 250 ms.
+    if (i > 0) await new Promise((r) => setTimeout(r, 250 + fullJitter(i - 1, 1_000, 8_000)));
     const res = await fetch(`${apiUrl}/v1/admin/replay`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },

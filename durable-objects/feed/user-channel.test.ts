@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { UserMessage, UserSubscribeReply } from "../account/contract.ts";
 import { type UserAccountRpc, UserChannels, type UserClient } from "./user-channel.ts";
 
@@ -129,16 +129,21 @@ describe("UserChannels", () => {
     expect(channels.push("b", [order(1)])).toBe(false);
   });
 
-  it("retries a failing account, then gives the channel up", async () => {
+  it("retries a failing account after a jittered backoff, then gives the channel up", async () => {
     const { account, channels, failures } = setup();
     const c = new FakeClient();
     channels.join(c, "a");
     channels.sync(c, "a");
     for (let i = 0; i < 3; i++) {
-      await flush();
+      // Each retry waits a full-jitter draw (at most 400 ms here) before asking again.
+      await vi.waitFor(() => expect(account.subscribes).toHaveLength(i + 1), { timeout: 2_000, interval: 5 });
       account.subscribes[i]?.fail(new Error("down"));
+      if (i === 0) {
+        await flush();
+        expect(account.subscribes).toHaveLength(1); // not asked again at once: at least 100 ms later
+      }
     }
-    await flush();
+    await vi.waitFor(() => expect(failures).toEqual(["unavailable"]), { timeout: 2_000, interval: 5 });
     expect(account.subscribes).toHaveLength(3);
     expect(failures).toEqual(["unavailable"]);
   });

@@ -15,6 +15,7 @@
 import type { ReplyErrorCode } from "../../shared/feed/protocol.ts";
 import type { UserMessage, UserSubscribeReply } from "../account/contract.ts";
 import type { Account } from "../account/index.ts";
+import { retryDelayMs } from "../runtime/alarm.ts";
 
 /** What the user channel needs from a socket. */
 export interface UserClient {
@@ -158,7 +159,13 @@ class UserStream {
         (err: unknown) => {
           if (!current()) return;
           cursor.syncing = 0;
-          if (attempt < SYNC_ATTEMPTS) return this.sync(client, reason, attempt + 1);
+          // Again after a backoff with full jitter (sockets of one account that failed together
+          // do not all ask again at once); the wait counts as in flight, so the backlog is kept.
+          if (attempt < SYNC_ATTEMPTS) {
+            return new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt, 200, 2_000))).then(() =>
+              this.sync(client, reason, attempt + 1),
+            );
+          }
           this.failed(client, {
             type: "error",
             channel: "user",
