@@ -4,6 +4,7 @@
  * these from here, and the stub from `stub.ts`.
  */
 import type { Scope } from "../../shared/auth/scopes.ts";
+import type { SectionVersions } from "../../shared/config/sections.ts";
 import type { BalanceView } from "./funds.ts";
 import type { CancelAllOutcome, DeskError, OrderOutcome } from "./orders/outcomes.ts";
 import type { CreatedKey } from "./types.ts";
@@ -31,6 +32,12 @@ export interface CallOptions {
    * (the system's own cancels: cancel-on-disconnect). Set by the edge and the feed, never by a client.
    */
   admission?: "all" | "each" | "exempt";
+  /**
+   * The configuration versions the caller holds (the edge isolate's, the feed shard's): an
+   * Account whose copy is older refreshes it before the call, so a new version reaches a
+   * trading account within the caller's refresh time without every account polling.
+   */
+  config_versions?: Partial<SectionVersions>;
 }
 
 export interface AccountInfo {

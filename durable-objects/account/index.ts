@@ -268,29 +268,29 @@ export class Account extends DurableObject<AccountEnv> {
 
   /** Places an order (idempotent on `client_order_id`, and on the key if given). */
   async placeOrder(account: string, input: unknown, options: CallOptions = {}): Answer {
-    return this.withEntry(account, (entry) => entry.place(input, options));
+    return this.withEntry(account, options, (entry) => entry.place(input, options));
   }
 
   /** Places up to 20 orders, each with its own outcome. */
   async placeOrders(account: string, inputs: unknown[], options: CallOptions = {}): Answer {
-    return this.withEntry(account, (entry) => entry.placeMany(inputs, options));
+    return this.withEntry(account, options, (entry) => entry.placeMany(inputs, options));
   }
 
   async cancelOrder(account: string, ref: OrderRef, options: CallOptions = {}): Answer {
-    return this.withEntry(account, (entry) => entry.cancel(ref, options));
+    return this.withEntry(account, options, (entry) => entry.cancel(ref, options));
   }
 
   async amendOrder(account: string, ref: OrderRef, change: AmendOrder, options: CallOptions = {}): Answer {
-    return this.withEntry(account, (entry) => entry.amend(ref, change, options));
+    return this.withEntry(account, options, (entry) => entry.amend(ref, change, options));
   }
 
   async cancelAllOrders(account: string, filter: CancelAll, options: CallOptions = {}): Answer {
-    return this.withEntry(account, (entry) => entry.cancelAll(filter, options));
+    return this.withEntry(account, options, (entry) => entry.cancelAll(filter, options));
   }
 
   /** Arms (or with 0 disarms) the dead-man timer: all open orders are cancelled when it fires. */
   async cancelAfter(account: string, timeoutMs: number, options: CallOptions = {}): Answer {
-    return this.withEntry(account, (entry) => entry.cancelAfter(timeoutMs, options));
+    return this.withEntry(account, options, (entry) => entry.cancelAfter(timeoutMs, options));
   }
 
   async getOrder(account: string, ref: OrderRef): Promise<OrderView | DeskError> {
@@ -422,10 +422,12 @@ export class Account extends DurableObject<AccountEnv> {
     return this.record.row ? this.trading?.desk : undefined;
   }
 
-  private withEntry(account: string, call: (entry: OrderEntry) => Answer): Answer {
+  private withEntry(account: string, options: CallOptions, call: (entry: OrderEntry) => Answer): Answer {
     this.record.check(account);
     const entry = this.record.row ? this.trading?.entry : undefined;
     if (!entry) return Promise.resolve({ ok: false, code: "account_not_found", message: `No account ${account}.` });
-    return call(entry);
+    // The caller saw a newer configuration than this account holds: take it first (one call, only after a change).
+    const catchingUp = this.parts.catchUpConfig(options.config_versions);
+    return catchingUp ? catchingUp.then(() => call(entry)) : call(entry);
   }
 }

@@ -16,6 +16,7 @@ import { registryStub } from "../instrument-registry/index.ts";
 import { orderBookStub } from "../order-book/stub.ts";
 import type { Sql } from "../runtime/sql.ts";
 import { streamDelayMs } from "../runtime/stream-out.ts";
+import type { CallOptions } from "./contract.ts";
 import type { AccountEnv } from "./env.ts";
 import { Funds } from "./funds.ts";
 import { AccountJournal } from "./journal.ts";
@@ -32,6 +33,14 @@ import { AccountRecord } from "./record.ts";
 import { ACCOUNT_MIGRATIONS } from "./schema.ts";
 import { UserFeed, type UserShardRpc } from "./user-feed.ts";
 
+/**
+ * How old an Account's configuration copy may get before it asks the ConfigStore itself, ms.
+ * Long on purpose: callers (the edge, the feed shards) pass the versions they hold with every
+ * order call and the account catches up at once when they are newer (catchUpConfig), so the
+ * store's read load grows with isolates and shards, not with trading accounts.
+ */
+export const ACCOUNT_CONFIG_TTL_MS = 30_000;
+
 export interface AccountPartsDeps {
   ctx: DurableObjectState;
   env: AccountEnv;
@@ -44,7 +53,7 @@ export class AccountParts {
   private readonly deps: AccountPartsDeps;
   private readonly migrations: SQLSchemaMigrations;
   private readonly instruments: InstrumentCache;
-  /** The live configuration (risk, account budgets; instruments and fees through the registry), polled while in use. */
+  /** The live configuration (risk, account budgets; instruments and fees through the registry): caught up on callers' hints, else every 30 s. */
   private readonly config: LiveConfig | undefined;
   readonly record: AccountRecord;
   /** False until the schema exists. */
@@ -62,7 +71,9 @@ export class AccountParts {
     this.record = new AccountRecord(deps.sql);
     this.migrations = new SQLSchemaMigrations({ doStorage: deps.ctx.storage, migrations: ACCOUNT_MIGRATIONS });
     const ns = deps.env.CONFIG;
-    this.config = ns ? new LiveConfig({ fetchChanges: (known) => configStub(ns).changesSince(known) }) : undefined;
+    this.config = ns
+      ? new LiveConfig({ fetchChanges: (known) => configStub(ns).changesSince(known), ttlMs: ACCOUNT_CONFIG_TTL_MS })
+      : undefined;
     const config = this.config;
     this.instruments = new InstrumentCache(
       (symbol) => registryStub(deps.env.INSTRUMENTS).get(symbol),
@@ -94,6 +105,11 @@ export class AccountParts {
     if (this.record.row) return this.record.check(account);
     this.record.create(account, name, now);
     this.openTrading(account);
+  }
+
+  /** A refresh to wait for when a caller holds newer configuration versions than this account (LiveConfig.catchUp). */
+  catchUpConfig(hint: CallOptions["config_versions"]): Promise<void> | undefined {
+    return this.config?.catchUp(hint);
   }
 
   /** Whether the alarm must come back soon: orders wait for their book, fees or events wait to be sent. */

@@ -29,6 +29,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { feedLimitsWith } from "../../shared/config/feed.ts";
 import { LiveConfig } from "../../shared/config/live-cache.ts";
+import type { SectionVersions } from "../../shared/config/sections.ts";
 import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "../../shared/feed/limits.ts";
 import type { FeedMessage } from "../../shared/feed/messages.ts";
 import {
@@ -135,6 +136,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
       this.sessions,
       answer,
       async (symbol) => (await this.books.resolve([symbol])).get(symbol) ?? null,
+      () => this.configHints(),
     );
     this.connections = new Connections({
       ctx,
@@ -339,6 +341,13 @@ export class FeedShard extends DurableObject<FeedEnv> {
       socket.sendJson(heartbeat);
     }
     if (this.sockets.size > 0) await this.ctx.storage.setAlarm(now + this.limits.heartbeatMs);
+  }
+
+  /** The versions this shard's configuration copy holds (refreshed when stale), for the accounts it calls. */
+  private configHints(): SectionVersions | undefined {
+    if (!this.config?.isLoaded) return undefined;
+    this.config.current("feed", (p) => this.ctx.waitUntil(p));
+    return this.config.versions();
   }
 
   /** Lays a new `feed` version over the vars (waits only for the first load). */

@@ -27,7 +27,7 @@ import {
   NewOrderSchema,
   type OrderRef,
 } from "../../shared/orders/input.ts";
-import type { Account, StoredOutcome } from "../account/index.ts";
+import type { Account, CallOptions, StoredOutcome } from "../account/index.ts";
 import { accountStub } from "../account/stub.ts";
 import { retryDelayMs } from "../runtime/alarm.ts";
 import { PlaceBatcher } from "./place-batcher.ts";
@@ -75,8 +75,8 @@ const HINTS: Record<OrderMethod, string> = {
   "order.cancel_all": "params are {instrument?, side?} (or none)",
 };
 
-/** A validated order request, ready to run against the account. */
-export type OrderCall = (rpc: OrderAccountRpc, account: string) => Promise<unknown>;
+/** A validated order request, ready to run against the account (`options`: the shard's configuration hints). */
+export type OrderCall = (rpc: OrderAccountRpc, account: string, options: CallOptions) => Promise<unknown>;
 
 /** Validates an order method's params; `message` names what is wrong. */
 export function parseOrderCall(
@@ -87,13 +87,17 @@ export function parseOrderCall(
     case "order.place": {
       const parsed = NewOrderSchema.safeParse(params);
       if (!parsed.success) return invalid(method, parsed.error);
-      return { ok: true, call: (rpc, account) => rpc.placeOrder(account, parsed.data), place: parsed.data };
+      return {
+        ok: true,
+        call: (rpc, account, options) => rpc.placeOrder(account, parsed.data, options),
+        place: parsed.data,
+      };
     }
     case "order.cancel": {
       const parsed = RefSchema.safeParse(params);
       if (!parsed.success) return invalid(method, parsed.error);
       const ref: OrderRef = parsed.data;
-      return { ok: true, call: (rpc, account) => rpc.cancelOrder(account, ref) };
+      return { ok: true, call: (rpc, account, options) => rpc.cancelOrder(account, ref, options) };
     }
     case "order.amend": {
       const parsed = AmendParamsSchema.safeParse(params);
@@ -104,13 +108,13 @@ export function parseOrderCall(
       if (rest.size !== undefined) change.size = rest.size;
       if (rest.price !== undefined) change.price = rest.price;
       if (rest.stop_price !== undefined) change.stop_price = rest.stop_price;
-      return { ok: true, call: (rpc, account) => rpc.amendOrder(account, ref, change) };
+      return { ok: true, call: (rpc, account, options) => rpc.amendOrder(account, ref, change, options) };
     }
     case "order.cancel_all": {
       const parsed = CancelAllSchema.safeParse(params ?? {});
       if (!parsed.success) return invalid(method, parsed.error);
       const filter = parsed.data;
-      return { ok: true, call: (rpc, account) => rpc.cancelAllOrders(account, filter) };
+      return { ok: true, call: (rpc, account, options) => rpc.cancelAllOrders(account, filter, options) };
     }
   }
 }
@@ -150,18 +154,27 @@ export class OrderEntry {
   private readonly placer: PlaceBatcher;
   private readonly answer: Answer;
   private readonly findInstrument: FindInstrument;
+  /** The shard's configuration versions, passed with each call (CallOptions.config_versions). */
+  private readonly configHints: () => CallOptions["config_versions"];
 
   constructor(
     env: { ACCOUNT: DurableObjectNamespace<Account> },
     sessions: Sessions,
     answer: Answer,
     findInstrument: FindInstrument,
+    configHints: () => CallOptions["config_versions"] = () => undefined,
   ) {
     this.env = env;
     this.sessions = sessions;
     this.answer = answer;
     this.findInstrument = findInstrument;
-    this.placer = new PlaceBatcher((account) => accountStub(env.ACCOUNT, account));
+    this.configHints = configHints;
+    this.placer = new PlaceBatcher((account) => accountStub(env.ACCOUNT, account), configHints);
+  }
+
+  private callOptions(): CallOptions {
+    const config_versions = this.configHints();
+    return config_versions ? { config_versions } : {};
   }
 
   /** `order.*`: validated here, run by the account's order desk; the reply is the desk's outcome. */
@@ -193,7 +206,7 @@ export class OrderEntry {
     if (place !== undefined && !(await this.fitsInstrument(socket, id, place))) return;
     let outcome: unknown;
     try {
-      outcome = await call(accountStub(this.env.ACCOUNT, session.account), session.account);
+      outcome = await call(accountStub(this.env.ACCOUNT, session.account), session.account, this.callOptions());
     } catch (err) {
       return this.answer.fail(
         socket,

@@ -8,7 +8,7 @@
  */
 
 import type { NewOrder } from "../../shared/orders/input.ts";
-import type { Account, OrderOutcome } from "../account/index.ts";
+import type { Account, CallOptions, OrderOutcome } from "../account/index.ts";
 
 /** Most orders one `placeOrders` call carries. */
 const MAX_GROUP = 50;
@@ -23,10 +23,13 @@ interface Waiting {
 
 export class PlaceBatcher {
   private readonly rpc: (account: string) => PlaceRpc;
+  /** The shard's configuration versions, passed with each call (CallOptions.config_versions). */
+  private readonly configHints: () => CallOptions["config_versions"];
   private readonly lanes = new Map<string, { busy: boolean; queued: Waiting[] }>();
 
-  constructor(rpc: (account: string) => PlaceRpc) {
+  constructor(rpc: (account: string) => PlaceRpc, configHints: () => CallOptions["config_versions"] = () => undefined) {
     this.rpc = rpc;
+    this.configHints = configHints;
   }
 
   /** The account's outcome for `order` (as `placeOrder` answers it). */
@@ -48,15 +51,17 @@ export class PlaceBatcher {
       while (lane.queued.length > 0) {
         const group = lane.queued.splice(0, MAX_GROUP);
         try {
+          const config_versions = this.configHints();
+          const hints: CallOptions = config_versions ? { config_versions } : {};
           if (group.length === 1) {
             const only = group[0] as Waiting;
-            only.resolve(await this.rpc(account).placeOrder(account, only.order));
+            only.resolve(await this.rpc(account).placeOrder(account, only.order, hints));
             continue;
           }
           const outcome = await this.rpc(account).placeOrders(
             account,
             group.map((w) => w.order),
-            { admission: "each" },
+            { admission: "each", ...hints },
           );
           for (const [i, w] of group.entries()) {
             // A refusal of the whole call (an unknown account) answers every order.

@@ -52,6 +52,24 @@ describe("LiveConfig", () => {
     expect(state.asked[1]?.["rate-limits"]).toBe(1);
   });
 
+  it("catches up at once when a caller holds a newer version, and asks nothing when it does not", async () => {
+    const now = 0;
+    const { state, fetchChanges } = store();
+    state.live = version(1, 10);
+    // A long TTL, as an Account has: only a caller's hint makes it ask again.
+    const live = new LiveConfig({ fetchChanges, ttlMs: 30_000, clock: () => now, warn: () => {} });
+    await live.ready();
+    expect(live.versions()["rate-limits"]).toBe(1);
+    expect(live.catchUp({ "rate-limits": 1, feed: 0 })).toBeUndefined();
+    expect(live.catchUp(undefined)).toBeUndefined();
+    expect(state.calls).toBe(1);
+    state.live = version(2, 5);
+    await live.catchUp({ "rate-limits": 2 });
+    expect(state.calls).toBe(2);
+    expect(live.current("rate-limits")?.document).toEqual({ ip: { limit: 5, window: "1m" } });
+    expect(live.catchUp({ "rate-limits": 2 })).toBeUndefined();
+  });
+
   it("keeps the last good version while the store is unreachable, and nothing before the first", async () => {
     let now = 0;
     const { state, fetchChanges } = store();

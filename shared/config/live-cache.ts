@@ -92,6 +92,35 @@ export class LiveConfig {
     return this.known[section];
   }
 
+  /** The versions this copy holds, every section (0: none): what a caller hands on as a hint. */
+  versions(): SectionVersions {
+    return { ...this.known };
+  }
+
+  /**
+   * Given the versions a caller holds (`hint`, e.g. the edge's, passed along with an order), a
+   * refresh to wait for when any of them is newer than this copy's; undefined when this copy is
+   * as new. So a reader with a long TTL follows a change as soon as a caller has seen it.
+   */
+  catchUp(hint: Partial<SectionVersions> | undefined): Promise<void> | undefined {
+    if (!hint || !this.behind(hint)) return undefined;
+    // A refresh in flight may have asked before the change: wait for it, then ask again if still behind.
+    const pending = this.inFlight ?? Promise.resolve();
+    return pending.then(() => {
+      if (!this.behind(hint)) return;
+      this.inFlight = undefined;
+      return this.refresh();
+    });
+  }
+
+  private behind(hint: Partial<SectionVersions>): boolean {
+    for (const [section, version] of Object.entries(hint)) {
+      const known = this.known[section as ConfigSection];
+      if (known !== undefined && typeof version === "number" && version > known) return true;
+    }
+    return false;
+  }
+
   /** Asks the store now (one call at a time); never rejects. */
   refresh(): Promise<void> {
     const now = this.options.clock();

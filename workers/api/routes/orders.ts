@@ -23,6 +23,7 @@ import {
   NewOrderSchema,
   type OrderRef,
 } from "../../../shared/orders/input.ts";
+import { edgeConfig } from "../config/index.ts";
 import { decodeId, encodeId } from "../cursors.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
@@ -184,11 +185,14 @@ function own(c: Context<AppEnv>) {
   return { account, stub: accountStub(c.env.ACCOUNT, account) };
 }
 
-/** The request's Idempotency-Key, trace and id, for the Account object. */
+/** The request's Idempotency-Key, trace and id, and the isolate's configuration versions, for the Account object. */
 export function callOptions(c: Context<AppEnv>): CallOptions {
   const options: CallOptions = { traceparent: traceHeaders(c).traceparent, request_id: c.get("requestId") };
   const key = c.req.header("idempotency-key");
   if (key !== undefined) options.idempotency_key = key;
+  // The isolate's configuration versions: an Account holding older ones catches up before the call.
+  const config = edgeConfig(c.env);
+  if (config?.isLoaded) options.config_versions = config.versions();
   return options;
 }
 
