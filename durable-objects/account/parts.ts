@@ -8,7 +8,7 @@
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
 import { maxOpenOrdersVar } from "../../shared/config/defaults.ts";
 import { LiveConfig } from "../../shared/config/live-cache.ts";
-import { maxOpenOrdersFor } from "../../shared/config/risk.ts";
+import { maxOpenOrdersFor, maxOrderNotionalFor } from "../../shared/config/risk.ts";
 import { resolveAccountBudgets } from "../../shared/rate-limit/budget.ts";
 import { configStub } from "../config/stub.ts";
 import { FEES_NAME } from "../fees/index.ts";
@@ -237,6 +237,9 @@ function openTradingParts(parts: TradingDeps): TradingParts {
     // Read at each placement: the account's class limit of the `risk` section, else MAX_OPEN_ORDERS.
     get maxOpenOrders() {
       return maxOpenOrdersFor(parts.config?.current("risk")?.document, account, maxOpenOrdersVar(env));
+    },
+    get maxOrderNotional() {
+      return maxOrderNotionalFor(parts.config?.current("risk")?.document, account);
     },
     journal,
     metrics: new AccountMetrics(env, parts.storage.kv, account, () => funds.orderLedger.heldOrders().length),

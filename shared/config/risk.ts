@@ -4,6 +4,7 @@
  * other one in `standard`. A limit a class leaves out is the default (`MAX_OPEN_ORDERS`, else 200).
  */
 import { z } from "zod";
+import { isDecimal } from "../decimal.ts";
 import { DEFAULT_MAX_OPEN_ORDERS } from "../risk/pre-trade.ts";
 
 export const DEFAULT_ACCOUNT_CLASS = "standard";
@@ -13,6 +14,11 @@ const ClassName = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, "expected a class n
 const RiskClassSchema = z.strictObject({
   /** Open orders (resting and untriggered stops) an account may have per instrument. */
   max_open_orders_per_instrument: z.number().int().min(1).max(100_000).optional(),
+  /** The most notional one order may have, in the instrument's quote currency (a decimal string, > 0); none: no cap. */
+  max_order_notional: z
+    .string()
+    .refine((s) => isDecimal(s) && /[1-9]/.test(s), "expected a positive decimal string like 250000")
+    .optional(),
 });
 
 export const RiskDocumentSchema = z
@@ -41,4 +47,10 @@ export function maxOpenOrdersFor(doc: RiskDocument | undefined, account: string,
   const name = accountClass(doc, account);
   const own = doc && Object.hasOwn(doc.classes, name) ? doc.classes[name]?.max_open_orders_per_instrument : undefined;
   return own ?? fallback ?? DEFAULT_MAX_OPEN_ORDERS;
+}
+
+/** The per-order notional cap of `account` (its class's), or undefined: no cap. */
+export function maxOrderNotionalFor(doc: RiskDocument | undefined, account: string): string | undefined {
+  const name = accountClass(doc, account);
+  return doc && Object.hasOwn(doc.classes, name) ? doc.classes[name]?.max_order_notional : undefined;
 }

@@ -4,7 +4,7 @@ import { defaultDocument } from "./defaults.ts";
 import { feedLimitsWith } from "./feed.ts";
 import { withFees } from "./fees.ts";
 import { withParameters } from "./instruments.ts";
-import { maxOpenOrdersFor } from "./risk.ts";
+import { maxOpenOrdersFor, maxOrderNotionalFor } from "./risk.ts";
 import { validateDocument } from "./sections.ts";
 
 const btc = SEED_INSTRUMENTS.find((i) => i.symbol === "BTC-USD");
@@ -60,6 +60,20 @@ describe("risk schema", () => {
     expect(maxOpenOrdersFor(parsed.document, "acc_other")).toBe(50);
     expect(maxOpenOrdersFor(undefined, "acc_other", 7)).toBe(7);
     expect(maxOpenOrdersFor(undefined, "acc_other")).toBe(200);
+  });
+
+  it("takes a per-order notional cap as a positive decimal string, per class", () => {
+    const parsed = validateDocument("risk", {
+      classes: { retail: { max_order_notional: "250000.50" } },
+      accounts: { acc_r: "retail" },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    expect(maxOrderNotionalFor(parsed.document, "acc_r")).toBe("250000.50");
+    expect(maxOrderNotionalFor(parsed.document, "acc_other")).toBeUndefined();
+    for (const bad of ["0", "0.00", "-5", "1e6", 1000]) {
+      const refused = validateDocument("risk", { classes: { retail: { max_order_notional: bad } } });
+      expect(refused).toMatchObject({ ok: false, issues: [{ path: "classes.retail.max_order_notional" }] });
+    }
   });
 
   it("refuses an account in a class that does not exist", () => {

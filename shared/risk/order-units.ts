@@ -82,6 +82,31 @@ function ceilUnits(value: string, unit: string): bigint {
   return (num + den - 1n) / den;
 }
 
+/** ⌊value / unit⌋ for non-negative decimals: the most whole units within `value`. */
+function floorUnits(value: string, unit: string): bigint {
+  const v = parseDecimal(value);
+  const u = parseDecimal(unit);
+  if (v === null || u === null || u.digits === 0n) throw new RangeError(`not decimals: ${value}, ${unit}`);
+  const scale = Math.max(v.scale, u.scale);
+  return (v.digits * 10n ** BigInt(scale - v.scale)) / (u.digits * 10n ** BigInt(scale - u.scale));
+}
+
+/** The most notional (quote, a decimal) an order may have, in funds units (tick × lot). */
+export function maxNotionalUnits(maxNotional: string, instrument: RiskInstrument): bigint {
+  return floorUnits(maxNotional, unitProduct(instrument.tick_size, instrument.lot_size));
+}
+
+/**
+ * An order's notional in funds units: price × size when priced, its funds when given, else
+ * the reference price × size (a market or stop order by size); undefined without a price.
+ */
+export function orderNotionalUnits(units: OrderUnits, referenceTicks: bigint | undefined): bigint | undefined {
+  if (units.funds !== undefined) return units.funds;
+  if (units.qty === undefined) return undefined;
+  const price = units.price ?? units.stopPrice ?? referenceTicks;
+  return price === undefined ? undefined : price * units.qty;
+}
+
 /** Parses one field to a positive count of `unit`s no larger than the engine's safe integers. */
 function count(
   value: string,

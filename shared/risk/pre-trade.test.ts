@@ -32,6 +32,25 @@ describe("checkOrderRisk", () => {
     });
   });
 
+  it("caps one order's notional when the account's class has a cap, for every way an order is sized", () => {
+    const capped: RiskContext = { ...REF, maxOrderNotional: "1000" };
+    // 0.02 × 50 000 = 1 000: at the cap passes; a lot more does not.
+    expect(code({ ...LIMIT_BUY, size: "0.02" }, RICH, capped)).toBe("ok");
+    expect(code({ ...LIMIT_BUY, size: "0.02001" }, RICH, capped)).toBe("notional_above_limit");
+    // By funds, and a market order by size at the reference price.
+    expect(code({ side: "buy", order_type: "market", funds: "1000.01" }, RICH, capped)).toBe("notional_above_limit");
+    expect(code({ side: "buy", order_type: "market", funds: "1000" }, RICH, capped)).toBe("ok");
+    expect(code({ side: "sell", order_type: "market", size: "0.03" }, RICH, capped)).toBe("notional_above_limit");
+    // A stop order by size counts at its stop price.
+    const stop: RiskOrder = { side: "sell", order_type: "stop", stop_price: "40000.00", size: "0.03" };
+    expect(code(stop, RICH, capped)).toBe("notional_above_limit");
+    expect(code({ ...stop, size: "0.025" }, RICH, capped)).toBe("ok");
+    // No cap: no limit of this kind.
+    expect(code({ ...LIMIT_BUY, size: "1" }, RICH, REF)).toBe("ok");
+    const refused = checkOrderRisk({ ...LIMIT_BUY, size: "1" }, BTC_USD, RICH, capped);
+    expect(refused).toMatchObject({ ok: false, code: "notional_above_limit", limit: "1000" });
+  });
+
   it("refuses everything when the kill switch is on", () => {
     expect(code(LIMIT_BUY, { ...RICH, killed: true })).toBe("account_disabled");
     expect(code({ side: "buy", order_type: "limit" }, { ...RICH, killed: true })).toBe("account_disabled");

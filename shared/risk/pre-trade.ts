@@ -6,8 +6,10 @@
 import { type AssetScales, formatAmount } from "../ledger/assets.ts";
 import { type HoldRequirement, holdForUnits } from "./hold.ts";
 import {
+  maxNotionalUnits,
   minNotionalUnits,
   type OrderShapeCode,
+  orderNotionalUnits,
   priceTicks,
   type RiskInstrument,
   type RiskOrder,
@@ -37,6 +39,8 @@ export interface RiskContext {
   referencePrice?: string | undefined;
   /** Open-order cap per account and instrument (default {@link DEFAULT_MAX_OPEN_ORDERS}). */
   maxOpenOrders?: number | undefined;
+  /** The most notional one order may have, a quote-currency decimal (the account class's; undefined: no cap). */
+  maxOrderNotional?: string | undefined;
   /** Asset minor-unit scales (default `ASSET_SCALES`). */
   scales?: AssetScales | undefined;
 }
@@ -48,16 +52,18 @@ export type RiskRejectCode =
   | "price_outside_band"
   | "no_reference_price"
   | "too_many_open_orders"
+  | "notional_above_limit"
   | "insufficient_available";
 
 /** Why risk refuses an order; the amounts involved where there are some. */
 export type RiskReject =
   | {
       ok: false;
-      code: Exclude<RiskRejectCode, "too_many_open_orders" | "insufficient_available">;
+      code: Exclude<RiskRejectCode, "too_many_open_orders" | "notional_above_limit" | "insufficient_available">;
       message: string;
     }
   | { ok: false; code: "too_many_open_orders"; message: string; open_orders: number; limit: number }
+  | { ok: false; code: "notional_above_limit"; message: string; limit: string }
   | { ok: false; code: "insufficient_available"; message: string; asset: string; available: bigint; required: bigint };
 
 /** An accepted order and the hold to place before it goes to the book. */
@@ -71,6 +77,8 @@ export interface RiskOk {
  * limits (codes as the book's); `price_outside_band` for a limit price (limit and stop-limit)
  * too far from the reference price; `too_many_open_orders` when the account already has
  * `maxOpenOrders` open on the instrument (any new order counts, market orders too);
+ * `notional_above_limit` when the order's notional (price × size, its funds, or the reference
+ * price × size for a market or stop order by size) exceeds `maxOrderNotional`;
  * `no_reference_price` when a market order's hold depends on a price there is not yet;
  * `insufficient_available` when the hold ({@link requiredHold}) exceeds the available balance.
  */
@@ -103,6 +111,18 @@ export function checkOrderRisk(
       open_orders: account.openOrders,
       limit,
     };
+  }
+  if (ctx.maxOrderNotional !== undefined) {
+    const reference = ctx.referencePrice === undefined ? undefined : priceTicks(ctx.referencePrice, instrument);
+    const notional = orderNotionalUnits(units, reference);
+    if (notional !== undefined && notional > maxNotionalUnits(ctx.maxOrderNotional, instrument)) {
+      return {
+        ok: false,
+        code: "notional_above_limit",
+        message: `an order's notional may be at most ${ctx.maxOrderNotional} ${instrument.quote} for this account`,
+        limit: ctx.maxOrderNotional,
+      };
+    }
   }
   const hold = holdForUnits(units, instrument, ctx);
   if (!hold.ok) return hold;

@@ -234,3 +234,46 @@ it("an Account follows new instrument parameters and a new risk class limit with
   expect(await buy("99.00")).toMatchObject({ status: 201 });
   expect(await buy("99.00")).toMatchObject({ status: 422, reason: "too_many_open_orders" });
 }, 30_000);
+
+it("a risk class's per-order notional cap refuses larger placements and amendments, and lifts with the class", async () => {
+  const symbol = `NOT${Math.random().toString(36).slice(2, 6).toUpperCase()}-USD`;
+  await listInstrument(testInstrument(symbol));
+  const t = await trader({ USD: "100000" });
+  let n = 0;
+  const order = async (method: string, path: string, body: unknown) => {
+    const res = await api(path, { method, headers: { ...t.headers, ...JSON_TYPE }, body: JSON.stringify(body) });
+    const out = await res.json<{ order?: { order_id?: string; reject_code?: string | null }; reason?: string }>();
+    return { status: res.status, id: out.order?.order_id, reason: out.order?.reject_code ?? out.reason };
+  };
+  const buy = (price: string, size: string) =>
+    order("POST", "/orders", {
+      client_order_id: `n${++n}`,
+      instrument: symbol,
+      side: "buy",
+      type: "limit",
+      price,
+      size,
+    });
+
+  await put(
+    "risk",
+    { classes: { capped: { max_order_notional: "100" } }, accounts: { [t.account]: "capped" } },
+    "cap one order at 100 USD",
+  );
+  await sleep(PROPAGATION_MS - 300);
+  // 10.00 × 10 = 100: at the cap; 10.00 × 10.01 is over it (refused and recorded, nothing held).
+  const placed = await buy("10.00", "10");
+  expect(placed).toMatchObject({ status: 201 });
+  expect(await buy("10.00", "10.01")).toMatchObject({ status: 422, reason: "notional_above_limit" });
+  // An amendment that would take the order past the cap is refused; the order keeps its size.
+  const amended = await order("PATCH", `/orders/${placed.id}`, { size: "20" });
+  expect(amended).toMatchObject({ status: 422, reason: "notional_above_limit" });
+  const read = await api(`/orders/${placed.id}`, { headers: t.headers });
+  const held = await read.json<{ size?: string; order?: { size?: string } }>();
+  expect(read.status).toBe(200);
+  expect(held.order?.size ?? held.size).toBe("10.000");
+
+  await put("risk", { classes: {}, accounts: {} }, "no cap");
+  await sleep(PROPAGATION_MS - 300);
+  expect(await buy("10.00", "10.01")).toMatchObject({ status: 201 });
+}, 30_000);

@@ -7,7 +7,7 @@ import type { AmendOrder, CancelAll, OrderRef } from "../../../shared/orders/inp
 import { checkAmendUnits, type ShapeReject } from "../../../shared/risk/order-units.ts";
 import type { SubmitResult } from "../../order-book/contract.ts";
 import type { DeskCore, TraceContext } from "./desk-core.ts";
-import { amendedHold } from "./holds.ts";
+import { amendedHold, amendedNotionalAbove } from "./holds.ts";
 import {
   amendRejected,
   type CancelAllOutcome,
@@ -78,6 +78,10 @@ export class OrderChanges {
     // New values on the grid, as a new order's would be (400 invalid_order naming the field).
     const shape = checkAmendUnits(change, spec);
     if (shape) return invalidAmendment(shape);
+    // The account class's per-order notional cap holds for the amended order too.
+    const cap = this.core.o.maxOrderNotional;
+    const above = cap === undefined ? undefined : amendedNotionalAbove(current, change, spec, cap);
+    if (above) return amendRejected(current, "notional_above_limit", above);
     // Hold what the amended order could need before the book sees it; give back any excess after.
     const needed = amendedHold(current, change, spec);
     if ("code" in needed) return amendRejected(current, needed.code, needed.message);

@@ -43,6 +43,8 @@ export interface DeskOptions {
   /** Fees paid so far (committed with the fills), and how to report them to the fees account. */
   fees?: { tally: FeeTally; report: (version: number, totals: FeeTotal[]) => Promise<{ version: number }> };
   maxOpenOrders?: number;
+  /** The most notional one order may have (quote decimal; undefined: no cap), read at each placement. */
+  maxOrderNotional?: string | undefined;
   /** The event journal (../journal.ts): called inside each change's transaction. */
   journal?: { orders(records: readonly OrderRecord[]): void; fills(fills: readonly FillView[]): void };
   metrics?: DeskMetrics;

@@ -5,7 +5,7 @@
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { fundsToQuote, lotsToBase, maxFee } from "../../../shared/ledger/index.ts";
 import type { AmendOrder } from "../../../shared/orders/input.ts";
-import { bandCeiling, priceTicks } from "../../../shared/risk/order-units.ts";
+import { bandCeiling, maxNotionalUnits, priceTicks } from "../../../shared/risk/order-units.ts";
 import { lotsOf } from "./order-command.ts";
 import type { OrderRecord } from "./record.ts";
 
@@ -41,4 +41,29 @@ export function amendedHold(
 export function holdForRemainder(order: OrderRecord, spec: Instrument): bigint | undefined {
   const needed = amendedHold(order, {}, spec);
   return "code" in needed ? undefined : needed.amount;
+}
+
+/**
+ * Why an amendment would take the order past the account's per-order notional cap
+ * (`maxOrderNotional`, quote decimal: its whole size at its new price, or stop price), or
+ * undefined when it stays within. Off-grid values are left to the other checks.
+ */
+export function amendedNotionalAbove(
+  order: OrderRecord,
+  change: AmendOrder,
+  spec: Instrument,
+  maxOrderNotional: string,
+): string | undefined {
+  if (order.size_lots === undefined) return undefined;
+  const lots = change.size === undefined ? order.size_lots : lotsOf(change.size, spec);
+  const priceText = change.price ?? order.price ?? change.stop_price ?? order.stop_price;
+  if (lots === undefined || priceText === undefined) return undefined;
+  let ticks: bigint;
+  try {
+    ticks = priceTicks(priceText, spec);
+  } catch {
+    return undefined;
+  }
+  if (ticks * BigInt(lots) <= maxNotionalUnits(maxOrderNotional, spec)) return undefined;
+  return `an order's notional may be at most ${maxOrderNotional} ${spec.quote} for this account`;
 }

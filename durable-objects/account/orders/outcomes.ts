@@ -54,6 +54,7 @@ export function riskDetails(risk: RiskReject): Record<string, unknown> {
     };
   }
   if (risk.code === "too_many_open_orders") return { open_orders: risk.open_orders, limit: risk.limit };
+  if (risk.code === "notional_above_limit") return { limit: risk.limit };
   return {};
 }
 

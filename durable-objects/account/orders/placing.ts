@@ -137,7 +137,11 @@ export class Placing {
       { ...input, order_type: input.type },
       spec,
       { openOrders, killed: !this.core.o.tradingEnabled(), available: { [spec.base]: base, [spec.quote]: quote } },
-      { referencePrice: reference, maxOpenOrders: this.core.o.maxOpenOrders },
+      {
+        referencePrice: reference,
+        maxOpenOrders: this.core.o.maxOpenOrders,
+        maxOrderNotional: this.core.o.maxOrderNotional,
+      },
     );
     if (!verdict.ok) return verdict;
     return { ...verdict, protection: protectionPrice(input, spec, reference) };
