@@ -1,7 +1,8 @@
 /**
  * Order entry over the feed socket: `order.place`, `order.cancel`,
  * `order.amend` and `order.cancel_all`, each validated here with the same zod
- * schemas as the HTTP API (a failure is `invalid_params` and never reaches the
+ * schemas as the HTTP API and GraphQL (`shared/orders/input.ts`,
+ * `shared/operations/order-ref.ts`; a failure is `invalid_params` and never reaches the
  * account), then run by the Account object's order desk exactly as an HTTP
  * request would be. The reply carries the desk's outcome: `{order, fills,
  * replayed}` (`{cancelled}` for cancel-all), or its error with the desk's
@@ -13,15 +14,13 @@
  * orders are cancelled (`Account.cancelAllOrders`), after the socket's order
  * requests still in flight are answered.
  */
-import { z } from "zod";
-import { DecimalString, OrderIdString } from "../../shared/book/commands.ts";
+import type { z } from "zod";
 import type { DeskErrorCode } from "../../shared/errors/codes.ts";
 import { issues, type RequestId } from "../../shared/feed/protocol.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
+import { AmendByRefSchema, OrderRefSchema, splitAmend } from "../../shared/operations/order-ref.ts";
 import {
-  type AmendOrder,
   CancelAllSchema,
-  ClientOrderIdString,
   checkPlacement,
   type NewOrder,
   NewOrderSchema,
@@ -43,29 +42,6 @@ export function isOrderMethod(method: string): method is OrderMethod {
 
 /** The Account RPCs order entry calls. */
 export type OrderAccountRpc = Pick<Account, "placeOrder" | "cancelOrder" | "amendOrder" | "cancelAllOrders">;
-
-const RefSchema = z.union([
-  z.object({ order_id: OrderIdString }).strict(),
-  z.object({ client_order_id: ClientOrderIdString }).strict(),
-]);
-
-const AmendParamsSchema = z
-  .object({
-    order_id: OrderIdString.optional(),
-    client_order_id: ClientOrderIdString.optional(),
-    size: DecimalString.optional(),
-    price: DecimalString.optional(),
-    stop_price: DecimalString.optional(),
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    if ((a.order_id === undefined) === (a.client_order_id === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["order_id"], message: "give exactly one of order_id and client_order_id" });
-    }
-    if (a.size === undefined && a.price === undefined && a.stop_price === undefined) {
-      ctx.addIssue({ code: "custom", message: "give size, price or stop_price" });
-    }
-  });
 
 const HINTS: Record<OrderMethod, string> = {
   "order.place":
@@ -94,20 +70,15 @@ export function parseOrderCall(
       };
     }
     case "order.cancel": {
-      const parsed = RefSchema.safeParse(params);
+      const parsed = OrderRefSchema.safeParse(params);
       if (!parsed.success) return invalid(method, parsed.error);
       const ref: OrderRef = parsed.data;
       return { ok: true, call: (rpc, account, options) => rpc.cancelOrder(account, ref, options) };
     }
     case "order.amend": {
-      const parsed = AmendParamsSchema.safeParse(params);
+      const parsed = AmendByRefSchema.safeParse(params);
       if (!parsed.success) return invalid(method, parsed.error);
-      const { order_id, client_order_id, ...rest } = parsed.data;
-      const ref: OrderRef = order_id !== undefined ? { order_id } : { client_order_id: client_order_id as string };
-      const change: AmendOrder = {};
-      if (rest.size !== undefined) change.size = rest.size;
-      if (rest.price !== undefined) change.price = rest.price;
-      if (rest.stop_price !== undefined) change.stop_price = rest.stop_price;
+      const { ref, change } = splitAmend(parsed.data);
       return { ok: true, call: (rpc, account, options) => rpc.amendOrder(account, ref, change, options) };
     }
     case "order.cancel_all": {

@@ -9,6 +9,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { liveRateLimits } from "./config/index.ts";
 import type { AppEnv } from "./env.ts";
+import { graphql } from "./graphql/index.ts";
 import { authorizeRoute } from "./middleware/auth/index.ts";
 import { bodyLimit } from "./middleware/body-limit/index.ts";
 import { corsAllowlist } from "./middleware/cors/index.ts";
@@ -124,6 +125,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, deadLetters);
   app.route(API_PREFIX, recoveryRoutes);
   app.route(API_PREFIX, ws);
+  app.route(API_PREFIX, graphql); // GraphQL over the operations (docs/graphql.md)
   mountBenchRoutes(app, API_PREFIX); // only with BENCH_ROUTES="true" (npm run bench:orders)
   mountFaultRoutes(app, API_PREFIX); // only with FAULT_ROUTES="true" (npm run bench:load -- --faults)
   app.openAPIRegistry.registerPath({ ...openFeed, path: `${API_PREFIX}${openFeed.path}` });

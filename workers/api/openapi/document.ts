@@ -6,6 +6,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { AUTH_CONTRACTS } from "../auth/contracts.ts";
+import { GRAPHQL_CONTRACTS } from "../graphql/contract.ts";
 import { BALANCE_CONTRACTS } from "./contracts/accounts-balances.ts";
 import { changeInstrumentStatus, createInstrument, getFees, runBookCommands } from "./contracts/admin.ts";
 import { CONFIG_CONTRACTS } from "./contracts/config.ts";
@@ -39,6 +40,7 @@ export const API_CONTRACTS = [
   getTicker,
   getCandles,
   openFeed,
+  ...GRAPHQL_CONTRACTS,
   createInstrument,
   changeInstrumentStatus,
   runBookCommands,

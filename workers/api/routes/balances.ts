@@ -1,9 +1,9 @@
 /**
  * Balances and the ledger (mount at /v1, before `admin`: both live under /admin).
  *
- * The caller's own (`read`): `GET /accounts/me/balances`, `GET /accounts/me/ledger`.
- * Only the caller's account is ever addressed, so another account's data is
- * unreachable by construction.
+ * The caller's own (`read`): `GET /accounts/me/balances`, `GET /accounts/me/ledger`,
+ * adapters of the account operations (`operations/accounts.ts`), which every
+ * protocol shares. Only the caller's account is ever addressed.
  *
  * The operator's (`admin`, or the operator token): `POST /admin/accounts/{account}/deposits`
  * and `/withdrawals` (idempotent by `reference`), `PATCH /admin/accounts/{account}`
@@ -14,12 +14,9 @@
 import type { Context } from "hono";
 import type { TransferInput, TransferResult } from "../../../durable-objects/account/index.ts";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
-import { decodeId, encodeId } from "../cursors.ts";
 import type { AppEnv } from "../env.ts";
-import { callerOf } from "../middleware/auth/index.ts";
 import {
   changeAccount,
-  DEFAULT_LEDGER_PAGE,
   depositFunds,
   getAccountBalances,
   getMyBalances,
@@ -27,32 +24,15 @@ import {
   withdrawFunds,
 } from "../openapi/contracts/accounts-balances.ts";
 import { createRouter } from "../openapi/router.ts";
+import * as ops from "../operations/accounts.ts";
+import { contextOf } from "../operations/context.ts";
 import { problemException } from "../problem.ts";
 
 export const balances = createRouter();
 
-balances.openapi(getMyBalances, async (c) => {
-  const { account } = callerOf(c);
-  const result = await accountStub(c.env.ACCOUNT, account).balances(account);
-  // A principal whose account was never created (OIDC without keys) simply has nothing.
-  return c.json({ balances: result.ok ? result.balances : [] }, 200);
-});
+balances.openapi(getMyBalances, async (c) => c.json(await ops.getBalances.run(contextOf(c), {}), 200));
 
-balances.openapi(getMyLedger, async (c) => {
-  const { account } = callerOf(c);
-  const q = c.req.valid("query");
-  const before = q.cursor === undefined ? undefined : decodeId(q.cursor);
-  const result = await accountStub(c.env.ACCOUNT, account).ledgerEntries(account, {
-    asset: q.asset,
-    start: q.start,
-    end: q.end,
-    before,
-    limit: q.limit ?? DEFAULT_LEDGER_PAGE,
-  });
-  if (!result.ok) return c.json({ entries: [], next_cursor: null }, 200);
-  const next = result.next_before === null ? null : encodeId(result.next_before);
-  return c.json({ entries: result.entries, next_cursor: next }, 200);
-});
+balances.openapi(getMyLedger, async (c) => c.json(await ops.getLedger.run(contextOf(c), c.req.valid("query")), 200));
 
 balances.openapi(getAccountBalances, async (c) => {
   const { account } = c.req.valid("param");

@@ -1,31 +1,10 @@
-/** `GET /v1/sessions`: the FX trading sessions open now (with their close) and the next ones (with their open). */
-import { type FxSession, openSessions, upcomingSessions } from "../../../shared/sessions/index.ts";
+/** `GET /v1/sessions`: an adapter of `sessions.list` (`operations/sessions.ts`). */
+
 import { getSessions } from "../openapi/contracts/sessions.ts";
 import { createRouter } from "../openapi/router.ts";
+import { contextOf } from "../operations/context.ts";
+import { getSessions as sessionsOperation } from "../operations/sessions.ts";
 
 export const sessions = createRouter();
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function describe(s: FxSession) {
-  return { name: s.name, city: s.city, time_zone: s.tz, local_open: s.open, local_close: s.close };
-}
-
-sessions.openapi(getSessions, (c) => {
-  const now = Date.now();
-  const open = openSessions(now).map((s) => ({
-    ...describe(s.session),
-    opened_at: iso(s.openedAt),
-    opened_at_ms: s.openedAt,
-    closes_at: iso(s.closesAt),
-    closes_at_ms: s.closesAt,
-  }));
-  const next = upcomingSessions(now).map((s) => ({
-    ...describe(s.session),
-    opens_at: iso(s.opensAt),
-    opens_at_ms: s.opensAt,
-    closes_at: iso(s.closesAt),
-    closes_at_ms: s.closesAt,
-  }));
-  return c.json({ time: iso(now), epoch_ms: now, open, next }, 200);
-});
+sessions.openapi(getSessions, async (c) => c.json(await sessionsOperation.run(contextOf(c), {}), 200));

@@ -1,0 +1,94 @@
+/**
+ * Public reads of instruments and market data: the registry (behind the
+ * isolate's short cache) and each instrument's book object. The ticker and
+ * top of book also go through Redis when configured and the operation runs in
+ * an HTTP request (redis/market-data.ts).
+ */
+import { z } from "zod";
+import { CANDLE_INTERVALS, MAX_CANDLES } from "../../../shared/market/candles.ts";
+import type { Env } from "../env.ts";
+import { bookFor, instrumentOr404, listInstruments as registryList } from "../instruments.ts";
+import { BookQuery, CandlesQuery, TradesQuery } from "../openapi/contracts/market-data.ts";
+import { SymbolParams } from "../openapi/schemas.ts";
+import { problemException } from "../problem.ts";
+import { bboKey, readThrough, tickerKey } from "../redis/index.ts";
+import type { OperationContext } from "./context.ts";
+import { defineOperation } from "./define.ts";
+
+/** How long a market-data answer may be reused at the edge, ms (`MARKET_DATA_CACHE_MS`, default 1000). */
+export const cacheMs = (env: Env) => Number(env.MARKET_DATA_CACHE_MS ?? 1000);
+
+/** `load()`, through Redis when the operation runs in an HTTP request (the cache is keyed on it). */
+function cached<T>(ctx: OperationContext, key: string, load: () => Promise<T>): Promise<T> {
+  return ctx.http ? readThrough(ctx.http, key, cacheMs(ctx.env), load) : load();
+}
+
+const market = { scope: "public", routeClass: "market_data", idempotency: "read" } as const;
+
+export const listInstruments = defineOperation({
+  ...market,
+  name: "instruments.list",
+  input: z.object({}).strict(),
+  run: async (ctx) => ({ instruments: await registryList(ctx.env) }),
+});
+
+export const getInstrument = defineOperation({
+  ...market,
+  name: "instruments.get",
+  input: SymbolParams,
+  run: (ctx, { symbol }) => instrumentOr404(ctx.env, symbol),
+});
+
+export const getBook = defineOperation({
+  ...market,
+  name: "market.book",
+  input: SymbolParams.extend(BookQuery.shape),
+  async run(ctx, q) {
+    const instrument = await instrumentOr404(ctx.env, q.symbol);
+    const level = Number(q.level) as 1 | 2 | 3;
+    const read = () => bookFor(ctx.env, instrument).book(level, q.depth);
+    // Level 1 ignores depth: one top of book per instrument.
+    return level === 1 ? cached(ctx, bboKey(instrument.symbol), read) : read();
+  },
+});
+
+export const getTrades = defineOperation({
+  ...market,
+  name: "market.trades",
+  input: z.object({ symbol: SymbolParams.shape.symbol, query: TradesQuery }),
+  async run(ctx, { symbol, query }) {
+    const instrument = await instrumentOr404(ctx.env, symbol);
+    const page = await bookFor(ctx.env, instrument).trades(query);
+    return { instrument: instrument.symbol, ...page };
+  },
+});
+
+export const getTicker = defineOperation({
+  ...market,
+  name: "market.ticker",
+  input: SymbolParams,
+  async run(ctx, { symbol }) {
+    const instrument = await instrumentOr404(ctx.env, symbol);
+    return cached(ctx, tickerKey(instrument.symbol), () => bookFor(ctx.env, instrument).ticker());
+  },
+});
+
+export const getCandles = defineOperation({
+  ...market,
+  name: "market.candles",
+  input: SymbolParams.extend(CandlesQuery.shape),
+  async run(ctx, q) {
+    const width = CANDLE_INTERVALS[q.interval];
+    const end = q.end ?? Date.now();
+    // Default window: the most recent MAX_CANDLES candles.
+    const start = q.start ?? end - width * MAX_CANDLES;
+    if (start >= end) {
+      throw problemException("invalid_request", "Invalid query: start: start must be before end", {
+        extensions: { errors: [{ field: "start", message: "start must be before end" }] },
+      });
+    }
+    const instrument = await instrumentOr404(ctx.env, q.symbol);
+    const candles = await bookFor(ctx.env, instrument).candles(q.interval, start, end);
+    return { instrument: instrument.symbol, interval: q.interval, start, end, candles };
+  },
+});
