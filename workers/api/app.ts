@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { liveRateLimits } from "./config/index.ts";
+import { CONNECT_ROUTES, connect, connectRefusals } from "./connect/index.ts";
 import type { AppEnv } from "./env.ts";
 import { graphql } from "./graphql/index.ts";
 import { authorizeRoute } from "./middleware/auth/index.ts";
@@ -76,7 +77,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   let table: RouteTable | undefined;
   const routes = () => {
-    table ??= RouteTable.fromDefinitions(app.openAPIRegistry.definitions);
+    // The RPC paths (Connect, gRPC-Web) are declared beside the REST routes, outside the OpenAPI document.
+    table ??= new RouteTable([
+      ...RouteTable.fromDefinitions(app.openAPIRegistry.definitions).routes,
+      ...CONNECT_ROUTES,
+    ]);
     return table;
   };
 
@@ -85,6 +90,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", httpMetrics());
   app.use("*", requestId());
   app.use("*", traceContext());
+  // On /platform3.v1.* paths: plain gRPC refused at once, the refusals below answered as Connect errors.
+  app.use("*", connectRefusals());
   // Calls into objects from here on go through their circuit breakers (503 while one is open).
   app.use("*", guardObjects());
   app.use("*", requestLogger());
@@ -126,6 +133,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, recoveryRoutes);
   app.route(API_PREFIX, ws);
   app.route(API_PREFIX, graphql); // GraphQL over the operations (docs/graphql.md)
+  app.route("/", connect); // Connect and gRPC-Web at /platform3.v1.<Service>/<Method> (docs/grpc.md)
   mountBenchRoutes(app, API_PREFIX); // only with BENCH_ROUTES="true" (npm run bench:orders)
   mountFaultRoutes(app, API_PREFIX); // only with FAULT_ROUTES="true" (npm run bench:load -- --faults)
   app.openAPIRegistry.registerPath({ ...openFeed, path: `${API_PREFIX}${openFeed.path}` });
