@@ -5,7 +5,7 @@
 import type { BatchReply, BookCommandsResult, Http, OrderReply, Problem } from "../../test/client/index.ts";
 import { BOOK_SYMBOL, client, nextOrder, OPERATOR, type Trader } from "./setup.ts";
 
-export const PHASES = ["noop", "orders", "batch", "balances", "book", "health"] as const;
+export const PHASES = ["noop", "orders", "graphql", "connect", "batch", "balances", "book", "health"] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Orders per `POST /v1/orders/batch` (its most). */
@@ -14,6 +14,8 @@ export const BATCH = 20;
 export const DESCRIBE: Record<Phase, string> = {
   noop: "POST /v1/bench/noop (1 no-op DO call)",
   orders: "POST /v1/orders",
+  graphql: "POST /v1/graphql (placeOrder)",
+  connect: "POST /platform3.v1.TradingService/PlaceOrder (Connect JSON)",
   batch: `POST /v1/orders/batch (${BATCH}), in orders`,
   balances: "GET /v1/accounts/me/balances",
   book: `POST /v1/admin/books/${BOOK_SYMBOL}/commands (1)`,
@@ -34,6 +36,15 @@ export interface PhaseResult {
 export const errorKinds = new Map<string, { count: number; sample: string }>();
 /** Order outcomes by `status` in the 2xx replies of `POST /v1/orders`. */
 export const outcomes = new Map<string, number>();
+
+/** The GraphQL placement: the same order through the same operation as `POST /v1/orders`. */
+const PLACE_MUTATION =
+  "mutation Place($order: NewOrder!) { placeOrder(order: $order) { order { order_id status } replayed } }";
+
+/** An order in proto JSON (field names are REST's; enums by their proto names). */
+function connectOrder(order: Record<string, string>): Record<string, string> {
+  return { ...order, side: `SIDE_${order.side?.toUpperCase()}`, type: `ORDER_TYPE_${order.type?.toUpperCase()}` };
+}
 
 /** `text` parsed as the JSON body of type `T` (trusted: not checked). */
 const json = <T>(text: string): T | undefined => JSON.parse(text);
@@ -61,6 +72,13 @@ function request(c: Clients, phase: Phase, trader: Http, symbol: string): Promis
       return trader.send("POST", "/v1/bench/noop", nextOrder("noop", symbol));
     case "orders":
       return trader.send("POST", "/v1/orders", nextOrder("o", symbol));
+    case "graphql":
+      return trader.send("POST", "/v1/graphql", {
+        query: PLACE_MUTATION,
+        variables: { order: nextOrder("g", symbol) },
+      });
+    case "connect":
+      return trader.send("POST", "/platform3.v1.TradingService/PlaceOrder", connectOrder(nextOrder("c", symbol)));
     case "batch":
       batchNo++;
       // One side per batch (alternating), so a batch never trades against itself.
@@ -123,7 +141,15 @@ export async function load(base: string, phase: Phase, traders: Trader[], o: Loa
           latencies.push(performance.now() - t0);
           // Bodies are parsed only where the phase reads them (the types are the contract's, not checked).
           const refused = phase === "book" && res.ok ? json<BookCommandsResult>(text)?.results?.[0]?.error : undefined;
-          if (refused) {
+          // GraphQL answers 200 with `errors` for a refused field.
+          const gqlErrors =
+            phase === "graphql" && res.ok
+              ? json<{ errors?: { extensions?: { code?: string } }[] }>(text)?.errors
+              : undefined;
+          if (gqlErrors && gqlErrors.length > 0) {
+            errors++;
+            noteError(phase, `200 ${gqlErrors[0]?.extensions?.code ?? "graphql_error"}`, text);
+          } else if (refused) {
             errors++;
             noteError(phase, `200 ${refused.code}`, text);
           } else if (res.ok && phase === "batch") {
@@ -138,6 +164,7 @@ export async function load(base: string, phase: Phase, traders: Trader[], o: Loa
             }
           } else if (res.ok) {
             ok++;
+            if (phase === "graphql" || phase === "connect") orders++;
             if (phase === "orders") {
               orders++;
               const status = String(json<OrderReply>(text)?.order?.status ?? "?");

@@ -3,7 +3,7 @@
  *
  *   npm run bench:orders -- [--runtime miniflare|miniflare-entry] [--accounts 50]
  *                           [--concurrency 48] [--seconds 5] [--rounds 3]
- *                           [--phases noop,orders,batch,balances,book,health]
+ *                           [--phases noop,orders,graphql,connect,batch,balances,book,health]
  *                           [--ws-sockets 16] [--ws-window 64] [--ws-rate auto] [--ws-seconds 5]
  *                           [--states 10,1000,10000] [--state-orders 1000] [--backlog 100000]
  *                           [--storage ram|disk] [--short] [--json] [--check] [--verbose]
@@ -20,12 +20,15 @@
  *         and one no-op Durable Object RPC (the baseline);
  *       - `orders`: `POST /v1/orders`, limit orders of 1 lot alternating buy and sell at
  *         99.99 / 100.00 / 100.01, so about half cross and settle;
+ *       - `graphql`, `connect`: the same orders through `POST /v1/graphql` (placeOrder) and
+ *         `POST /platform3.v1.TradingService/PlaceOrder` (Connect JSON): the same operation;
  *       - `batch`: the same orders, 20 per `POST /v1/orders/batch`, one side per batch;
  *       - `balances`: `GET /v1/accounts/me/balances` (one Account object read);
  *       - `book`: one place command straight on a book through the operator route;
  *       - `health`: `GET /v1/health` (public);
  *     throughput is the median of the rounds, and `http_ratio` the median of each
- *     round's orders / noop;
+ *     round's orders / noop; `graphql_ratio` and `connect_ratio` of each round's
+ *     graphql / orders and connect / orders (target ≥ 0.8 each);
  *  3. one request in flight: `POST /v1/orders` against `GET /v1/time` (unloaded p50);
  *  4. CPU per order as the venue fills up (states.ts): workerd's CPU time (every thread;
  *     the edge and every object share the process) while --state-orders orders cross on
@@ -110,6 +113,7 @@ const LEVELS = (args.states ?? "")
 /** The targets of issue #15 (DESIGN.md "Performance anchors"), checked with --check. */
 const TARGETS = {
   http_ratio: 0.35,
+  protocol_ratio: 0.8,
   ws_orders_per_s: 3_000,
   cpu_us_per_order: 1_500,
   cost_growth: 1.3,
@@ -183,6 +187,8 @@ async function main(): Promise<void> {
 
   const byPhase = new Map<Phase, PhaseResult[]>(phases.map((p) => [p, []]));
   const ratios: number[] = [];
+  // GraphQL and Connect placements over REST's in the same round (issue 19: ≥ 0.8 each).
+  const protocolRatios = { graphql: [] as number[], connect: [] as number[] };
   const rounds = num("rounds");
   for (let r = 0; r < rounds; r++) {
     // Rotate the order each round, so drift (heating, compaction, other load) hits every phase alike.
@@ -198,6 +204,10 @@ async function main(): Promise<void> {
     const o = thisRound.get("orders");
     const n = thisRound.get("noop");
     if (o && n) ratios.push(o.perSecond / n.perSecond);
+    for (const p of ["graphql", "connect"] as const) {
+      const x = thisRound.get(p);
+      if (o && x) protocolRatios[p].push(x.perSecond / o.perSecond);
+    }
     log(`round ${r + 1}/${rounds}: ${line.join(", ")}`);
   }
 
@@ -254,6 +264,10 @@ async function main(): Promise<void> {
     http_orders_per_s: orders ? Math.round(orders.perSecond) : null,
     noop_req_per_s: noop ? Math.round(noop.perSecond) : null,
     http_ratio: ratios.length > 0 ? round3(median(ratios)) : null,
+    graphql_orders_per_s: stats.graphql ? Math.round(stats.graphql.perSecond) : null,
+    graphql_ratio: protocolRatios.graphql.length > 0 ? round3(median(protocolRatios.graphql)) : null,
+    connect_orders_per_s: stats.connect ? Math.round(stats.connect.perSecond) : null,
+    connect_ratio: protocolRatios.connect.length > 0 ? round3(median(protocolRatios.connect)) : null,
     ws_orders_per_s: wsOk ? Math.round(wsOk.perSecond) : null,
     cpu_us_per_order: empty.cpu_us_per_order,
     cost_growth: round3(costGrowth),
@@ -332,6 +346,10 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   if (result.http_ratio === null || result.http_ratio < TARGETS.http_ratio)
     failures.push(`http_ratio ${result.http_ratio} < ${TARGETS.http_ratio}`);
+  for (const name of ["graphql_ratio", "connect_ratio"] as const) {
+    const ratio = result[name];
+    if (ratio !== null && ratio < TARGETS.protocol_ratio) failures.push(`${name} ${ratio} < ${TARGETS.protocol_ratio}`);
+  }
   if (result.ws_orders_per_s === null || result.ws_orders_per_s < TARGETS.ws_orders_per_s)
     failures.push(`ws_orders_per_s ${result.ws_orders_per_s} < ${TARGETS.ws_orders_per_s}`);
   if (result.cpu_us_per_order > TARGETS.cpu_us_per_order)
