@@ -16,10 +16,10 @@ import type { Scope } from "../../shared/auth/scopes.ts";
 import type { LedgerSnapshot } from "../../shared/ledger/index.ts";
 import type { AmendOrder, CancelAll, FillQuery, OrderQuery, OrderRef } from "../../shared/orders/input.ts";
 import type { DeliveryAck, OutboxRow } from "../order-book/contract.ts";
-import { retryDelayMs } from "../runtime/alarm.ts";
 import { type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
 import { sqlOver } from "../runtime/sql.ts";
 import { Access } from "./access.ts";
+import { AlarmRounds } from "./alarm-rounds.ts";
 import { AccountRecovery, type AccountRestorePlan, type BookmarkKind } from "./bookmarks.ts";
 import type {
   AccountBalances,
@@ -38,7 +38,7 @@ import { FeedSockets, type FeedSocketsAnswer, type FeedSocketsClaim } from "./fe
 import type { BalanceView, Funds, LedgerEntriesPage, TransferInput, TransferResult } from "./funds.ts";
 import { maxKeysOf } from "./keys.ts";
 import type { EntryQuery } from "./ledger-store.ts";
-import { type DeskError, type OrderDesk, PENDING_RESOLVE_MS } from "./orders/desk.ts";
+import type { DeskError, OrderDesk } from "./orders/desk.ts";
 import type { OrderEntry } from "./orders/entry.ts";
 import type { OrderView } from "./orders/record.ts";
 import type { FillView } from "./orders/settle.ts";
@@ -64,24 +64,21 @@ export type { AccountEnv } from "./env.ts";
 /** What a mutation of order entry answers. */
 type Answer = Promise<StoredOutcome | KeyReused>;
 
-/** Longest extra wait of the alarm's backoff while work keeps failing, ms. */
-const MAX_ALARM_BACKOFF_MS = 60_000;
-
 export class Account extends DurableObject<AccountEnv> {
   private readonly parts: AccountParts;
   private readonly access: Access;
   private readonly feedSockets: FeedSockets;
   /** Operator point-in-time recovery: bookmarks and restore (bookmarks.ts). */
   private readonly recovery: AccountRecovery;
-  /** Alarm rounds in a row that left work waiting, and dead-man cancels in a row that failed (backoff). */
-  private alarmRetries = 0;
-  private deadManFailures = 0;
+  /** The alarm's rounds and when the next one is due (alarm-rounds.ts). */
+  private readonly alarms: AlarmRounds;
 
   constructor(ctx: DurableObjectState, env: AccountEnv) {
     super(ctx, env);
     const sql = sqlOver(ctx.storage.sql);
     this.recovery = new AccountRecovery(ctx, sql);
-    this.parts = new AccountParts({ ctx, env, sql, armAlarm: () => this.armAlarm() });
+    this.parts = new AccountParts({ ctx, env, sql, armAlarm: () => this.alarms.arm() });
+    this.alarms = new AlarmRounds(this.parts, ctx.storage);
     this.access = new Access(sql, () => this.parts.migrated, maxKeysOf(env.MAX_API_KEYS_PER_ACCOUNT));
     this.feedSockets = new FeedSockets({
       account: () => this.record.row?.account_id,
@@ -349,37 +346,9 @@ export class Account extends DurableObject<AccountEnv> {
 
   // ── alarm ──────────────────────────────────────────────────────────────
 
-  /** Fires the dead-man timer, resolves orders whose book answer was lost, forgets old idempotency records. */
+  /** Fires the dead-man timer, resolves orders whose book answer was lost, forgets old idempotency records (alarm-rounds.ts). */
   override async alarm(): Promise<void> {
-    const desk = this.trading?.desk;
-    if (!this.record.row || !desk) return;
-    const now = Date.now();
-    const deadline = this.record.cancelAfterAt;
-    if (deadline !== null && deadline <= now) {
-      const outcome = await desk.cancelAll();
-      // Disarmed once everything is cancelled; a book that did not answer is tried again after
-      // a backoff with full jitter (about a second at first, at most 30 s).
-      this.deadManFailures = outcome.ok ? 0 : this.deadManFailures + 1;
-      this.record.cancelAfterAt = outcome.ok ? null : Date.now() + retryDelayMs(this.deadManFailures, 1_000, 30_000);
-    }
-    await desk.resolvePending(now - PENDING_RESOLVE_MS);
-    await desk.reportFees();
-    await this.stored?.journal.flush();
-    this.stored?.keyed.prune(now);
-    // Work still waiting after a round (a book or the fees object not answering) backs off.
-    this.alarmRetries = this.parts.retriesPending() ? this.alarmRetries + 1 : 0;
-    await this.armAlarm();
-  }
-
-  /** Sets the alarm to the dead-man deadline, or soon while orders wait for their book. */
-  private async armAlarm(): Promise<void> {
-    const deadline = this.record.cancelAfterAt;
-    const backoff =
-      this.alarmRetries > 0 ? retryDelayMs(this.alarmRetries, PENDING_RESOLVE_MS, MAX_ALARM_BACKOFF_MS) : 0;
-    const resolveAt = this.parts.retriesPending() ? Date.now() + PENDING_RESOLVE_MS + backoff : null;
-    const next = deadline === null ? resolveAt : resolveAt === null ? deadline : Math.min(deadline, resolveAt);
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    await this.alarms.fire();
   }
 
   // ── recovery (operators; bookmarks.ts): a restore restarts the object, so its call rejects ──

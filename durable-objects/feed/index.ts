@@ -27,10 +27,7 @@
  * `idle.ts` (sockets that hold nothing are closed).
  */
 import { DurableObject } from "cloudflare:workers";
-import { feedLimitsWith } from "../../shared/config/feed.ts";
-import { LiveConfig } from "../../shared/config/live-cache.ts";
-import type { SectionVersions } from "../../shared/config/sections.ts";
-import { type FeedLimits, type FeedLimitsEnv, feedLimits } from "../../shared/feed/limits.ts";
+import type { FeedLimits } from "../../shared/feed/limits.ts";
 import type { FeedMessage } from "../../shared/feed/messages.ts";
 import {
   CLOSE_CODES,
@@ -47,13 +44,12 @@ import {
 import type { MetricsSnapshot } from "../../shared/metrics/registry.ts";
 import type { RevokedSessions, UserMessage } from "../account/contract.ts";
 import { accountStub } from "../account/stub.ts";
-import type { ConfigStore } from "../config/index.ts";
-import { configStub } from "../config/stub.ts";
 import { AccountSockets } from "./account-sockets.ts";
 import { Occupancy } from "./admission.ts";
 import { Books, type BooksEnv } from "./books.ts";
 import { Connections } from "./connect.ts";
 import { IdleSockets } from "./idle.ts";
+import { LiveFeedLimits, type LiveLimitsEnv } from "./live-limits.ts";
 import { shardMetrics } from "./metrics.ts";
 import { isOrderMethod, OrderEntry } from "./orders.ts";
 import { type Answer, type SessionEnv, Sessions } from "./session.ts";
@@ -64,10 +60,7 @@ import { FeedTraffic } from "./traffic.ts";
 import { UserChannels } from "./user-channel.ts";
 import { UserGrants } from "./user-grants.ts";
 
-export interface FeedEnv extends FeedLimitsEnv, BooksEnv, SessionEnv {
-  /** The live configuration: its `feed` section is laid over the FEED_* vars (docs/configuration.md). */
-  CONFIG?: DurableObjectNamespace<ConfigStore>;
-}
+export interface FeedEnv extends LiveLimitsEnv, BooksEnv, SessionEnv {}
 
 /** The Worker names the shard it forwards an upgrade to (the object may not know its own name). */
 export const SHARD_HEADER = "x-feed-shard";
@@ -75,8 +68,8 @@ export const SHARD_HEADER = "x-feed-shard";
 export class FeedShard extends DurableObject<FeedEnv> {
   /** Updated in place by a new `feed` version, so every part holding it sees the new limits. */
   private readonly limits: FeedLimits;
-  private readonly config: LiveConfig | undefined;
-  private feedVersion = 0;
+  /** The FEED_* vars with the live `feed` section over them (live-limits.ts). */
+  private readonly live: LiveFeedLimits;
   private readonly books: Books;
   private readonly sockets = new Map<WebSocket, FeedSocket>();
   /** Who is on which public stream, and the fan-out of books' batches (stream-index.ts). */
@@ -100,11 +93,8 @@ export class FeedShard extends DurableObject<FeedEnv> {
 
   constructor(ctx: DurableObjectState, env: FeedEnv) {
     super(ctx, env);
-    this.limits = feedLimits(env);
-    const configNs = env.CONFIG;
-    this.config = configNs
-      ? new LiveConfig({ fetchChanges: (known) => configStub(configNs).changesSince(known) })
-      : undefined;
+    this.live = new LiveFeedLimits(env);
+    this.limits = this.live.limits;
     this.books = new Books(env, () => this.shardName());
     this.streams = new StreamIndex(this.books, this.traffic);
     if (!env.ACCOUNT) throw new Error("FeedShard needs the ACCOUNT binding: declare it in wrangler.toml.");
@@ -136,7 +126,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
       this.sessions,
       answer,
       async (symbol) => (await this.books.resolve([symbol])).get(symbol) ?? null,
-      () => this.configHints(),
+      () => this.live.hints((p) => this.ctx.waitUntil(p)),
     );
     this.connections = new Connections({
       ctx,
@@ -181,7 +171,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
       this.name = given;
       await this.ctx.storage.put("shard_name", given);
     }
-    await this.followConfig();
+    await this.live.follow();
     return this.connections.accept(request);
   }
 
@@ -325,7 +315,7 @@ export class FeedShard extends DurableObject<FeedEnv> {
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    void this.followConfig();
+    void this.live.follow();
     this.grants.expire(this.sockets.values(), now);
     this.idle.sweep(this.sockets.values(), now);
     this.accounts.renew(now);
@@ -341,25 +331,6 @@ export class FeedShard extends DurableObject<FeedEnv> {
       socket.sendJson(heartbeat);
     }
     if (this.sockets.size > 0) await this.ctx.storage.setAlarm(now + this.limits.heartbeatMs);
-  }
-
-  /** The versions this shard's configuration copy holds (refreshed when stale), for the accounts it calls. */
-  private configHints(): SectionVersions | undefined {
-    if (!this.config?.isLoaded) return undefined;
-    this.config.current("feed", (p) => this.ctx.waitUntil(p));
-    return this.config.versions();
-  }
-
-  /** Lays a new `feed` version over the vars (waits only for the first load). */
-  private async followConfig(): Promise<void> {
-    if (!this.config) return;
-    if (!this.config.isLoaded) await this.config.ready();
-    const entry = this.config.current("feed");
-    if (!entry || entry.version === this.feedVersion) return;
-    this.feedVersion = entry.version;
-    const { limits, error } = feedLimitsWith(this.env, entry.document);
-    if (error) console.warn(JSON.stringify({ level: "warn", msg: "feed configuration not applied", error }));
-    Object.assign(this.limits, limits);
   }
 
   // ── book → shard ─────────────────────────────────────────────────────

@@ -34,6 +34,16 @@ export function decodeId(cursor: string): number {
   return Number(text);
 }
 
+/** The `before` id of an id-sorted page's query, from its optional cursor. */
+export function beforeId(cursor: string | undefined): number | undefined {
+  return cursor === undefined ? undefined : decodeId(cursor);
+}
+
+/** The cursor of the page after one that ended before `nextBefore` (null: the last page). */
+export function nextIdCursor(nextBefore: number | null): string | null {
+  return nextBefore === null ? null : encodeId(nextBefore);
+}
+
 function invalidCursor() {
   return problemException("invalid_request", `Invalid query: cursor: ${CURSOR_MESSAGE}`, {
     extensions: { errors: [{ field: "cursor", message: CURSOR_MESSAGE }] },

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
-import { decodeId, encodeId } from "../cursors.ts";
+import { beforeId, nextIdCursor } from "../cursors.ts";
 import { DEFAULT_LEDGER_PAGE, LedgerQuery } from "../openapi/contracts/accounts-balances.ts";
 import { callerIn, defineOperation } from "./define.ts";
 
@@ -31,7 +31,7 @@ export const getLedger = defineOperation({
   input: LedgerQuery,
   async run(ctx, q) {
     const { account } = callerIn(ctx);
-    const before = q.cursor === undefined ? undefined : decodeId(q.cursor);
+    const before = beforeId(q.cursor);
     const result = await accountStub(ctx.env.ACCOUNT, account).ledgerEntries(account, {
       asset: q.asset,
       start: q.start,
@@ -40,6 +40,6 @@ export const getLedger = defineOperation({
       limit: q.limit ?? DEFAULT_LEDGER_PAGE,
     });
     if (!result.ok) return { entries: [], next_cursor: null };
-    return { entries: result.entries, next_cursor: result.next_before === null ? null : encodeId(result.next_before) };
+    return { entries: result.entries, next_cursor: nextIdCursor(result.next_before) };
   },
 });

@@ -12,7 +12,7 @@ import { z } from "zod";
 import type { DeskError, OrderOutcome, OrderView } from "../../../durable-objects/account/index.ts";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
 import type { NewOrder } from "../../../shared/orders/input.ts";
-import { decodeId, encodeId } from "../cursors.ts";
+import { beforeId, nextIdCursor } from "../cursors.ts";
 import { isCircuitOpenRefusal } from "../objects/guard.ts";
 import {
   AmendOrderBody,
@@ -165,10 +165,10 @@ export const listOrders = defineOperation({
       instrument: q.instrument,
       start: q.start,
       end: q.end,
-      before: q.cursor === undefined ? undefined : decodeId(q.cursor),
+      before: beforeId(q.cursor),
       limit: q.limit ?? DEFAULT_ORDER_PAGE,
     });
-    return { orders: page.items, next_cursor: page.next_before === null ? null : encodeId(page.next_before) };
+    return { orders: page.items, next_cursor: nextIdCursor(page.next_before) };
   },
 });
 
@@ -185,10 +185,10 @@ export const listFills = defineOperation({
       order_id: q.order_id,
       start: q.start,
       end: q.end,
-      before: q.cursor === undefined ? undefined : decodeId(q.cursor),
+      before: beforeId(q.cursor),
       limit: q.limit ?? DEFAULT_ORDER_PAGE,
     });
-    return { fills: page.items, next_cursor: page.next_before === null ? null : encodeId(page.next_before) };
+    return { fills: page.items, next_cursor: nextIdCursor(page.next_before) };
   },
 });
 

@@ -26,7 +26,7 @@ import {
 import { type Envelope, parseEnvelope, queueMessages } from "../../../shared/events/envelope.ts";
 import { schemaName } from "../../../shared/events/registry.ts";
 import { checkEnvelope, newestAcceptingVersion } from "../../../shared/events/validate.ts";
-import { decodeId, encodeId } from "../cursors.ts";
+import { beforeId, nextIdCursor } from "../cursors.ts";
 import type { AppEnv } from "../env.ts";
 import { readPostgres, retryAfterSeconds } from "../history/postgres-reads.ts";
 import {
@@ -43,14 +43,14 @@ export const deadLetters = createRouter();
 
 deadLetters.openapi(listDeadLettersRoute, async (c) => {
   const q = c.req.valid("query");
-  const before = q.cursor === undefined ? undefined : decodeId(q.cursor);
+  const before = beforeId(q.cursor);
   const filter = {
     type: q.type,
     reason: q.reason,
     replayed: q.replayed === undefined ? undefined : q.replayed === "true",
   };
   const page = await query(c, (db) => listDeadLetters(db, filter, q.limit ?? DEFAULT_DEAD_LETTER_PAGE, before));
-  return c.json({ dead_letters: page.rows, next_cursor: page.next === null ? null : encodeId(page.next) }, 200);
+  return c.json({ dead_letters: page.rows, next_cursor: nextIdCursor(page.next) }, 200);
 });
 
 deadLetters.openapi(getDeadLetterRoute, async (c) => {

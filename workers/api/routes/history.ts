@@ -16,7 +16,7 @@ import { fromUnits, toUnits } from "../../../shared/decimal.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { formatAmount, isAssetCode, parseAmount } from "../../../shared/ledger/assets.ts";
 import { CANDLE_INTERVALS } from "../../../shared/market/candles.ts";
-import { decodeId, decodeTimeKey, encodeId, encodeTimeKey } from "../cursors.ts";
+import { beforeId, decodeTimeKey, encodeTimeKey, nextIdCursor } from "../cursors.ts";
 import type { AppEnv } from "../env.ts";
 import { readPostgres, retryAfterSeconds } from "../history/postgres-reads.ts";
 import {
@@ -89,7 +89,7 @@ history.openapi(getFillHistory, async (c) => {
 history.openapi(getLedgerHistory, async (c) => {
   const { account } = callerOf(c);
   const q = c.req.valid("query");
-  const before = q.cursor === undefined ? undefined : decodeId(q.cursor);
+  const before = beforeId(q.cursor);
   const page = await query(c, (db) =>
     ledgerHistory(db, {
       account,
@@ -112,12 +112,12 @@ history.openapi(getLedgerHistory, async (c) => {
     hold: assetAmount(r.hold, r.asset),
     reference: r.reference,
   }));
-  return c.json({ entries, next_cursor: page.next === null ? null : encodeId(page.next) }, 200);
+  return c.json({ entries, next_cursor: nextIdCursor(page.next) }, 200);
 });
 
 history.openapi(getTradeHistory, async (c) => {
   const q = c.req.valid("query");
-  const before = q.cursor === undefined ? undefined : decodeId(q.cursor);
+  const before = beforeId(q.cursor);
   const instrument = await instrumentOr404(c.env, c.req.valid("param").symbol);
   const page = await query(c, (db) =>
     tradeHistory(db, {
@@ -135,10 +135,7 @@ history.openapi(getTradeHistory, async (c) => {
     side: r.aggressor,
     time: Number(r.at_ms),
   }));
-  return c.json(
-    { instrument: instrument.symbol, trades, next_cursor: page.next === null ? null : encodeId(page.next) },
-    200,
-  );
+  return c.json({ instrument: instrument.symbol, trades, next_cursor: nextIdCursor(page.next) }, 200);
 });
 
 history.openapi(getCandleHistory, async (c) => {
