@@ -2,7 +2,8 @@
  * A shard's onConnect: an upgrade forwarded by the Worker becomes a socket, or is refused.
  *
  * The upgrade may authenticate at once with `Authorization: Bearer <access token>`
- * (verified as `auth` verifies it): such a socket starts with its session, may take the
+ * (verified as `auth` verifies it), or carry the session the edge verified (its own
+ * stream bridge, `EDGE_SESSION_HEADER`): such a socket starts with its session, may take the
  * slots kept for authenticated sockets, and counts against its account's cap. Then the
  * admission rules (admission.ts) decide; an accepted socket gets `welcome` (shard,
  * heartbeat, limits, and the session when it has one) and the snapshots of the streams
@@ -13,6 +14,7 @@ import type { FeedLimits } from "../../shared/feed/limits.ts";
 import { parseSubscribeParam, type WelcomeMessage } from "../../shared/feed/protocol.ts";
 import type { AccountSockets } from "./account-sockets.ts";
 import { heldElsewhere, type Occupancy, type Refusal, refusal, refusalResponse } from "./admission.ts";
+import { EDGE_SESSION_HEADER, edgeSession } from "./identity.ts";
 import { type Session, type SessionEnv, verifySessionToken } from "./session.ts";
 import type { StreamIndex } from "./stream-index.ts";
 import { FeedSocket, type SocketHooks } from "./subscriptions.ts";
@@ -47,8 +49,10 @@ export class Connections {
     const elsewhere = heldElsewhere(request);
 
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
-    let session: Session | undefined;
-    if (bearer !== undefined) {
+    const verified = edgeSession(request.headers.get(EDGE_SESSION_HEADER));
+    if (verified instanceof Error) return new Response(verified.message, { status: 400 });
+    let session: Session | undefined = verified;
+    if (session === undefined && bearer !== undefined) {
       const checked = await verifySessionToken(this.d.env, bearer, ip);
       if (!checked.ok) {
         const refused: Refusal = {

@@ -4,8 +4,8 @@
  * (Miniflare, bench/runtime.ts) on a loopback port: orders placed, amended and
  * cancelled over Connect (JSON and binary) and gRPC-Web read back over REST;
  * market data equal to REST's; the same bad input refused with REST's problem
- * code; auth refusals; server streams and plain gRPC answered with a clear
- * `unimplemented`.
+ * code; auth refusals; unknown methods and plain gRPC answered with a clear
+ * `unimplemented`. The server streams are in connect-streams.test.ts.
  */
 
 import { createServer as createH2cServer, type ServerHttp2Session } from "node:http2";
@@ -337,17 +337,6 @@ describe("refusals carry REST's problem", () => {
 });
 
 describe("what is not served", () => {
-  it("server streams answer unimplemented, naming the feed channel to use", async () => {
-    const md = createClient(MarketDataService, transport("connect-json"));
-    const err = await refusal(
-      (async () => {
-        for await (const _ of md.streamBook({ instrument: SYMBOL })) break;
-      })(),
-    );
-    expect(err.code).toBe(Code.Unimplemented);
-    expect(err.rawMessage).toContain("level2:<instrument>");
-  });
-
   it("a method the service does not have is unimplemented", async () => {
     const res = await fetch(`${base}/platform3.v1.TradingService/Nope`, {
       method: "POST",

@@ -45,7 +45,12 @@ describe("external OIDC access tokens", () => {
   it("accepts a token of the configured issuer and maps sub and scope", async () => {
     const res = await whoami(await idpToken({ scope: "openid read trade profile" }));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ account: "oidc-alice", scopes: ["read", "trade"], via: "oidc" });
+    expect(await res.json()).toEqual({
+      account: "oidc-alice",
+      scopes: ["read", "trade"],
+      via: "oidc",
+      expiresAt: expect.any(Number),
+    });
   });
 
   it("reads scopes from scp (array) and honours OIDC_SCOPE_PREFIX and OIDC_ACCOUNT_CLAIM", async () => {
@@ -53,7 +58,12 @@ describe("external OIDC access tokens", () => {
     expect(await scp.json()).toMatchObject({ scopes: ["read", "transfer"] });
     const prefixed = { ...vars, OIDC_SCOPE_PREFIX: "platform3:", OIDC_ACCOUNT_CLAIM: "p3_account" };
     const res = await whoami(await idpToken({ scope: "platform3:trade trade", p3_account: "acct-42" }), prefixed);
-    expect(await res.json()).toEqual({ account: "acct-42", scopes: ["trade"], via: "oidc" });
+    expect(await res.json()).toEqual({
+      account: "acct-42",
+      scopes: ["trade"],
+      via: "oidc",
+      expiresAt: expect.any(Number),
+    });
     await expectProblem(
       await whoami(await idpToken({ scope: "platform3:read", p3_account: "bad_id" }), prefixed),
       401,

@@ -60,6 +60,8 @@ describe("POST /v1/auth/token with a key and secret", () => {
       via: "access_token",
       keyId: a.keyId,
       family: claims.fam,
+      // The token's expiry: streams opened with it end then (operations/streams.ts).
+      expiresAt: (claims.exp as number) * 1000,
     });
   });
 

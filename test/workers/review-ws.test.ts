@@ -342,4 +342,19 @@ describe("finding 8: socket capacity", { timeout: 15_000 }, () => {
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: "unauthorized" });
   });
+
+  it("ignores an edge session header a client sends: the socket has no session and no user channel", async () => {
+    const t = await trader();
+    // The header the edge's own stream bridge uses (durable-objects/feed/identity.ts), forged.
+    const forged = JSON.stringify({
+      account: t.account,
+      scopes: ["read", "trade"],
+      via: "access_token",
+      expires_at: Date.now() + 60_000,
+    });
+    const c = await FeedClient.connect("", { "x-p3-edge-session": forged });
+    const welcome = await c.next((m) => m.type === "welcome");
+    expect(welcome.session).toBeUndefined();
+    expect(errorOf(await c.request("subscribe", { channels: ["user"] })).code).toBe("unauthenticated");
+  });
 });

@@ -16,6 +16,8 @@ export interface AuthContext {
   keyId?: string;
   /** Refresh-token family of an access token (revocation). */
   family?: string;
+  /** Epoch ms when the credential expires (access and OIDC tokens; a signed request has no lifetime). */
+  expiresAt?: number;
 }
 
 /** Route classes weigh differently in rate limiting. */

@@ -14,23 +14,21 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import type { DeclaredRoute } from "../openapi/define.ts";
 import { contextOf } from "../operations/context.ts";
-import { rpcPath, STREAM_RPCS, UNARY_RPCS } from "./methods.ts";
+import { rpcPath, UNARY_RPCS } from "./methods.ts";
 import { connectHandlers, OPERATION_CONTEXT } from "./service.ts";
+import { STREAM_RPCS } from "./streams.ts";
 
 export { connectRefusals, RPC_PATH_PREFIX } from "./refusals.ts";
 
 const operationId = (path: string) => `connect${path.replaceAll(/[./]/g, "_")}`;
 
 /** The route table's entries of every RPC path (POST; the body is the message, no query). */
-export const CONNECT_ROUTES: readonly DeclaredRoute[] = [
-  ...UNARY_RPCS.map(({ method, op }) => ({ method, scope: op.scope, routeClass: op.routeClass })),
-  ...STREAM_RPCS,
-].map(({ method, scope, routeClass }) => ({
+export const CONNECT_ROUTES: readonly DeclaredRoute[] = [...UNARY_RPCS, ...STREAM_RPCS].map(({ method, op }) => ({
   method: "POST",
   path: rpcPath(method),
   operationId: operationId(rpcPath(method)),
-  scope,
-  routeClass,
+  scope: op.scope,
+  routeClass: op.routeClass,
   query: [],
   body: true,
 }));

@@ -4,7 +4,7 @@
  * splits it, e.g. a path parameter beside its query), the operation's result
  * as the response message (`restToProto`, after `output` where the proto
  * wraps or reshapes it). The operation's own schema validates the input; no
- * rule lives here. Server streams have no operation yet (docs/grpc.md).
+ * rule lives here. Server streams are in streams.ts.
  */
 import { create, type DescMethod, type Message } from "@bufbuild/protobuf";
 import { AmendByRefSchema, splitAmend } from "../../../shared/operations/order-ref.ts";
@@ -16,8 +16,6 @@ import {
   PlaceOrdersResultSchema,
   TradingService,
 } from "../../../shared/proto/gen/platform3/v1/trading_pb.ts";
-import type { RouteClass } from "../auth-context.ts";
-import type { RouteScope } from "../openapi/define.ts";
 import * as accounts from "../operations/accounts.ts";
 import type { OperationContext } from "../operations/context.ts";
 import { type AnyOperation, invalidInput } from "../operations/define.ts";
@@ -39,15 +37,6 @@ export interface UnaryRpc {
   input?: (rest: Json, ctx: OperationContext) => unknown;
   /** The response: REST JSON for `restToProto`, or the message itself (default: the result as it is). */
   output?: (result: never) => unknown;
-}
-
-/** A server-streaming RPC: declared (auth, rate limits), answered `unimplemented` for now. */
-export interface StreamRpc {
-  method: DescMethod;
-  scope: RouteScope;
-  routeClass: RouteClass;
-  /** The WebSocket feed channel a client subscribes to instead. */
-  feed: string;
 }
 
 /** A book side's REST entries (`[price, size]` levels, or level 3's orders) as `BookEntry` objects. */
@@ -94,23 +83,14 @@ export const UNARY_RPCS: readonly UnaryRpc[] = [
   { method: m.trading.amendOrder, op: orders.amendOrder, input: amendInput },
   { method: m.trading.cancelOrder, op: orders.cancelOrder },
   { method: m.trading.cancelAllOrders, op: orders.cancelAllOrders },
-  { method: m.trading.cancelAfter, op: orders.cancelAfter },
+  // proto3 never sends an implicit zero: an unset timeout_ms is 0 (disarm), which REST's body must spell out.
+  { method: m.trading.cancelAfter, op: orders.cancelAfter, input: (rest) => ({ timeout_ms: 0, ...rest }) },
   { method: m.trading.getOrder, op: orders.getOrder },
   { method: m.trading.listOrders, op: orders.listOrders },
   { method: m.trading.listFills, op: orders.listFills },
   { method: m.trading.getRequest, op: getRequest },
   { method: m.account.getBalances, op: accounts.getBalances },
   { method: m.account.listLedgerEntries, op: accounts.getLedger },
-];
-
-const marketStream = { scope: "public", routeClass: "market_data" } as const;
-
-export const STREAM_RPCS: readonly StreamRpc[] = [
-  { method: m.market.streamBook, ...marketStream, feed: "level2:<instrument>" },
-  { method: m.market.streamTrades, ...marketStream, feed: "trades:<instrument>" },
-  { method: m.market.streamTicker, ...marketStream, feed: "ticker:<instrument>" },
-  { method: m.market.streamCandles, ...marketStream, feed: "candles:<instrument>" },
-  { method: m.trading.streamUserEvents, scope: "read", routeClass: "account", feed: "user" },
 ];
 
 /** `/platform3.v1.TradingService/PlaceOrder`. */

@@ -59,7 +59,8 @@ export function errorResponse(contentType: string | undefined, error: ConnectErr
   const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (type.startsWith("application/grpc-web")) return trailersOnly(type, error);
   if (type.startsWith("application/connect+")) {
-    const end = endStreamToJson(error.metadata, error, undefined);
+    // endStreamToJson merges the error's metadata into the trailers it is given: start from none.
+    const end = endStreamToJson(new Headers(), error, undefined);
     const body = encodeEnvelope(endStreamFlag, new TextEncoder().encode(JSON.stringify(end)));
     return new Response(body, { status: 200, headers: { "content-type": type } });
   }

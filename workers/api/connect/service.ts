@@ -3,18 +3,20 @@
  * (JSON and binary) and gRPC-Web: each unary method runs its operation
  * through `invoke` (scope, the operation's zod schema, `run`) with the
  * request's operation context, which the Hono handler passes in as a context
- * value. Plain gRPC is off: a Worker cannot send its trailers (refusals.ts).
+ * value; each server stream runs its stream operation (streams.ts). Plain gRPC is off: a Worker cannot send its trailers (refusals.ts).
  */
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, createConnectRouter, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import type { FeedStream } from "../feed/bridge.ts";
 import { KEY_PATTERN } from "../openapi/contracts/order-schemas.ts";
 import type { OperationContext } from "../operations/context.ts";
 import { invoke } from "../operations/define.ts";
 import { problemException } from "../problem.ts";
 import { protoToRest, restToProto } from "./convert.ts";
 import { operationError } from "./errors.ts";
-import { isMessage, STREAM_RPCS, type StreamRpc, UNARY_RPCS, type UnaryRpc } from "./methods.ts";
+import { isMessage, UNARY_RPCS, type UnaryRpc } from "./methods.ts";
+import { STREAM_RPCS, type StreamRpc } from "./streams.ts";
 
 /** The operation context of the call (set by the Hono handler for every request). */
 export const OPERATION_CONTEXT = createContextKey<OperationContext | undefined>(undefined, {
@@ -52,19 +54,22 @@ function unaryImpl(rpc: UnaryRpc) {
   };
 }
 
-/** The answer of a server stream: not served yet, with where the same data is. */
-export function streamRefusal(rpc: StreamRpc): ConnectError {
-  return new ConnectError(
-    `${rpc.method.parent.name}.${rpc.method.name} is not served yet: subscribe to the WebSocket feed's ` +
-      `${rpc.feed} channel (GET /v1/ws), or poll the unary reads.`,
-    Code.Unimplemented,
-  );
-}
-
+/** A server stream: the stream operation's messages, each shaped as the RPC's response, until either side ends it. */
 function streamImpl(rpc: StreamRpc) {
-  // biome-ignore lint/correctness/useYield: the stream ends with its refusal before any message.
-  return async function* (): AsyncGenerator<Message> {
-    throw streamRefusal(rpc);
+  return async function* (request: Message, context: HandlerContext): AsyncGenerator<Message> {
+    const base = context.values.get(OPERATION_CONTEXT);
+    let stream: FeedStream | undefined;
+    try {
+      if (!base) throw new ConnectError("The call has no operation context.", Code.Internal);
+      // The stream ends with the call (the client went away, or a deadline).
+      const ctx: OperationContext = { ...base, idempotencyKey: undefined, signal: context.signal };
+      stream = (await invoke(rpc.op, ctx, rpc.input(protoToRest(rpc.method.input, request as never)))) as FeedStream;
+      for await (const event of stream) yield restToProto(rpc.method.output, rpc.message(event));
+    } catch (err) {
+      throw await operationError(err, base?.requestId);
+    } finally {
+      await stream?.return();
+    }
   };
 }
 

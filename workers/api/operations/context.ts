@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import type { CallOptions } from "../../../durable-objects/account/index.ts";
 import type { AuthContext } from "../auth-context.ts";
+import { clientIp } from "../client-address.ts";
 import { edgeConfig } from "../config/index.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { formatTraceparent } from "../middleware/trace/index.ts";
@@ -30,6 +31,10 @@ export interface OperationContext {
    * skipped without it. Business rules never read it.
    */
   http?: Context<AppEnv> | undefined;
+  /** The caller's address (per-address limits of the streams it opens). */
+  ip?: string | undefined;
+  /** Aborts when the request goes away: streams opened for it end with it. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The context of a Hono request: its caller, path, ids, trace and `Idempotency-Key`. */
@@ -43,6 +48,8 @@ export function contextOf(c: Context<AppEnv>, overrides: Partial<OperationContex
     traceparent: trace ? formatTraceparent(trace) : undefined,
     idempotencyKey: c.req.header("idempotency-key"),
     http: c,
+    ip: clientIp(c),
+    signal: c.req.raw.signal,
     ...overrides,
   };
 }

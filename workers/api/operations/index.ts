@@ -1,6 +1,6 @@
 /**
  * The operations of the API, one module per area. REST routes (routes/),
- * GraphQL fields (graphql/) and, later, Connect methods call these and add no
+ * GraphQL fields (graphql/) and Connect methods (connect/) call these and add no
  * rule of their own; see docs/architecture.md#operations.
  */
 import { getBalances, getLedger } from "./accounts.ts";
@@ -19,6 +19,7 @@ import {
 } from "./orders.ts";
 import { getRequest } from "./requests.ts";
 import { getSessions } from "./sessions.ts";
+import { openMarketStream, openUserStream } from "./streams.ts";
 
 export { callOptionsOf, contextOf, type OperationContext } from "./context.ts";
 export { type AnyOperation, authorize, defineOperation, type Idempotency, invoke, type Operation } from "./define.ts";
@@ -45,6 +46,8 @@ export const OPERATIONS = {
   "market.candles": getCandles,
   "sessions.list": getSessions,
   "requests.get": getRequest,
+  "streams.market": openMarketStream,
+  "streams.user": openUserStream,
 } as const satisfies Record<string, AnyOperation>;
 
 export type OperationName = keyof typeof OPERATIONS;

@@ -203,8 +203,9 @@ async function identify(
   // A token this isolate already verified as ours needs no decoding to know its issuer.
   if (methods.has("access_token") && isVerifiedAccessToken(token)) return verifyOurs(c, token);
   let issuer: unknown;
+  let expiry: unknown;
   try {
-    issuer = decodeJwt(token).iss;
+    ({ iss: issuer, exp: expiry } = decodeJwt(token));
   } catch {
     throw invalidToken("The bearer token is not a JWT we can read.", "malformed_token");
   }
@@ -220,7 +221,8 @@ async function identify(
     if (oidc && issuer === oidc.issuer) {
       try {
         const principal = await verifyOidcToken(token, oidc);
-        return { account: principal.account, scopes: principal.scopes, via: "oidc" };
+        const expiresAt = typeof expiry === "number" ? expiry * 1000 : undefined;
+        return { account: principal.account, scopes: principal.scopes, via: "oidc", ...(expiresAt && { expiresAt }) };
       } catch (err) {
         throw invalidToken((err as TokenRejected).message, (err as TokenRejected).reason);
       }
@@ -271,6 +273,7 @@ async function verifyOurs(c: Context<AppEnv>, token: string): Promise<AuthContex
     via: "access_token",
     keyId: verified.keyId,
     family: verified.family,
+    expiresAt: tokenFamily.expiresAt,
   };
 }
 

@@ -1,0 +1,71 @@
+/**
+ * Handing a WebSocket upgrade to a feed shard: the client address's home shard
+ * first (`feed-<hash of the address>`, so one address's sockets sit together and
+ * are counted there: durable-objects/feed/admission.ts), then the next one,
+ * whenever a shard is full (503). Used by `GET /v1/ws` for clients and by the
+ * stream bridge (bridge.ts) for the edge's own sockets.
+ */
+
+import { EDGE_SESSION_HEADER, type Session } from "../../../durable-objects/feed/contract.ts";
+import { SHARD_HEADER } from "../../../durable-objects/feed/index.ts";
+import { CLIENT_IP_HEADER } from "../../../shared/auth/client-address.ts";
+import { isErrorCode } from "../../../shared/errors/codes.ts";
+import { ADDRESS_SOCKETS_HEADER, addressGroup, homeShard } from "../../../shared/feed/address.ts";
+import type { Env } from "../env.ts";
+import { problemResponse } from "../problem.ts";
+
+/**
+ * Forwards the upgrade to the shards in turn until one accepts (101) or refuses the
+ * client (401, 429: answered as a problem); undefined when all of them are full. Each
+ * shard passed tells how many sockets the address holds there, and the next is told
+ * the sum, so those count too. `session` is the identity the edge verified (bridge
+ * sockets only): a client's own upgrade never carries one, whatever headers it sent.
+ */
+export async function connectToShard(
+  env: Env,
+  request: Request,
+  ip: string | undefined,
+  session?: Session,
+): Promise<Response | undefined> {
+  const shards = shardCount(env);
+  const first = homeShard(addressGroup(ip), shards);
+  let heldElsewhere = 0;
+  for (let k = 0; k < shards; k++) {
+    const name = `feed-${(first + k) % shards}`;
+    const headers = new Headers(request.headers);
+    headers.set(SHARD_HEADER, name);
+    // The shard trusts these headers, not CF-Connecting-IP (shared/auth/client-address.ts).
+    headers.set(CLIENT_IP_HEADER, ip ?? "unknown");
+    headers.delete(EDGE_SESSION_HEADER);
+    if (session) headers.set(EDGE_SESSION_HEADER, JSON.stringify(session));
+    headers.set(ADDRESS_SOCKETS_HEADER, String(heldElsewhere));
+    const stub = env.FEED_SHARD.get(env.FEED_SHARD.idFromName(name));
+    const res = await stub.fetch(request.url, { method: "GET", headers });
+    if (res.status === 503) {
+      heldElsewhere += Number(res.headers.get(ADDRESS_SOCKETS_HEADER)) || 0;
+      continue;
+    }
+    if (res.status === 401 || res.status === 429) return refused(res, new URL(request.url).pathname);
+    return res;
+  }
+  return undefined;
+}
+
+/** A shard's refusal (`{code, detail, …}`, Retry-After) as a problem. */
+async function refused(res: Response, instance: string): Promise<Response> {
+  const { code, detail, ...extensions } = await res.json<{ code: string; detail: string }>();
+  const headers = new Headers();
+  const retryAfter = res.headers.get("retry-after");
+  if (retryAfter) headers.set("retry-after", retryAfter);
+  if (res.status === 401) headers.set("www-authenticate", 'Bearer error="invalid_token"');
+  const known = isErrorCode(code) ? code : "internal_error";
+  return problemResponse(known, detail, { headers, extensions: { instance, ...extensions } });
+}
+
+function shardCount(env: Env): number {
+  const n = Number(env.FEED_SHARDS ?? "16");
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new Error(`FEED_SHARDS="${env.FEED_SHARDS}" is not a positive integer: fix it in wrangler.toml [vars].`);
+  }
+  return n;
+}
