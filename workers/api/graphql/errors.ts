@@ -71,34 +71,38 @@ function codeOfStatus(status: number | undefined): ErrorCode {
 }
 
 /**
- * Gives every error of a result a catalogue code and status (yoga's and graphql-js's own
- * errors have none); a request refused before execution keeps the 4xx status yoga chose.
+ * Every error with a catalogue code and status (yoga's and graphql-js's own errors have
+ * none); an error raised before execution keeps the 4xx status yoga chose.
  */
+export function codedErrors(errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.map((error) => {
+    const code = error.extensions?.code;
+    if (typeof code === "string" && isErrorCode(code)) return error;
+    const like = { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path };
+    // During execution (a field's path) or masked by yoga: a server fault, the other fields still answer.
+    if (error.path !== undefined || error.extensions?.unexpected) {
+      const { unexpected: _u, ...rest } = error.extensions ?? {};
+      return new GraphQLError(error.message, {
+        ...like,
+        extensions: { ...rest, code: "internal_error", status: ERROR_CODES.internal_error.status },
+      });
+    }
+    const http = error.extensions?.http as { status?: number } | undefined;
+    const status = http?.status !== undefined && http.status >= 400 && http.status < 500 ? http.status : 400;
+    const mapped = codeOfStatus(status);
+    return new GraphQLError(error.message, {
+      ...like,
+      extensions: { ...error.extensions, code: mapped, status: ERROR_CODES[mapped].status, http: { status } },
+    });
+  });
+}
+
+/** Gives every error of a result its catalogue code and status (codedErrors). */
 export function problemCodes(): ServerPlugin {
   return {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result) || !("errors" in result) || !result.errors?.length) return;
-      const errors = result.errors.map((error) => {
-        const code = error.extensions?.code;
-        if (typeof code === "string" && isErrorCode(code)) return error;
-        const like = { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path };
-        // During execution (a field's path) or masked by yoga: a server fault, the other fields still answer.
-        if (error.path !== undefined || error.extensions?.unexpected) {
-          const { unexpected: _u, ...rest } = error.extensions ?? {};
-          return new GraphQLError(error.message, {
-            ...like,
-            extensions: { ...rest, code: "internal_error", status: ERROR_CODES.internal_error.status },
-          });
-        }
-        const http = error.extensions?.http as { status?: number } | undefined;
-        const status = http?.status !== undefined && http.status >= 400 && http.status < 500 ? http.status : 400;
-        const mapped = codeOfStatus(status);
-        return new GraphQLError(error.message, {
-          ...like,
-          extensions: { ...error.extensions, code: mapped, status: ERROR_CODES[mapped].status, http: { status } },
-        });
-      });
-      setResult({ ...result, errors });
+      setResult({ ...result, errors: codedErrors(result.errors) });
     },
   };
 }

@@ -6,18 +6,22 @@
  * the route's class, credentials); credentials that are present must be
  * valid (401 otherwise), and each field checks its operation's scope, so one
  * request may mix public and private fields. GraphiQL only when
- * `ENVIRONMENT=development`. Subscriptions are not served yet (docs/graphql.md).
+ * `ENVIRONMENT=development`. Subscriptions (subscriptions.ts) over SSE (yoga's own:
+ * `Accept: text/event-stream`) and over graphql-ws on a WebSocket upgrade (ws.ts).
  */
 import { type GraphQLSchema, printSchema } from "graphql";
 import type { Env } from "../env.ts";
 import { authenticate } from "../middleware/auth/index.ts";
 import { createRouter } from "../openapi/router.ts";
 import { contextOf } from "../operations/context.ts";
+import { problem } from "../problem.ts";
 import { GRAPHQL_CONTRACTS } from "./contract.ts";
 import { problemCodes } from "./errors.ts";
 import { armor, mutationFieldLimit, variablesLimit } from "./limits.ts";
 import { type GraphQLContext, RESOLVERS } from "./resolvers.ts";
 import { TYPE_DEFS } from "./schema.ts";
+import { SUBSCRIPTION_RESOLVERS, SUBSCRIPTION_TYPE_DEFS } from "./subscriptions.ts";
+import { graphqlWs, wantsGraphqlWs } from "./ws.ts";
 import { buildSchema, createServer, type YogaServer } from "./yoga.js";
 
 /** Where the endpoint is served (the router is mounted at /v1). */
@@ -27,7 +31,7 @@ let schema: GraphQLSchema | undefined;
 
 /** The executable schema, built once per isolate. */
 export function graphqlSchema(): GraphQLSchema {
-  schema ??= buildSchema(TYPE_DEFS, RESOLVERS);
+  schema ??= buildSchema(TYPE_DEFS + SUBSCRIPTION_TYPE_DEFS, { ...RESOLVERS, Subscription: SUBSCRIPTION_RESOLVERS });
   return schema;
 }
 
@@ -55,6 +59,16 @@ for (const route of GRAPHQL_CONTRACTS) graphql.openAPIRegistry.registerPath(rout
 
 // The route is public, so the app's chain let refused credentials through as anonymous: refuse them here.
 graphql.on(["GET", "POST"], "/graphql", authenticate({ optional: true }), async (c) => {
+  if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
+    if (!wantsGraphqlWs(c)) {
+      return problem(
+        c,
+        "invalid_request",
+        "A WebSocket on /v1/graphql speaks graphql-transport-ws: offer that subprotocol.",
+      );
+    }
+    return graphqlWs(c, yogaFor(c.env), graphqlSchema);
+  }
   // The body may have been read already (a signed request's digest): hand yoga a fresh request.
   const request =
     c.req.method === "POST"

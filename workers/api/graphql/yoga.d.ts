@@ -1,5 +1,12 @@
 /** Types of yoga.js: the part of graphql-yoga the endpoint uses, in its own terms. */
-import type { DocumentNode, ExecutionResult, GraphQLSchema, ValidationRule } from "graphql";
+import type {
+  DocumentNode,
+  ExecutionArgs,
+  ExecutionResult,
+  GraphQLError,
+  GraphQLSchema,
+  ValidationRule,
+} from "graphql";
 
 /** The hooks of a yoga (envelop) plugin that ours use. */
 export interface ServerPlugin {
@@ -14,6 +21,14 @@ export interface ServerPlugin {
 
 export interface YogaServer<Context> {
   fetch(request: Request, context: Context): Promise<Response>;
+  /** The envelop of one operation: our plugins' parse, validation rules and execution (graphql-ws uses it). */
+  getEnveloped(initialContext: object): {
+    schema: GraphQLSchema;
+    parse: (source: string) => DocumentNode;
+    validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+    execute: (args: ExecutionArgs) => unknown;
+    subscribe: (args: ExecutionArgs) => unknown;
+  };
 }
 
 export function buildSchema(typeDefs: string, resolvers: object): GraphQLSchema;
