@@ -2,7 +2,7 @@
  * `npm run profile:orders`: where an order's CPU goes, by component and by SQL statement.
  *
  *   npm run profile:orders -- [--orders 2000] [--accounts 8] [--concurrency 16]
- *                             [--subscribers 20] [--phase orders|noop] [--open-orders 0]
+ *                             [--subscribers 20] [--phase orders|noop|graphql|connect] [--open-orders 0]
  *                             [--backlog 0] [--storage ram|disk] [--out orders.cpuprofile]
  *                             [--json] [--verbose]
  *
@@ -19,7 +19,8 @@
  * `--open-orders N` first rests N orders on each account (never trading) and `--backlog N`
  * fills the book's log and outbox with N rows, to profile a venue that has filled up.
  * `--phase noop` profiles `POST /v1/bench/noop` instead (the same edge, one no-op object
- * call): the floor every request pays.
+ * call): the floor every request pays; `--phase graphql` and `--phase connect` place the
+ * same orders through GraphQL `placeOrder` and Connect `PlaceOrder`.
  * `--json` prints the same as one JSON line (the last line of stdout). The raw profile is
  * written to `--out` (default `.wrangler/profile-orders.cpuprofile`): open it in Chrome
  * DevTools (Performance → Load profile) or https://www.speedscope.app.
@@ -60,7 +61,9 @@ const log = (msg: string) => process.stderr.write(`[profile:orders] ${msg}\n`);
 async function main(): Promise<void> {
   const orders = count("orders");
   const which = args.phase as Phase;
-  if (which !== "orders" && which !== "noop") throw new Error(`--phase is orders or noop, got ${args.phase}`);
+  if (!["orders", "noop", "graphql", "connect"].includes(which)) {
+    throw new Error(`--phase is orders, noop, graphql or connect, got ${args.phase}`);
+  }
   const inspectorPort = await freePort();
   log("starting miniflare with SQL_PROFILE …");
   const server = await startServer({

@@ -9,7 +9,12 @@
  * errors and refuses plain gRPC. See docs/grpc.md.
  */
 import { createContextValues } from "@connectrpc/connect";
-import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
+import {
+  createAsyncIterable,
+  type UniversalServerRequest,
+  type UniversalServerResponse,
+  universalServerResponseToFetch,
+} from "@connectrpc/connect/protocol";
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import type { DeclaredRoute } from "../openapi/define.ts";
@@ -35,22 +40,50 @@ export const CONNECT_ROUTES: readonly DeclaredRoute[] = [...UNARY_RPCS, ...STREA
 
 export const connect = new Hono<AppEnv>();
 
+const UNARY_PATHS = new Set(UNARY_RPCS.map(({ method }) => rpcPath(method)));
+
 for (const route of CONNECT_ROUTES) {
+  const unary = UNARY_PATHS.has(route.path);
   connect.post(route.path, async (c) => {
     const handler = connectHandlers().get(route.path);
     if (!handler) return c.notFound();
-    // The body may have been read already (a signed request's digest): hand Connect a fresh request.
-    const request = new Request(c.req.url, {
+    // The body may have been read already (a signed request's digest): Hono keeps it, and
+    // Connect gets it as bytes (cheaper than a stream to read again).
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const request: UniversalServerRequest = {
+      httpVersion: "1.1",
       method: "POST",
-      headers: c.req.raw.headers,
-      body: await c.req.arrayBuffer(),
+      url: c.req.url,
+      header: c.req.raw.headers,
+      body: createAsyncIterable([bytes]),
       signal: c.req.raw.signal,
-    });
-    const contextValues = createContextValues().set(OPERATION_CONTEXT, contextOf(c));
-    const answer = await handler({ ...universalServerRequestFromFetch(request, {}), contextValues });
-    const res = universalServerResponseToFetch(answer);
+      contextValues: createContextValues().set(OPERATION_CONTEXT, contextOf(c)),
+    };
+    const answer = await handler(request);
+    // A unary answer is one message: sent as bytes; a stream's answer streams.
+    const res = unary ? await unaryResponse(answer) : universalServerResponseToFetch(answer);
     // Answers may be private (the caller's orders): never cached.
     res.headers.set("cache-control", "no-store");
     return res;
   });
+}
+
+/** A unary answer as a Response with its whole body (gRPC-Web's trailers are in the body). */
+async function unaryResponse(answer: UniversalServerResponse): Promise<Response> {
+  const chunks: Uint8Array[] = [];
+  if (answer.body && Symbol.asyncIterator in answer.body) {
+    for await (const chunk of answer.body as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  }
+  const body = chunks.length === 1 ? (chunks[0] as Uint8Array) : concat(chunks);
+  return new Response(body, { status: answer.status, headers: answer.header });
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }
