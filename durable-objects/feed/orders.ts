@@ -19,11 +19,12 @@ import type { DeskErrorCode } from "../../shared/errors/codes.ts";
 import { issues, type RequestId } from "../../shared/feed/protocol.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
 import { AmendByRefSchema, OrderRefSchema, splitAmend } from "../../shared/operations/order-ref.ts";
+import { randomClientOrderId } from "../../shared/orders/client-order-id.ts";
 import {
   CancelAllSchema,
   checkPlacement,
   type NewOrder,
-  NewOrderSchema,
+  NewOrderRequestSchema,
   type OrderRef,
 } from "../../shared/orders/input.ts";
 import type { Account, CallOptions, StoredOutcome } from "../account/index.ts";
@@ -45,7 +46,7 @@ export type OrderAccountRpc = Pick<Account, "placeOrder" | "cancelOrder" | "amen
 
 const HINTS: Record<OrderMethod, string> = {
   "order.place":
-    "params are a new order: {client_order_id, instrument, side, type, price?, stop_price?, size | funds, …}",
+    "params are a new order: {client_order_id?, instrument, side, type, price?, stop_price?, size | funds, …}",
   "order.cancel": "params are {order_id} or {client_order_id}",
   "order.amend": "params are {order_id | client_order_id, size?, price?, stop_price?}",
   "order.cancel_all": "params are {instrument?, side?} (or none)",
@@ -61,12 +62,14 @@ export function parseOrderCall(
 ): { ok: true; call: OrderCall; place?: NewOrder } | { ok: false; message: string } {
   switch (method) {
     case "order.place": {
-      const parsed = NewOrderSchema.safeParse(params);
+      const parsed = NewOrderRequestSchema.safeParse(params);
       if (!parsed.success) return invalid(method, parsed.error);
+      // Without a client_order_id the order gets a random one: a retry over the socket is then a new order.
+      const order: NewOrder = { ...parsed.data, client_order_id: parsed.data.client_order_id ?? randomClientOrderId() };
       return {
         ok: true,
-        call: (rpc, account, options) => rpc.placeOrder(account, parsed.data, options),
-        place: parsed.data,
+        call: (rpc, account, options) => rpc.placeOrder(account, order, options),
+        place: order,
       };
     }
     case "order.cancel": {

@@ -17,46 +17,62 @@ export const ClientOrderIdString = OrderIdString.describe(
 
 export const SymbolString = z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, "expected a symbol like BTC-USD");
 
-export const NewOrderSchema = z
-  .object({
-    client_order_id: ClientOrderIdString,
-    instrument: SymbolString,
-    side: z.enum(SIDES),
-    type: z.enum(ORDER_TYPES),
-    price: DecimalString.optional(),
-    stop_price: DecimalString.optional(),
-    size: DecimalString.optional(),
-    funds: DecimalString.optional(),
-    time_in_force: z.enum(TIME_IN_FORCE).optional(),
-    /** Epoch milliseconds; with `gtd` only. */
-    expire_time: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-    post_only: z.boolean().optional(),
-    stp: z.enum(STP_MODES).optional(),
-  })
-  .strict()
-  .superRefine((o, ctx) => {
-    const needsPrice = o.type === "limit" || o.type === "stop_limit";
-    if (needsPrice && o.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: "required" });
-    if (!needsPrice && o.price !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["price"], message: "only limit and stop_limit orders have a price" });
-    }
-    const isStop = o.type === "stop" || o.type === "stop_limit";
-    if (isStop && o.stop_price === undefined) {
-      ctx.addIssue({ code: "custom", path: ["stop_price"], message: "required" });
-    }
-    if (!isStop && o.stop_price !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["stop_price"], message: "only stop orders have a stop_price" });
-    }
-    if ((o.size === undefined) === (o.funds === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["size"], message: "give exactly one of size and funds" });
-    }
-    if (o.funds !== undefined && o.type !== "market" && o.type !== "stop") {
-      ctx.addIssue({ code: "custom", path: ["funds"], message: "only market and stop orders may be sized by funds" });
-    }
-    if ((o.time_in_force === "gtd") !== (o.expire_time !== undefined)) {
-      ctx.addIssue({ code: "custom", path: ["expire_time"], message: "expire_time goes with time_in_force gtd" });
-    }
-  });
+/** The fields of a new order; `client_order_id` is required by the Account, optional from clients. */
+const NEW_ORDER_FIELDS = {
+  client_order_id: ClientOrderIdString,
+  instrument: SymbolString,
+  side: z.enum(SIDES),
+  type: z.enum(ORDER_TYPES),
+  price: DecimalString.optional(),
+  stop_price: DecimalString.optional(),
+  size: DecimalString.optional(),
+  funds: DecimalString.optional(),
+  time_in_force: z.enum(TIME_IN_FORCE).optional(),
+  /** Epoch milliseconds; with `gtd` only. */
+  expire_time: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  post_only: z.boolean().optional(),
+  stp: z.enum(STP_MODES).optional(),
+};
+
+const NewOrderRequestObject = z
+  .object({ ...NEW_ORDER_FIELDS, client_order_id: ClientOrderIdString.optional() })
+  .strict();
+
+/** The rules across a new order's fields. */
+const newOrderRules = (o: z.output<typeof NewOrderRequestObject>, ctx: z.RefinementCtx) => {
+  const needsPrice = o.type === "limit" || o.type === "stop_limit";
+  if (needsPrice && o.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: "required" });
+  if (!needsPrice && o.price !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["price"], message: "only limit and stop_limit orders have a price" });
+  }
+  const isStop = o.type === "stop" || o.type === "stop_limit";
+  if (isStop && o.stop_price === undefined) {
+    ctx.addIssue({ code: "custom", path: ["stop_price"], message: "required" });
+  }
+  if (!isStop && o.stop_price !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["stop_price"], message: "only stop orders have a stop_price" });
+  }
+  if ((o.size === undefined) === (o.funds === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["size"], message: "give exactly one of size and funds" });
+  }
+  if (o.funds !== undefined && o.type !== "market" && o.type !== "stop") {
+    ctx.addIssue({ code: "custom", path: ["funds"], message: "only market and stop orders may be sized by funds" });
+  }
+  if ((o.time_in_force === "gtd") !== (o.expire_time !== undefined)) {
+    ctx.addIssue({ code: "custom", path: ["expire_time"], message: "expire_time goes with time_in_force gtd" });
+  }
+};
+
+/** A new order as the Account takes it: with its `client_order_id` (the edge or the feed gave one when the client did not). */
+export const NewOrderSchema = z.object(NEW_ORDER_FIELDS).strict().superRefine(newOrderRules);
+
+/**
+ * A new order as clients send it (REST, GraphQL, Connect, the WebSocket): `client_order_id` may be
+ * left out, and the server generates one (client-order-id.ts).
+ */
+export const NewOrderRequestSchema = NewOrderRequestObject.superRefine(newOrderRules);
+
+export type NewOrderRequest = z.infer<typeof NewOrderRequestSchema>;
 
 export type NewOrder = z.infer<typeof NewOrderSchema>;
 

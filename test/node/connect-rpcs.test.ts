@@ -384,6 +384,17 @@ describe("reads after a trade between two traders", () => {
   });
 });
 
+describe("TradingService.PlaceOrder without a client_order_id", () => {
+  it("the empty id means none: the server names the order srv-…, the same one again under the same key", async () => {
+    const headers = { ...timer.headers, "idempotency-key": `${cid("gen")}-key` };
+    const order = { ...protoOrder, side: Side.BUY, price: "90.00", size: "1" };
+    const first = await trading().placeOrder({ ...order, clientOrderId: "" }, { headers });
+    expect(first.order?.clientOrderId).toMatch(/^srv-[0-9a-f]{32}$/);
+    const again = await trading("grpc-web").placeOrder({ ...order, clientOrderId: "" }, { headers });
+    expect(again.order?.orderId).toBe(first.order?.orderId);
+  });
+});
+
 describe("MarketDataService.GetSessions", () => {
   it("the open and upcoming sessions equal REST's /v1/sessions", async () => {
     const sessions = asRest(GetSessionsResponseSchema, await market().getSessions({}));

@@ -69,7 +69,8 @@ type Mutation {
 
 "A new order, as POST /v1/orders takes it."
 input NewOrder {
-  client_order_id: String!
+  "Optional: without one the server gives the order srv- and 32 hex digits (from idempotency_key when given)."
+  client_order_id: String
   instrument: String!
   side: String!
   type: String!

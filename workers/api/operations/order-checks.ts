@@ -8,7 +8,8 @@
 import { HTTPException } from "hono/http-exception";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { OrderRefSchema } from "../../../shared/operations/order-ref.ts";
-import { checkPlacement, type NewOrder, NewOrderSchema } from "../../../shared/orders/input.ts";
+import { withClientOrderId } from "../../../shared/orders/client-order-id.ts";
+import { checkPlacement, type NewOrder, NewOrderRequestSchema } from "../../../shared/orders/input.ts";
 import type { Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { edgeFailure, type Failure } from "./order-outcomes.ts";
@@ -22,9 +23,13 @@ export async function checkOrder(env: Env, order: NewOrder): Promise<Failure | u
   return refused && edgeFailure(refused.code, refused.message, refused.details);
 }
 
-/** One order of a batch: parsed and checked, or the problem it gets. */
-export async function checkBatchItem(env: Env, item: unknown): Promise<NewOrder | Failure> {
-  const parsed = NewOrderSchema.safeParse(item);
+/** One order of a batch: parsed, given its `client_order_id` if it has none (`seed`), and checked; or the problem it gets. */
+export async function checkBatchItem(
+  env: Env,
+  item: unknown,
+  seed: Parameters<typeof withClientOrderId>[1],
+): Promise<NewOrder | Failure> {
+  const parsed = NewOrderRequestSchema.safeParse(item);
   if (!parsed.success) {
     const errors = parsed.error.issues.map((i) => ({
       field: i.path.length > 0 ? i.path.join(".") : "order",
@@ -34,7 +39,8 @@ export async function checkBatchItem(env: Env, item: unknown): Promise<NewOrder 
       errors,
     });
   }
-  return (await checkOrder(env, parsed.data)) ?? parsed.data;
+  const order = await withClientOrderId(parsed.data, seed);
+  return (await checkOrder(env, order)) ?? order;
 }
 
 async function findInstrument(env: Env, symbol: string): Promise<Instrument | undefined> {

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import type { DeskError, OrderOutcome, OrderView } from "../../../durable-objects/account/index.ts";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
+import { withClientOrderId } from "../../../shared/orders/client-order-id.ts";
 import type { NewOrder } from "../../../shared/orders/input.ts";
 import { beforeId, nextIdCursor } from "../cursors.ts";
 import { isCircuitOpenRefusal } from "../objects/guard.ts";
@@ -47,8 +48,9 @@ export const placeOrder = defineOperation({
   routeClass: "order_entry",
   idempotency: "client_order_id",
   input: NewOrderBody,
-  async run(ctx, order) {
+  async run(ctx, input) {
     const { account, stub } = own(ctx);
+    const order = await withClientOrderId(input, { account, idempotencyKey: ctx.idempotencyKey });
     const bad = await checkOrder(ctx.env, order);
     if (bad) unwrapAt(ctx.instance, bad);
     // 201 when newly placed, 200 for a replay of its client_order_id.
@@ -68,7 +70,11 @@ export const placeOrders = defineOperation({
   async run(ctx, { orders }) {
     const { account, stub } = own(ctx);
     // Each order is checked on its own; only the good ones go to the account, in the request's order.
-    const checked = await Promise.all(orders.map((item) => checkBatchItem(ctx.env, item)));
+    const checked = await Promise.all(
+      orders.map((item, index) =>
+        checkBatchItem(ctx.env, item, { account, idempotencyKey: ctx.idempotencyKey, index }),
+      ),
+    );
     const accepted = checked.filter((r): r is NewOrder => !isFailure(r));
     let placed: OrderOutcome[] = [];
     if (accepted.length > 0) {

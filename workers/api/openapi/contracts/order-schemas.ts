@@ -9,7 +9,7 @@ import {
   AmendOrderSchema,
   CancelAfterSchema,
   MAX_ORDER_BATCH,
-  NewOrderSchema,
+  NewOrderRequestSchema,
   ORDER_LIST_STATUSES,
   SymbolString,
 } from "../../../../shared/orders/input.ts";
@@ -29,9 +29,11 @@ const Decimal = (description: string, example = "100.00") => z.string().openapi(
 const NullableDecimal = (description: string) => z.string().nullable().openapi({ description });
 
 // Schemas built outside this module may predate `@hono/zod-openapi`'s zod extension: clone them to name them.
-export const NewOrderBody = NewOrderSchema.clone().openapi("NewOrder", {
+export const NewOrderBody = NewOrderRequestSchema.clone().openapi("NewOrder", {
   description:
-    "A new order. `limit` and `stop_limit` take `price`; `stop` and `stop_limit` take `stop_price`; exactly one " +
+    "A new order. `client_order_id` is optional: without one the server gives the order `srv-` and 32 hex digits " +
+    "(derived from the Idempotency-Key when there is one, so a retry names the same order). " +
+    "`limit` and `stop_limit` take `price`; `stop` and `stop_limit` take `stop_price`; exactly one " +
     "of `size` and `funds` (funds: `market` and `stop` only); `expire_time` (epoch ms) goes with `gtd`. Prices " +
     "and sizes are decimal strings on the instrument's tick and lot grid.",
   example: {

@@ -29,7 +29,8 @@ export const file_platform3_v1_trading: GenFile = /*@__PURE__*/
  */
 export type PlaceOrderRequest = Message<"platform3.v1.PlaceOrderRequest"> & {
   /**
-   * Your id for the order, unique per account: 1-64 of A-Z a-z 0-9 . _ : -
+   * Your id for the order, unique per account: 1-64 of A-Z a-z 0-9 . _ : -. Empty: the
+   * server names the order "srv-" and 32 hex digits (from the idempotency-key header when given).
    *
    * @generated from field: string client_order_id = 1;
    */
@@ -122,7 +123,8 @@ export type PlaceOrderRequest = Message<"platform3.v1.PlaceOrderRequest"> & {
  */
 export type PlaceOrderRequestJson = {
   /**
-   * Your id for the order, unique per account: 1-64 of A-Z a-z 0-9 . _ : -
+   * Your id for the order, unique per account: 1-64 of A-Z a-z 0-9 . _ : -. Empty: the
+   * server names the order "srv-" and 32 hex digits (from the idempotency-key header when given).
    *
    * @generated from field: string client_order_id = 1;
    */
