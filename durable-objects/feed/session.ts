@@ -12,7 +12,6 @@
  * (for the same account only: a socket never changes account).
  */
 import { decodeJwt } from "jose";
-import { z } from "zod";
 import { type TokenRejected, verifyAccessTokenOnce } from "../../shared/auth/access-token.ts";
 import { isLoopbackAddress } from "../../shared/auth/client-address.ts";
 import { type AuthEnv, authConfig } from "../../shared/auth/config.ts";
@@ -21,7 +20,13 @@ import { type OidcEnv, oidcConfig, verifyOidcToken } from "../../shared/auth/oid
 import { checkRevocation } from "../../shared/auth/revocation.ts";
 import type { Scope } from "../../shared/auth/scopes.ts";
 import { deploymentSigningKeys } from "../../shared/auth/signing-keys.ts";
-import { issues, type ReplyErrorCode, type RequestId } from "../../shared/feed/protocol.ts";
+import {
+  AuthParamsSchema,
+  CancelOnDisconnectParamsSchema,
+  issues,
+  type ReplyErrorCode,
+  type RequestId,
+} from "../../shared/feed/protocol.ts";
 import type { Account } from "../account/index.ts";
 import { accountStub } from "../account/stub.ts";
 import type { Session, SessionCheck } from "./identity.ts";
@@ -145,16 +150,6 @@ export interface Answer {
   ): void;
 }
 
-const AuthParamsSchema = z
-  .object({
-    token: z.string().min(1).max(8192),
-    /** Cancel the account's open orders when this socket closes (needs the `trade` scope). */
-    cancel_on_disconnect: z.boolean().optional(),
-  })
-  .strict();
-
-const CancelOnDisconnectSchema = z.object({ enabled: z.boolean() }).strict();
-
 /**
  * Whether a socket may take a session of its account (the per-account socket cap); on
  * success it counts as authenticated from then on.
@@ -232,7 +227,7 @@ export class Sessions {
   async setCancelOnDisconnect(socket: FeedSocket, id: RequestId, raw: unknown): Promise<void> {
     const session = this.require(socket, id, "trade", "Cancel-on-disconnect");
     if (!session) return;
-    const parsed = CancelOnDisconnectSchema.safeParse(raw);
+    const parsed = CancelOnDisconnectParamsSchema.safeParse(raw);
     if (!parsed.success) {
       return this.answer.fail(socket, id, "invalid_params", `params are {enabled: boolean}: ${issues(parsed.error)}`);
     }

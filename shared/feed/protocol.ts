@@ -83,6 +83,20 @@ export const StreamsParamsSchema = z
   .strict();
 export type StreamsParams = z.infer<typeof StreamsParamsSchema>;
 
+/** Params of `auth`. */
+export const AuthParamsSchema = z
+  .object({
+    token: z.string().min(1).max(8192).describe("The access_token of POST /v1/auth/token (or an OIDC access token)."),
+    cancel_on_disconnect: z
+      .boolean()
+      .optional()
+      .describe("Cancel the account's open orders when this socket closes (needs the trade scope)."),
+  })
+  .strict();
+
+/** Params of `session.cancel_on_disconnect`. */
+export const CancelOnDisconnectParamsSchema = z.object({ enabled: z.boolean() }).strict();
+
 export type ParsedRequest =
   | { ok: true; id: RequestId; method: Method; params: unknown }
   | { ok: false; id: RequestId | null; code: FeedErrorCode; message: string };

@@ -31,6 +31,7 @@ import { validationHook } from "./openapi/router.ts";
 import { ERROR_CODES, type ErrorCode, problem } from "./problem.ts";
 import { accounts, adminAccounts } from "./routes/accounts.ts";
 import { admin } from "./routes/admin.ts";
+import { asyncapi } from "./routes/asyncapi.ts";
 import { auth, wellKnown } from "./routes/auth.ts";
 import { balances } from "./routes/balances.ts";
 import { mountBenchRoutes } from "./routes/bench.ts";
@@ -129,6 +130,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, metrics);
   app.route(API_PREFIX, replayRoutes);
   app.route(API_PREFIX, schemas);
+  app.route(API_PREFIX, asyncapi);
   app.route(API_PREFIX, deadLetters);
   app.route(API_PREFIX, recoveryRoutes);
   app.route(API_PREFIX, ws);

@@ -9,6 +9,7 @@ import { AUTH_CONTRACTS } from "../auth/contracts.ts";
 import { GRAPHQL_CONTRACTS } from "../graphql/contract.ts";
 import { BALANCE_CONTRACTS } from "./contracts/accounts-balances.ts";
 import { changeInstrumentStatus, createInstrument, getFees, runBookCommands } from "./contracts/admin.ts";
+import { getAsyncApi } from "./contracts/asyncapi.ts";
 import { CONFIG_CONTRACTS } from "./contracts/config.ts";
 import { DEAD_LETTER_CONTRACTS } from "./contracts/dead-letters.ts";
 import { openFeed } from "./contracts/feed.ts";
@@ -32,6 +33,7 @@ export const API_CONTRACTS = [
   getHealth,
   getReadiness,
   getOpenApi,
+  getAsyncApi,
   getSessions,
   listInstruments,
   getInstrument,
