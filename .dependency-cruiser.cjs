@@ -62,6 +62,20 @@ module.exports = {
       },
     },
     {
+      name: "sdk-stands-alone",
+      severity: "error",
+      comment: "sdk/ is published on its own: it imports only its own files and its declared packages.",
+      from: { path: "^sdk/" },
+      to: { path: "^(workers|durable-objects|shared|scripts|bench|test)/" },
+    },
+    {
+      name: "nothing-in-the-repo-depends-on-sdk-internals",
+      severity: "error",
+      comment: "The repository uses the SDK through its entry points, as a user would (its own tests aside).",
+      from: { path: "^(test|bench|scripts|examples)/", pathNot: "^test/sdk/" },
+      to: { path: "^sdk/src/", pathNot: "^sdk/src/(index|ccxt/index)\\.ts$" },
+    },
+    {
       name: "production-does-not-import-tests",
       severity: "error",
       from: { path: "^(workers|durable-objects|shared)/", pathNot: "\\.test\\.ts$" },

@@ -32,6 +32,16 @@ export default defineConfig({
         },
       },
       {
+        // The client package (sdk/) against the Worker and its objects in workerd on a loopback
+        // port (bench/runtime.ts), as a trader's program would reach them: `npm run test:sdk`.
+        test: {
+          name: "sdk",
+          environment: "node",
+          include: ["test/sdk/**/*.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
         // Worker, Durable Objects and integration tests inside workerd (Miniflare).
         plugins: [
           cloudflareTest(({ inject }) => ({
