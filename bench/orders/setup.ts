@@ -14,6 +14,9 @@ export const RUN = Date.now().toString(36);
 
 export interface Trader {
   account: string;
+  /** The account's API key (read and trade): id and secret, for clients that sign or exchange it themselves. */
+  keyId: string;
+  secret: string;
   token: string;
   /** Bearer token and the trader's own client IP (`cf-connecting-ip`, which Cloudflare's edge sets). */
   headers: Record<string, string>;
@@ -93,6 +96,8 @@ async function createTrader(base: string, name: string): Promise<Trader> {
   });
   return {
     account: name,
+    keyId: created.api_key.id,
+    secret: created.api_key.secret as string,
     token: tokens.access_token,
     headers: { ...ip, authorization: `Bearer ${tokens.access_token}` },
   };
