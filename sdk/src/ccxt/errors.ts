@@ -1,7 +1,7 @@
 /**
  * The API's problem `code`s (and `code:reason` pairs, matched first) mapped to
- * ccxt's error classes. `handleErrors` in platform3.ts throws the exact match,
- * else a broad match on a part of the code, else `ExchangeError`.
+ * ccxt's error classes. `throwForProblem` (problems.ts, platform3's `handleErrors`)
+ * throws the exact match, else a broad match on a part of the code, else `ExchangeError`.
  */
 import {
   AccountNotEnabled,
