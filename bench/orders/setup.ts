@@ -2,14 +2,22 @@
  * The order benchmarks' venue: instruments, funded accounts with a read+trade
  * key and an access token each, and the order flow (limit orders of one lot
  * around 100.00, sides alternating, so about half of them cross).
+ *
+ * The venue is set up through the SDK (`@platform3/client`), as an operator and its
+ * traders would. The load generators that use it (http-load.ts, ws-load.ts, bench/load,
+ * bench/feed) stay on raw fetch and sockets on purpose: they measure the server at its
+ * limit, and a client library's per-call work would be measured with it. {@link client}
+ * (test/client's `Http`) is kept for them and for tests that send raw requests.
  */
-import { type CreatedAccount, Http, type Tokens } from "../../test/client/index.ts";
+import { createRestClient, type RestClient, type TokenSession } from "../../sdk/src/index.ts";
+import { Http } from "../../test/client/index.ts";
 import { CLIENT_HEADERS } from "../runtime.ts";
 
 export const SYMBOL = "BENCH-USD";
 /** The `book` phase's instrument: orders straight on a book, of accounts that do not exist (their settlement is dropped). */
 export const BOOK_SYMBOL = "BENCHB-USD";
-export const OPERATOR = { authorization: "Bearer dev-operator-token" };
+export const OPERATOR_TOKEN = "dev-operator-token";
+export const OPERATOR = { authorization: `Bearer ${OPERATOR_TOKEN}` };
 export const RUN = Date.now().toString(36);
 
 export interface Trader {
@@ -27,22 +35,33 @@ export function client(base: string, headers: Record<string, string> = {}, timeo
   return new Http({ base, headers: { ...CLIENT_HEADERS, ...headers }, timeoutMs });
 }
 
+/** An SDK client of the server at `base` as the operator (its break-glass bearer token), sending {@link CLIENT_HEADERS}. */
+export function operatorClient(base: string): RestClient {
+  return createRestClient({
+    baseUrl: base,
+    headers: { ...CLIENT_HEADERS },
+    auth: { type: "bearer", token: OPERATOR_TOKEN },
+  });
+}
+
 export async function listInstrument(base: string, symbol: string): Promise<void> {
-  await client(base, OPERATOR).expect("POST", "/v1/admin/instruments", {
-    symbol,
-    base: symbol.split("-")[0],
-    quote: "USD",
-    tick_size: "0.01",
-    lot_size: "1",
-    min_qty: "1",
-    max_qty: "1000000",
-    min_notional: "0",
-    price_band_pct: "10",
-    maker_fee_bps: 10,
-    taker_fee_bps: 20,
-    home_region: "enam",
-    calendar: { kind: "24x7" },
-    status: "open",
+  await operatorClient(base).api.POST("/v1/admin/instruments", {
+    body: {
+      symbol,
+      base: symbol.split("-")[0] as string,
+      quote: "USD",
+      tick_size: "0.01",
+      lot_size: "1",
+      min_qty: "1",
+      max_qty: "1000000",
+      min_notional: "0",
+      price_band_pct: "10",
+      maker_fee_bps: 10,
+      taker_fee_bps: 20,
+      home_region: "enam",
+      calendar: { kind: "24x7" },
+      status: "open",
+    },
   });
 }
 
@@ -72,34 +91,35 @@ let traderNo = 0;
 async function createTrader(base: string, name: string): Promise<Trader> {
   const n = ++traderNo;
   const ip = { "cf-connecting-ip": `10.77.${Math.floor(n / 250)}.${(n % 250) + 1}` };
-  const admin = client(base, OPERATOR);
-  const created = await admin.expect<CreatedAccount>("POST", "/v1/admin/accounts", {
-    account_id: name,
-    name,
-    api_key: { name: "bench", scopes: ["read", "trade"] },
+  const admin = operatorClient(base);
+  const { data: created } = await admin.api.POST("/v1/admin/accounts", {
+    body: { account_id: name, name, api_key: { name: "bench", scopes: ["read", "trade"] } },
   });
+  const key = (created as NonNullable<typeof created>).api_key;
   // The quote, and the base asset of each benchmark instrument (BENCH-USD, BENCHS-USD).
   for (const [asset, amount] of [
     ["USD", "100000000"],
     ["BENCH", "1000000"],
     ["BENCHS", "1000000"],
   ] as const) {
-    await admin.expect("POST", `/v1/admin/accounts/${name}/deposits`, {
-      asset,
-      amount,
-      reference: `bench-${RUN}-${name}-${asset}`,
+    await admin.api.POST("/v1/admin/accounts/{account}/deposits", {
+      params: { path: { account: name } },
+      body: { asset, amount, reference: `bench-${RUN}-${name}-${asset}` },
     });
   }
-  const tokens = await client(base, ip).expect<Tokens>("POST", "/v1/auth/token", {
-    api_key: created.api_key.id,
-    api_secret: created.api_key.secret,
+  // The trader's own session, from its own address: the SDK exchanges the key for a token.
+  const trader = createRestClient({
+    baseUrl: base,
+    headers: ip,
+    auth: { type: "api_key", apiKey: key.id, apiSecret: key.secret as string },
   });
+  const token = await (trader.auth as TokenSession).accessToken();
   return {
     account: name,
-    keyId: created.api_key.id,
-    secret: created.api_key.secret as string,
-    token: tokens.access_token,
-    headers: { ...ip, authorization: `Bearer ${tokens.access_token}` },
+    keyId: key.id,
+    secret: key.secret as string,
+    token,
+    headers: { ...ip, authorization: `Bearer ${token}` },
   };
 }
 

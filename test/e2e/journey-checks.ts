@@ -4,21 +4,18 @@
  * Postgres history against the live answers; and the exact-decimal helpers they use.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import {
-  type Balance,
-  type Balances,
-  type Fill,
-  type FillPage,
-  type HistoryTradesPage,
-  type Http,
-  type LedgerPage,
-  type Order,
-  type OrderPage,
-  type RecordingSocket,
-  sleep,
-  type TradesPage,
-  type UserSnapshot,
-} from "../client/index.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import type {
+  FeedBalance,
+  FeedFill,
+  FeedOrder,
+  Fill,
+  Order,
+  RestClient,
+  TradesPage,
+  UserSnapshot,
+} from "../../sdk/src/index.ts";
+import type { RecordedFeed } from "./recorded-feed.ts";
 
 /** Exact decimals: integer units at `scale` fraction digits. */
 const SCALE = 8;
@@ -64,12 +61,14 @@ export const byId = <T>(xs: readonly T[], key: keyof T): T[] =>
 export interface Trader {
   name: string;
   account: string;
-  http: Http;
-  ws: RecordingSocket;
+  /** The trader's REST client (its API key, exchanged for tokens by the SDK). */
+  rest: RestClient;
+  /** Its feed client, authenticated with the same session's token. */
+  feed: RecordedFeed;
   /** Every order view a reply carried (HTTP and WebSocket), in order. */
-  replies: Order[];
+  replies: (Order | FeedOrder)[];
   /** Every fill a reply carried. */
-  replyFills: Fill[];
+  replyFills: (Fill | FeedFill)[];
 }
 
 /** A trader's user channel agrees with every reply and with REST orders, fills and balances. */
@@ -80,10 +79,13 @@ export async function checkUserChannel(
   step: (line: string) => void,
 ): Promise<void> {
   // The user channel's messages after the snapshot: order, fill and balance.
-  const msgs = t.ws.received.filter((m) => m.type === "order" || m.type === "fill" || m.type === "balance");
+  const msgs = t.feed.received.filter((m) => m.type === "order" || m.type === "fill" || m.type === "balance");
+  // On the wire itself: the client would have repaired these quietly.
   deepStrictEqual(
-    t.ws.received.filter(
-      (m) => m.type === "resync" || (m.type === "snapshot" && m.channel !== "user" && m.conflated === true),
+    t.feed.wire.filter(
+      (m) =>
+        "type" in m &&
+        (m.type === "resync" || (m.type === "snapshot" && m.channel !== "user" && "conflated" in m && m.conflated)),
     ),
     [],
     `${t.name}: no resync or conflated message`,
@@ -95,9 +97,9 @@ export async function checkUserChannel(
     `${t.name}: user seq contiguous after the snapshot`,
   );
   equal(lastUserSeq, seqs.at(-1), `${t.name}: heartbeat names the last user seq`);
-  const orders = new Map<string, Order>();
-  const balances = new Map<string, Balance>(snap.balances.map((b) => [b.asset, b]));
-  const fills: Fill[] = [];
+  const orders = new Map<string, FeedOrder>();
+  const balances = new Map<string, FeedBalance>(snap.balances.map((b) => [b.asset, b]));
+  const fills: FeedFill[] = [];
   for (const m of msgs) {
     if (m.type === "order") orders.set(m.order.order_id, m.order);
     else if (m.type === "fill") fills.push(m.fill);
@@ -116,14 +118,14 @@ export async function checkUserChannel(
   for (const f of t.replyFills) ok(streamedFills.includes(JSON.stringify(f)), `${t.name}: reply fill not streamed`);
 
   const restOrders = [
-    ...(await t.http.get<OrderPage>("/v1/orders?status=open&limit=1000")).orders,
-    ...(await t.http.get<OrderPage>("/v1/orders?status=done&limit=1000")).orders,
+    ...(await t.rest.listOrders({ status: "open", limit: 1000 })).orders,
+    ...(await t.rest.listOrders({ status: "done", limit: 1000 })).orders,
   ];
   deepStrictEqual(byId([...orders.values()], "order_id"), byId(restOrders, "order_id"), `${t.name}: orders`);
-  const restFills = await t.http.get<FillPage>("/v1/fills?limit=1000");
+  const restFills = await t.rest.listFills({ limit: 1000 });
   equal(restFills.next_cursor, null);
   deepStrictEqual(byId(fills, "fill_id"), byId(restFills.fills, "fill_id"), `${t.name}: fills`);
-  const restBalances = (await t.http.get<Balances>("/v1/accounts/me/balances")).balances;
+  const restBalances = (await t.rest.balances()).balances;
   deepStrictEqual(byId([...balances.values()], "asset"), byId(restBalances, "asset"), `${t.name}: balances`);
   // Every order's filled size is the sum of its fills; open orders' holds are the account's hold.
   for (const order of restOrders) {
@@ -147,7 +149,7 @@ export async function checkMoneyConserved(
     let total = asset === "USD" ? fee : 0n;
     let deposited = 0n;
     for (const t of traders) {
-      const b = (await t.http.get<Balances>("/v1/accounts/me/balances")).balances.find((x) => x.asset === asset);
+      const b = (await t.rest.balances()).balances.find((x) => x.asset === asset);
       total += b ? units(b.total) : 0n;
       deposited += units((deposits[t.name] as Record<string, string>)[asset] ?? "0");
     }
@@ -159,7 +161,7 @@ export async function checkMoneyConserved(
 /** Postgres history catches up with the live answers within `deadline` ms, and the ledger replays. */
 export async function checkHistory(
   traders: readonly Trader[],
-  pub: Http,
+  pub: RestClient,
   symbol: string,
   restTrades: TradesPage["trades"],
   expectedBalances: Record<string, Record<string, [string, string]>>,
@@ -170,18 +172,26 @@ export async function checkHistory(
   for (const t of traders) {
     await eventually(
       async () => {
-        const pairs: [string, string][] = [
-          ["/v1/history/orders?limit=1000", "/v1/orders?status=done&limit=1000"],
-          ["/v1/history/fills?limit=1000", "/v1/fills?limit=1000"],
-          ["/v1/history/ledger?limit=1000", "/v1/accounts/me/ledger?limit=1000"],
+        const query = { limit: 1000 };
+        const { api } = t.rest;
+        const pairs: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
+          [
+            "/v1/history/orders = /v1/orders?status=done",
+            async () => (await api.GET("/v1/history/orders", { params: { query } })).data,
+            () => t.rest.listOrders({ status: "done", ...query }),
+          ],
+          [
+            "/v1/history/fills = /v1/fills",
+            async () => (await api.GET("/v1/history/fills", { params: { query } })).data,
+            () => t.rest.listFills(query),
+          ],
+          [
+            "/v1/history/ledger = /v1/accounts/me/ledger",
+            async () => (await api.GET("/v1/history/ledger", { params: { query } })).data,
+            () => t.rest.ledger(query),
+          ],
         ];
-        for (const [history, live] of pairs) {
-          deepStrictEqual(
-            await t.http.get<unknown>(history),
-            await t.http.get<unknown>(live),
-            `${t.name}: ${history} = ${live}`,
-          );
-        }
+        for (const [what, history, live] of pairs) deepStrictEqual(await history(), await live(), `${t.name}: ${what}`);
       },
       deadline,
       500,
@@ -190,7 +200,11 @@ export async function checkHistory(
   await eventually(
     async () => {
       deepStrictEqual(
-        (await pub.get<HistoryTradesPage>(`/v1/instruments/${symbol}/history/trades?limit=1000`)).trades,
+        (
+          await pub.api.GET("/v1/instruments/{symbol}/history/trades", {
+            params: { path: { symbol }, query: { limit: 1000 } },
+          })
+        ).data?.trades,
         restTrades,
         "history trades = trades",
       );
@@ -200,7 +214,8 @@ export async function checkHistory(
   );
   // The ledger replays: Σ amounts per asset = the total, and every running balance follows.
   for (const t of traders) {
-    const { entries } = await t.http.get<LedgerPage>("/v1/history/ledger?limit=1000");
+    const { data } = await t.rest.api.GET("/v1/history/ledger", { params: { query: { limit: 1000 } } });
+    const entries = must(data, `${t.name}'s ledger history`).entries;
     const running = new Map<string, bigint>();
     for (const e of [...entries].reverse()) {
       const next = (running.get(e.asset) ?? 0n) + units(e.amount);

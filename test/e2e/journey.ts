@@ -1,6 +1,12 @@
 /**
- * The end-to-end journey, against a running stack, through public interfaces only:
- * HTTP with `fetch`, the feed WebSocket with the `ws` package.
+ * The end-to-end journey, against a running stack, through public interfaces only, as a
+ * trader would drive them: the repository's own SDK (`@platform3/client`), a REST client
+ * per trader on its API key (the SDK exchanges and renews the tokens), one on the
+ * operator's bearer token, and a `FeedClient` per trader on the same session's token.
+ * Where a check is about the wire rather than what the SDK returns (status codes and
+ * `Location` of a placement, a replay's 200), it goes through the SDK's typed `api`
+ * (openapi-fetch), which gives the response too; recorded-feed.ts taps the socket under
+ * the feed client, so the stream checks still see every frame the server sent.
  *
  * An operator lists `E2E-USD` (open) and creates and funds `e2e-a` and `e2e-b`;
  * each trader gets a token and a socket subscribed to `level2` and `trades` of the
@@ -18,32 +24,25 @@
  * Against a running server: `node --experimental-strip-types test/e2e/cli.ts
  * --url http://127.0.0.1:8787 [--tag 2]` (a tag gives fresh names: `E2E2-USD`, `e2e-a-2`).
  */
-import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import type { Level2Snapshot, TradesSnapshot } from "../../shared/feed/messages.ts";
+import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import {
-  type Balances,
-  type BatchReply,
-  type Book,
-  bodyOf,
-  type CancelAfter,
-  type CreatedAccount,
-  type FeesSummary,
-  type Fill,
+  createRestClient,
+  type FeedOrder,
+  type FeedOrderReply,
   type HeartbeatMessage,
-  Http,
-  type Instrument,
-  type Me,
-  type MessageOf,
-  type Order,
+  type Level2Snapshot,
+  type NewOrder,
+  type OrderBook,
   type OrderReply,
-  type OrderResult,
-  RecordingSocket,
-  type Tokens,
-  type TradesPage,
-  type TransferOutcome,
+  Platform3Error,
+  type SubscriptionsResult,
+  type TokenResponse,
+  type TokenSession,
+  type TradesSnapshot,
+  type UserBalanceMessage,
+  type UserOrderMessage,
   type UserSnapshot,
-} from "../client/index.ts";
-import { wsPackage } from "../client/node.ts";
+} from "../../sdk/src/index.ts";
 import { testInstrument } from "../instrument-spec.ts";
 import {
   checkHistory,
@@ -55,6 +54,7 @@ import {
   type Trader,
   units,
 } from "./journey-checks.ts";
+import { RecordedFeed } from "./recorded-feed.ts";
 
 export interface JourneyOptions {
   base: string;
@@ -72,16 +72,22 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
   const SYM = `E2E${tag}-USD`;
   const BASE_ASSET = `E2E${tag}`;
   // Public market data is cached at the edge for a second: always read through.
-  const pub = new Http({ base: o.base, headers: { "cache-control": "no-cache" } });
-  const op = pub.withBearer(o.operatorToken);
-  const sockets: RecordingSocket[] = [];
+  const headers = { "cache-control": "no-cache" };
+  const pub = createRestClient({ baseUrl: o.base, headers });
+  const op = createRestClient({ baseUrl: o.base, headers, auth: { type: "bearer", token: o.operatorToken } });
+  const wsUrl = `${o.base.replace(/^http/, "ws")}/v1/ws`;
+  const feeds: RecordedFeed[] = [];
   const step = (line: string): void => o.log(`  ${line}`);
+  const deposit = (account: string, body: { asset: string; amount: string; reference: string }) =>
+    op.api.POST("/v1/admin/accounts/{account}/deposits", { params: { path: { account } }, body });
 
   try {
     // ── Operator: list the instrument, create and fund the accounts ─────────────
     const spec = testInstrument(SYM);
-    deepStrictEqual(await op.post<Instrument>("/v1/admin/instruments", spec, 201), spec);
-    equal((await pub.get<Instrument>(`/v1/instruments/${SYM}`)).status, "open");
+    const listed = await op.api.POST("/v1/admin/instruments", { body: spec });
+    equal(listed.response.status, 201);
+    deepStrictEqual(listed.data, spec);
+    equal((await pub.instrument(SYM)).status, "open");
     step(`operator listed ${SYM} (open)`);
 
     const deposits: Record<string, Record<string, string>> = {
@@ -91,51 +97,67 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     const traders: Record<"a" | "b", Trader> = {} as Record<"a" | "b", Trader>;
     for (const name of ["a", "b"] as const) {
       const account = `e2e-${name}${tag ? `-${tag}` : ""}`;
-      const created = await op.post<CreatedAccount>(
-        "/v1/admin/accounts",
-        { account_id: account, name: `E2E ${name}`, api_key: { name: "e2e", scopes: ["read", "trade"] } },
-        201,
-      );
+      const { data, response } = await op.api.POST("/v1/admin/accounts", {
+        body: { account_id: account, name: `E2E ${name}`, api_key: { name: "e2e", scopes: ["read", "trade"] } },
+      });
+      equal(response.status, 201);
+      const created = must(data, "the created account");
       equal(created.account.account_id, account);
       deepStrictEqual(created.api_key.scopes, ["read", "trade"]);
       for (const [asset, amount] of Object.entries(deposits[name] as Record<string, string>)) {
-        const path = `/v1/admin/accounts/${account}/deposits`;
         const body = { asset, amount, reference: `e2e-${asset}` };
-        const first = await op.post<TransferOutcome>(path, body, 201);
-        equal(first.amount, fmt(units(amount)));
-        // The same reference again moves nothing.
-        const again = await op.post<TransferOutcome>(path, body, 200);
-        ok(again.replayed);
-        equal(again.tx_id, first.tx_id);
+        const first = await deposit(account, body);
+        equal(first.response.status, 201);
+        equal(first.data?.amount, fmt(units(amount)));
+        // The same reference again (under another Idempotency-Key) moves nothing.
+        const again = await deposit(account, body);
+        equal(again.response.status, 200);
+        ok(again.data?.replayed);
+        equal(again.data?.tx_id, first.data?.tx_id);
       }
-      const token = await pub.post<Tokens>("/v1/auth/token", {
-        api_key: created.api_key.id,
-        api_secret: created.api_key.secret,
+      // The SDK exchanges the key for tokens (and would renew them); the first answer is checked here.
+      const issued: TokenResponse[] = [];
+      const rest = createRestClient({
+        baseUrl: o.base,
+        headers,
+        auth: {
+          type: "api_key",
+          apiKey: created.api_key.id,
+          apiSecret: created.api_key.secret as string,
+          onTokens: (t) => issued.push(t),
+        },
       });
+      const session = rest.auth as TokenSession;
+      equal((await rest.me()).account_id, account);
+      const token = must(issued[0], "the token answer");
       equal(token.account_id, account);
       equal(token.token_type, "Bearer");
-      const http = pub.withBearer(token.access_token);
-      equal((await http.get<Me>("/v1/accounts/me")).account_id, account);
-      const ws = await new RecordingSocket({ timeoutMs: 10_000 }).connect(
-        wsPackage(`${o.base.replace(/^http/, "ws")}/v1/ws`),
-      );
-      sockets.push(ws);
-      await ws.next((m) => m.type === "welcome", 10_000, "welcome");
-      const session = await ws.call("auth", { token: token.access_token });
-      equal(session.account, account);
-      traders[name] = { name, account, http, ws, replies: [], replyFills: [] };
+      const feed = new RecordedFeed(wsUrl, () => session.accessToken());
+      feeds.push(feed);
+      await feed.client.connect();
+      equal(feed.client.welcome?.type, "welcome");
+      equal(feed.client.session?.account, account, `${name}: the feed session (auth)`);
+      traders[name] = { name, account, rest, feed, replies: [], replyFills: [] };
     }
     const { a: A, b: B } = traders;
     step(`accounts ${A.account} and ${B.account} funded; tokens issued; sockets authenticated`);
 
-    // ── Subscriptions: level2 + trades of the instrument, and the user channel ──
+    // ── Subscriptions: the level2 book + trades of the instrument, and the user channel ──
     const snapshots = new Map<Trader, { level2: Level2Snapshot; trades: TradesSnapshot; user: UserSnapshot }>();
+    const books = new Map<Trader, OrderBook>();
     for (const t of [A, B]) {
-      const sub = await t.ws.call("subscribe", { channels: ["level2", "trades", "user"], instruments: [SYM] });
-      for (const s of [`level2:${SYM}`, `trades:${SYM}`, "user"]) ok(sub.subscriptions.includes(s), `${s} subscribed`);
-      const level2 = await t.ws.next((m) => m.type === "snapshot" && m.channel === "level2", 10_000, "level2 snapshot");
-      const trades = await t.ws.next((m) => m.type === "snapshot" && m.channel === "trades", 10_000, "trades snapshot");
-      const user = await t.ws.next((m) => m.type === "snapshot" && m.channel === "user", 10_000, "user snapshot");
+      const c = t.feed.client;
+      const feedBook = c.book(SYM);
+      books.set(t, feedBook);
+      await Promise.all([feedBook.waitFor(), c.subscribe("trades", SYM), c.subscribeUser()]);
+      // What the server holds for the socket (`list`).
+      const { subscriptions } = await c.request<SubscriptionsResult>("list");
+      for (const s of [`level2:${SYM}`, `trades:${SYM}`, "user"]) ok(subscriptions.includes(s), `${s} subscribed`);
+      const snapshot = <C extends string>(channel: C) =>
+        t.feed.next((m) => m.type === "snapshot" && m.channel === channel, 10_000, `${channel} snapshot`);
+      const level2 = (await snapshot("level2")) as Level2Snapshot;
+      const trades = (await snapshot("trades")) as TradesSnapshot;
+      const user = (await snapshot("user")) as UserSnapshot;
       deepStrictEqual([level2.bids, level2.asks, trades.trades, user.orders], [[], [], [], []]);
       // The snapshot's balances are the deposits.
       deepStrictEqual(
@@ -147,26 +169,19 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     step("both sockets subscribed: level2, trades and user snapshots received");
 
     // A deposit while B is subscribed streams as a balance message.
-    const topUp = await op.post<TransferOutcome>(
-      `/v1/admin/accounts/${B.account}/deposits`,
-      {
-        asset: "USD",
-        amount: "500",
-        reference: "e2e-USD-2",
-      },
-      201,
-    );
+    const topUp = await deposit(B.account, { asset: "USD", amount: "500", reference: "e2e-USD-2" });
+    equal(topUp.response.status, 201);
     (deposits.b as Record<string, string>).USD = "10500";
-    const streamedTopUp = await B.ws.next(
-      (m): m is MessageOf<"balance"> =>
+    const streamedTopUp = await B.feed.next(
+      (m): m is UserBalanceMessage =>
         m.type === "balance" && m.balances.some((b) => b.asset === "USD" && b.total === "10500.00000000"),
       10_000,
       "the top-up on B's user channel",
     );
-    deepStrictEqual(streamedTopUp.balances, [topUp.balance]);
+    deepStrictEqual(streamedTopUp.balances, [topUp.data?.balance]);
     step("operator tops up B by 500 USD: streamed on B's user channel");
 
-    const limit = (id: string, side: "buy" | "sell", price: string, size: string) => ({
+    const limit = (id: string, side: "buy" | "sell", price: string, size: string): NewOrder => ({
       client_order_id: id,
       instrument: SYM,
       side,
@@ -174,37 +189,40 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
       price,
       size,
     });
-    type NewOrder = ReturnType<typeof limit>;
-    const record = <R extends { order?: Order; fills?: Fill[] }>(t: Trader, reply: R): R => {
+    const record = <R extends { order?: OrderReply["order"] | FeedOrder; fills?: OrderReply["fills"] }>(
+      t: Trader,
+      reply: R,
+    ): R => {
       if (reply.order) t.replies.push(reply.order);
       t.replyFills.push(...(reply.fills ?? []));
       return reply;
     };
+    // Through the typed `api`: the status and `Location` are part of what is checked.
     const httpPlace = async (t: Trader, order: NewOrder): Promise<OrderReply> => {
-      const a = await t.http.call<OrderReply>("POST", "/v1/orders", order, {
-        "idempotency-key": `key-${order.client_order_id}`,
+      const { data, response } = await t.rest.api.POST("/v1/orders", {
+        body: order,
+        params: { header: { "idempotency-key": `key-${order.client_order_id}` } },
       });
-      equal(a.status, 201, a.text);
-      const body = bodyOf(a);
-      equal(a.headers.get("location"), `/v1/orders/${body.order.order_id}`);
+      equal(response.status, 201);
+      const body = must(data, `${order.client_order_id}'s reply`);
+      equal(response.headers.get("location"), `/v1/orders/${body.order.order_id}`);
       return record(t, body);
     };
-    const wsCall = async (t: Trader, method: "order.place" | "order.amend", params: object): Promise<OrderReply> =>
-      record(t, await t.ws.call(method, params));
+    const wsPlace = async (t: Trader, order: NewOrder): Promise<FeedOrderReply> =>
+      record(t, await t.feed.client.placeOrder(order as Parameters<typeof t.feed.client.placeOrder>[0]));
 
     // ── A rests four asks: HTTP, WebSocket, and a batch ─────────────────────────
     const a1 = await httpPlace(A, limit("a1", "sell", "101.00", "2"));
     equal(a1.order.status, "new");
-    // The same order again: the first outcome, same order id, nothing placed twice.
-    const a1again = await A.http.call<OrderReply>("POST", "/v1/orders", limit("a1", "sell", "101.00", "2"));
-    equal(a1again.status, 200);
-    ok(bodyOf(a1again).replayed);
-    equal(bodyOf(a1again).order.order_id, a1.order.order_id);
-    const a2 = await wsCall(A, "order.place", limit("a2", "sell", "102.00", "3"));
+    // The same order again (another Idempotency-Key, the same client order id): the first
+    // outcome, same order id, nothing placed twice.
+    const a1again = await A.rest.api.POST("/v1/orders", { body: limit("a1", "sell", "101.00", "2") });
+    equal(a1again.response.status, 200);
+    ok(a1again.data?.replayed);
+    equal(a1again.data?.order.order_id, a1.order.order_id);
+    const a2 = await wsPlace(A, limit("a2", "sell", "102.00", "3"));
     equal(a2.order.status, "new");
-    const batch = await A.http.post<BatchReply>("/v1/orders/batch", {
-      orders: [limit("a3", "sell", "103.00", "1"), limit("a4", "sell", "104.00", "1.5")],
-    });
+    const batch = await A.rest.placeOrders([limit("a3", "sell", "103.00", "1"), limit("a4", "sell", "104.00", "1.5")]);
     for (const r of batch.results) {
       ok(r.ok, JSON.stringify(r));
       equal(r.order?.status, "new");
@@ -223,7 +241,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
       b2.fills.map((f) => [f.price, f.size, f.liquidity]),
       [["101.00", "1.250", "taker"]],
     );
-    const b3 = await wsCall(B, "order.place", limit("b3", "buy", "102.00", "1"));
+    const b3 = await wsPlace(B, limit("b3", "buy", "102.00", "1"));
     equal(b3.order.status, "filled");
     deepStrictEqual(
       b3.fills.map((f) => [f.price, f.size, f.liquidity]),
@@ -235,51 +253,39 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     step("B rests b1 1@99.00 and crosses: b2 1.25@101.50 (HTTP) and b3 1@102.00 (WebSocket), 3 trades");
 
     // The makers' fills reach A through the book's outbox: wait for them on A's user channel.
-    await A.ws.next(
-      (m) => m.type === "order" && m.order.client_order_id === "a2" && m.order.status === "partially_filled",
-      10_000,
-      "a2 partially filled on A's user channel",
-    );
-    await A.ws.next(
-      (m) => m.type === "order" && m.order.client_order_id === "a1" && m.order.status === "filled",
-      10_000,
-      "a1 filled on A's user channel",
-    );
+    const userOrder =
+      (id: string, status: string) =>
+      (m: { type: string; order?: FeedOrder }): m is UserOrderMessage =>
+        m.type === "order" && m.order?.client_order_id === id && m.order.status === status;
+    await A.feed.next(userOrder("a2", "partially_filled"), 10_000, "a2 partially filled on A's user channel");
+    await A.feed.next(userOrder("a1", "filled"), 10_000, "a1 filled on A's user channel");
 
     // ── A amends down (HTTP, WebSocket) and cancels ─────────────────────────────
-    const amended = record(
-      A,
-      await A.http.expect<OrderReply>("PATCH", `/v1/orders/${a2.order.order_id}`, { size: "2" }),
-    );
+    const amended = record(A, await A.rest.amendOrder(a2.order.order_id, { size: "2" }));
     deepStrictEqual(
       [amended.order.status, amended.order.size, amended.order.filled_size, amended.order.remaining_size],
       ["partially_filled", "2.000", "0.250", "1.750"],
     );
-    const amendedWs = await wsCall(A, "order.amend", { client_order_id: "a4", size: "1" });
+    const amendedWs = record(A, await A.feed.client.amendOrder({ client_order_id: "a4", size: "1" }));
     deepStrictEqual(
       [amendedWs.order.order_id, amendedWs.order.size, amendedWs.order.remaining_size],
       [a4.order_id, "1.000", "1.000"],
     );
-    const cancelled = record(A, await A.http.expect<OrderReply>("DELETE", `/v1/orders/${a3.order_id}`));
+    const cancelled = record(A, await A.rest.cancelOrder(a3.order_id));
     deepStrictEqual([cancelled.order.status, cancelled.order.done_reason], ["cancelled", "user"]);
-    // Cancelling again is refused and changes nothing.
-    equal((await A.http.refused("DELETE", `/v1/orders/${a3.order_id}`)).code, "order_not_open");
+    // Cancelling again is refused (the SDK's typed error carries the problem's code) and changes nothing.
+    await rejects(A.rest.cancelOrder(a3.order_id), (e) => e instanceof Platform3Error && e.code === "order_not_open");
     step("A amends a2 to 2 (HTTP) and a4 to 1 (WebSocket), cancels a3 (HTTP)");
 
     // ── B's dead-man timer ─────────────────────────────────────────────────────
     const armedAt = Date.now();
-    const armed = await B.http.post<CancelAfter>("/v1/orders/cancel-after", { timeout_ms: 1500 });
+    const armed = await B.rest.cancelAfter(1500);
     const cancelAt = armed.cancel_at_ms ?? Number.NaN;
     ok(cancelAt >= armedAt + 1500 - 50 && cancelAt <= Date.now() + 1500 + 50, JSON.stringify(armed));
-    const fired = await B.ws.next(
-      (m): m is MessageOf<"order"> =>
-        m.type === "order" && m.order.client_order_id === "b1" && m.order.status === "cancelled",
-      15_000,
-      "b1 cancelled by the dead-man timer",
-    );
+    const fired = await B.feed.next(userOrder("b1", "cancelled"), 15_000, "b1 cancelled by the dead-man timer");
     equal(fired.order.done_reason, "cancel_all");
     ok(fired.order.updated_at_ms >= cancelAt, "the timer did not fire early");
-    const b1rest = (await B.http.get<OrderResult>(`/v1/orders/${b1.order.order_id}`)).order;
+    const b1rest = await B.rest.getOrder(b1.order.order_id);
     deepStrictEqual([b1rest.status, b1rest.done_reason], ["cancelled", "cancel_all"]);
     step(`B arms cancel-after 1500 ms: b1 cancelled (cancel_all) ${fired.order.updated_at_ms - armedAt} ms later`);
 
@@ -304,11 +310,11 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     const expectedFees = "0.68250000";
 
     const book = await eventually(async () => {
-      const b = await pub.get<Book>(`/v1/instruments/${SYM}/book?level=2`);
+      const b = await pub.book(SYM, { level: "2" });
       deepStrictEqual({ bids: b.bids, asks: b.asks }, expectedBook);
       return b;
     }, 10_000);
-    const restTrades = (await pub.get<TradesPage>(`/v1/instruments/${SYM}/trades?limit=1000`)).trades;
+    const restTrades = (await pub.trades(SYM, { limit: 1000 })).trades;
     deepStrictEqual(
       restTrades
         .slice()
@@ -318,7 +324,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     );
     for (const t of [A, B]) {
       await eventually(async () => {
-        const { balances } = await t.http.get<Balances>("/v1/accounts/me/balances");
+        const { balances } = await t.rest.balances();
         const want = expectedBalances[t.account] as Record<string, [string, string]>;
         deepStrictEqual(
           Object.fromEntries(balances.map((b) => [b.asset, [b.total, b.hold]])),
@@ -328,7 +334,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     }
     // Fee reports are coalesced (about one a second per account).
     const fees = await eventually(async () => {
-      const f = await op.get<FeesSummary>("/v1/admin/fees");
+      const f = must((await op.api.GET("/v1/admin/fees")).data, "the fees");
       const mine = f.instruments.find((i) => i.instrument === SYM && i.asset === "USD");
       equal(mine?.collected, expectedFees);
       return f;
@@ -338,9 +344,11 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     // Wait for a heartbeat after everything, so the sockets' streams are complete.
     const lastSeqs = new Map<Trader, HeartbeatMessage["seqs"]>();
     for (const t of [A, B]) {
-      const from = t.ws.received.length;
-      const beat = await t.ws.next((m) => m.type === "heartbeat", 15_000, "a heartbeat", from);
-      lastSeqs.set(t, beat.seqs);
+      const from = t.feed.received.length;
+      const isBeat = (m: { type: string }): m is HeartbeatMessage => m.type === "heartbeat";
+      lastSeqs.set(t, (await t.feed.next(isBeat, 15_000, "a heartbeat", from)).seqs);
+      // Under the SDK: one socket, nothing repaired, every frame passed on as the server sent it.
+      t.feed.checkPassedOn(t.name);
     }
 
     // ── The user channel agrees with every reply and with REST ──────────────────
@@ -349,33 +357,26 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
       await checkUserChannel(t, snap, lastSeqs.get(t)?.user, step);
     }
 
-    // ── Market data: level2 deltas on the snapshot = REST book; trades = REST trades ──
+    // ── Market data: the SDK's level2 book (snapshot + deltas) = REST book; trades = REST trades ──
     const streams: unknown[] = [];
     for (const t of [A, B]) {
       const snap = must(snapshots.get(t), `${t.name}'s snapshots`);
-      const sides = { buy: new Map<string, string>(), sell: new Map<string, string>() };
-      for (const [p, s] of snap.level2.bids) sides.buy.set(p, s);
-      for (const [p, s] of snap.level2.asks) sides.sell.set(p, s);
       let last = snap.level2.seq;
-      for (const m of t.ws.received.filter((x) => x.type === "update" && x.channel === "level2")) {
+      for (const m of t.feed.received) {
+        if (m.type !== "update" || m.channel !== "level2") continue;
         equal(m.first_seq, last + 1, `${t.name}: level2 gap-free`);
         ok(m.seq >= m.first_seq);
         last = m.seq;
-        for (const [side, price, size] of m.changes) {
-          if (units(size) === 0n) sides[side].delete(price);
-          else sides[side].set(price, size);
-        }
       }
-      const sorted = (m: Map<string, string>, dir: 1 | -1) =>
-        [...m.entries()].sort((x, y) => dir * Number(units(x[0]) - units(y[0])));
-      const built = { bids: sorted(sides.buy, -1), asks: sorted(sides.sell, 1) };
-      deepStrictEqual(built, { bids: book.bids, asks: book.asks }, `${t.name}: level2 stream = REST book`);
+      const built = must(books.get(t), `${t.name}'s book`).levels();
+      deepStrictEqual(built, { seq: book.seq, bids: book.bids, asks: book.asks }, `${t.name}: level2 book = REST book`);
       equal(last, book.seq, `${t.name}: level2 seq = REST book seq`);
       equal(lastSeqs.get(t)?.[`level2:${SYM}`], last, `${t.name}: heartbeat names the last level2 seq`);
 
       const trades = [...snap.trades.trades].reverse();
       let lastT = snap.trades.seq;
-      for (const m of t.ws.received.filter((x) => x.type === "update" && x.channel === "trades")) {
+      for (const m of t.feed.received) {
+        if (m.type !== "update" || m.channel !== "trades") continue;
         equal(m.first_seq, lastT + 1, `${t.name}: trades gap-free`);
         lastT = m.seq;
         trades.push(...m.trades);
@@ -394,6 +395,6 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
 
     return `${SYM}: 9 orders, 3 trades, dead-man timer, every stream and Postgres agree (${((Date.now() - t0) / 1000).toFixed(1)} s)`;
   } finally {
-    await Promise.all(sockets.map((s) => s.close()));
+    for (const f of feeds) f.close();
   }
 }
