@@ -3,21 +3,13 @@
  * books, async iterators and events for every stream, order entry and the `user` channel.
  */
 export { type ApplyResult, Level2Book } from "./book.ts";
-export {
-  type BookChange,
-  FeedClient,
-  type FeedClientOptions,
-  type FeedEvents,
-  type GapInfo,
-  OrderBook,
-  type ReconnectOptions,
-  type TokenSource,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from "./client.ts";
+export { FeedClient } from "./client.ts";
 export { compareDecimal, isZeroDecimal, normalizeDecimal } from "./decimal.ts";
 export { FEED_CODE_STATUS, replyError } from "./errors.ts";
+export type { FeedClientOptions, FeedEvents, GapInfo, ReconnectOptions, TokenSource } from "./options.ts";
+export { type BookChange, OrderBook } from "./order-book.ts";
 export { AsyncQueue } from "./queue.ts";
+export type { WebSocketConstructor, WebSocketLike } from "./socket.ts";
 // Names a REST client would also use carry a `Feed` prefix here (they are the same JSON).
 export {
   type AmendOrder as FeedAmendOrder,
