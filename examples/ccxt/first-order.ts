@@ -27,8 +27,10 @@ const amount = market.limits.amount?.min ?? 1;
 
 const order = await exchange.createOrder(symbol, "limit", "buy", amount, price);
 console.log(`placed ${order.id}: ${order.side} ${order.amount} @ ${order.price}, ${order.status}`);
-const fetched = await exchange.fetchOrder(order.id, symbol);
-const cancelled = await exchange.cancelOrder(order.id, symbol);
+const id = order.id;
+if (!id) throw new Error("the order has no id");
+const fetched = await exchange.fetchOrder(id, symbol);
+const cancelled = await exchange.cancelOrder(id, symbol);
 console.log(`fetched: ${fetched.status}; cancelled: ${cancelled.status}`);
 const balance = await exchange.fetchBalance();
 console.log("free:", balance.free);

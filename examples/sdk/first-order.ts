@@ -28,8 +28,16 @@ console.log(`${symbol} level 2 at seq ${book.seq}: best bid ${book.bestBid()?.[0
 
 const instrument = await rest.instrument(symbol);
 const price = process.env.P3_PRICE ?? book.bestBid()?.[0] ?? "100.00";
-const { order } = await rest.placeOrder({ instrument: symbol, side: "buy", type: "limit", price, size: instrument.min_qty });
-console.log(`placed ${order.order_id} (${order.client_order_id}): ${order.side} ${order.size} @ ${order.price}, ${order.status}`);
+const { order } = await rest.placeOrder({
+  instrument: symbol,
+  side: "buy",
+  type: "limit",
+  price,
+  size: instrument.min_qty,
+});
+console.log(
+  `placed ${order.order_id} (${order.client_order_id}): ${order.side} ${order.size} @ ${order.price}, ${order.status}`,
+);
 
 const read = await rest.getOrder(order.order_id);
 const cancelled = await rest.cancelOrder(order.order_id);

@@ -70,7 +70,9 @@ async function quote(at: bigint): Promise<void> {
     }
   }
   quotedMid = at;
-  console.log(`quoting ${symbol}: bid ${fromTicks(at - spreadTicks)} ask ${fromTicks(at + spreadTicks)} (size ${size})`);
+  console.log(
+    `quoting ${symbol}: bid ${fromTicks(at - spreadTicks)} ask ${fromTicks(at + spreadTicks)} (size ${size})`,
+  );
 }
 
 await quote(bookMid());
