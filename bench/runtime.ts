@@ -76,6 +76,13 @@ export interface ServerOptions {
    * keys is not throttled while every request still pays for its limit checks.
    */
   unlimitedRateLimits?: boolean;
+  /**
+   * Miniflare only: serve wrangler.toml's `[assets]` (web/dist/: the `/docs` bundle) in front of the
+   * Worker. Off by default: Miniflare emulates asset routing with two JavaScript workers in front of
+   * the Worker (about a millisecond per request here), which Cloudflare does natively; the
+   * benchmarks measure the Worker. test/node/docs-browser.test.ts turns it on.
+   */
+  assets?: boolean;
   /** Miniflare only: open workerd's V8 inspector on this port (CPU profiles of the Worker's isolate). */
   inspectorPort?: number;
   /**
@@ -210,7 +217,8 @@ async function startMiniflare(dir: string, options: ServerOptions): Promise<stri
   const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import("miniflare");
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   // The bundle is one ES module: no module rules; module names are relative to its directory.
-  const { modulesRules: _rules, ...worker } = workerOptions as Record<string, unknown>;
+  const { modulesRules: _rules, assets, ...worker } = workerOptions as Record<string, unknown>;
+  if (options.assets) worker.assets = assets;
   const bindings = { ...(worker.bindings as Record<string, unknown>), ...edgeVars(), ...options.vars };
   const durableObjects = { ...(worker.durableObjects as Record<string, unknown>) };
   const limiterWorker = "bench-unlimited-rate-limiter";

@@ -1,12 +1,15 @@
 /**
  * The API's own description: `GET /v1/openapi.json` (OpenAPI 3.1, generated
- * from the app's route contracts) and `GET /docs` (Scalar's reference, which
- * renders it). See `define.ts` for how routes declare scope and route class.
+ * from the app's route contracts), `GET /docs` (Scalar's reference, which
+ * renders it, from the pinned bundle on this origin: ../docs-page/) and
+ * `GET /docs/asyncapi` (the feed's AsyncAPI document as a list). See
+ * `define.ts` for how routes declare scope and route class.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { randomHex } from "../../../shared/trace/traceparent.ts";
+import type { AsyncApiOptions } from "../asyncapi/document.ts";
+import { asyncApiPage, docsPolicy, referencePage } from "../docs-page/index.ts";
 import type { AppEnv } from "../env.ts";
 import { getOpenApi } from "./contracts/system.ts";
 import { API_PREFIX, type DocumentOptions, openApiDocument } from "./document.ts";
@@ -17,10 +20,9 @@ export { API_CONTRACTS, API_PREFIX, contractDocument, openApiDocument } from "./
 /** Where the reference is served. */
 export const DOCS_PATH = "/docs";
 
-const SCALAR_CDN = "https://cdn.jsdelivr.net";
-
 /**
- * Serves the document at `/v1/openapi.json` and the reference at `/docs`. The
+ * Serves the document at `/v1/openapi.json`, the reference at `/docs` and the
+ * AsyncAPI page at `/docs/asyncapi`. The
  * document covers every route registered in `app` by the time it is asked for.
  */
 export function mountDocs(app: OpenAPIHono<AppEnv>): void {
@@ -43,39 +45,24 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     return c.json(doc as unknown as Record<string, unknown>, 200);
   });
   app.route(API_PREFIX, router);
-  app.get(
-    DOCS_PATH,
-    docsPolicy(),
-    Scalar<AppEnv>((c) => ({
-      url: `${API_PREFIX}/openapi.json`,
-      pageTitle: "Platform3 Edge API",
-      nonce: nonces.get(c.req.raw),
-    })),
-  );
+  app.get(DOCS_PATH, (c) => {
+    const nonce = randomHex(16);
+    return docsResponse(c, nonce, referencePage(nonce));
+  });
+  app.get(`${DOCS_PATH}/asyncapi`, (c) => {
+    const nonce = randomHex(16);
+    const options: AsyncApiOptions = {
+      version: c.env.API_VERSION,
+      environment: c.env.ENVIRONMENT,
+      serverUrl: new URL(c.req.url).origin,
+    };
+    return docsResponse(c, nonce, asyncApiPage(options));
+  });
 }
 
-/** Script nonces of the docs requests in flight. */
-const nonces = new WeakMap<Request, string>();
-
-/** A per-request nonce and a Content-Security-Policy that lets the reference's scripts and styles load. */
-function docsPolicy(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const nonce = randomHex(16);
-    nonces.set(c.req.raw, nonce);
-    await next();
-    c.res.headers.set(
-      "content-security-policy",
-      [
-        "default-src 'none'",
-        `script-src 'nonce-${nonce}' ${SCALAR_CDN}`,
-        `style-src 'self' 'unsafe-inline' ${SCALAR_CDN} https://fonts.scalar.com`,
-        `font-src 'self' data: ${SCALAR_CDN} https://fonts.scalar.com`,
-        "img-src 'self' data: https:",
-        "connect-src 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-      ].join("; "),
-    );
-  };
+/** A docs page under its own Content-Security-Policy (kept by `secure()`), never cached: its nonce is one response's. */
+function docsResponse(c: Context<AppEnv>, nonce: string, html: string): Response {
+  c.header("content-security-policy", docsPolicy(nonce));
+  c.header("cache-control", "no-store");
+  return c.html(html);
 }
