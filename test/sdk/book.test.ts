@@ -486,6 +486,36 @@ describe("FeedClient user channel and liveness (fake socket)", () => {
     client.close();
   });
 
+  it("a token function that fails once: ready without a session, then authenticated on the same socket; close() clears it", async () => {
+    let calls = 0;
+    const client = new FeedClient({
+      url: "ws://fake/v1/ws",
+      WebSocket: FakeSocket,
+      token: () => {
+        calls += 1;
+        if (calls === 1) throw new Error("token service down");
+        return "late";
+      },
+    });
+    const errors: Error[] = [];
+    client.on("error", (e) => errors.push(e));
+    const connected = client.connect();
+    await flush();
+    const ws = FakeSocket.last as FakeSocket;
+    ws.deliver(WELCOME);
+    await connected;
+    expect(client.session).toBeUndefined();
+    expect(errors.map((e) => e.message)).toEqual(["token service down"]);
+    // The first retry comes within a second (full jitter under 1 s), on the same socket.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(FakeSocket.last).toBe(ws);
+    expect(ws.requests("auth").map((r) => r.params.token)).toEqual(["late"]);
+    expect(client.session?.account).toBe("a");
+    client.close();
+    expect(client.session).toBeUndefined();
+    expect(client.welcome).toBeUndefined();
+  });
+
   it("a socket silent past the heartbeat timeout is dropped; the client reconnects and resumes, never after close()", async () => {
     const client = new FeedClient({
       url: "ws://fake/v1/ws",

@@ -45,6 +45,10 @@ import type {
 import { UserChannel } from "./user-channel.ts";
 
 /** A repair (resubscribe) without an answer for this long, at least, is sent again. */
+/** Backoff of `auth` retries after a failure on a live socket, ms. */
+const AUTH_RETRY_BASE_MS = 1000;
+const AUTH_RETRY_MAX_MS = 30_000;
+
 const MIN_REPAIR_PATIENCE_MS = 3000;
 
 export class FeedClient extends Emitter<FeedEvents> {
@@ -140,6 +144,9 @@ export class FeedClient extends Emitter<FeedEvents> {
   /** Closes for good: no reconnect; iterators end, pending requests fail. */
   close(): void {
     this.connection.close();
+    // Nothing of the last socket stays visible: no welcome, no session.
+    this.connection.welcome = undefined;
+    this.auth.socketLost();
   }
 
   /**
@@ -268,6 +275,8 @@ export class FeedClient extends Emitter<FeedEvents> {
       } catch (err) {
         if (ws !== this.connection.socket) return;
         this.emit("error", err as Error);
+        // Ready without a session for now (market data flows); keep trying on this socket.
+        this.retryAuth(ws, 0);
       }
     }
     if (ws !== this.connection.socket) return;
@@ -275,6 +284,25 @@ export class FeedClient extends Emitter<FeedEvents> {
     this.user.resubscribe();
     this.connection.markReady();
     this.emit("ready", welcome);
+  }
+
+  /**
+   * After a failed `auth` (the token function threw, or the token was refused): try again with
+   * full-jitter backoff (1 s doubling to 30 s) while this socket lives, then rejoin the user channel.
+   */
+  private retryAuth(ws: WebSocketLike, attempt: number): void {
+    const delay = Math.random() * Math.min(AUTH_RETRY_MAX_MS, AUTH_RETRY_BASE_MS * 2 ** attempt);
+    setTimeout(async () => {
+      if (ws !== this.connection.socket || this.connection.closed) return;
+      try {
+        await this.auth.authenticate(false);
+        if (ws === this.connection.socket) this.user.resubscribe();
+      } catch (err) {
+        if (ws !== this.connection.socket) return;
+        this.emit("error", err as Error);
+        this.retryAuth(ws, attempt + 1);
+      }
+    }, delay);
   }
 
   /** Answered with a `ping` frame (the shard then knows the client keeps up); its seqs reveal lost messages. */
