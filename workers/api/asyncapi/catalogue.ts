@@ -16,7 +16,7 @@ import {
   USER_CHANNEL,
 } from "../../../shared/feed/protocol.ts";
 import { AmendByRefSchema, OrderRefSchema } from "../../../shared/operations/order-ref.ts";
-import { CancelAllSchema, NewOrderSchema } from "../../../shared/orders/input.ts";
+import { CancelAllSchema, NewOrderRequestSchema } from "../../../shared/orders/input.ts";
 import * as M from "./messages.ts";
 
 export const ASYNCAPI_VERSION = "3.0.0";
@@ -125,7 +125,7 @@ export const METHOD_DOCS: Record<Method, MethodDoc> = {
       "Exactly the body of POST /v1/orders. Checked against the instrument's grid and limits first (`invalid_order`, " +
       "`instrument_not_found`), then run by the account's order desk; `client_order_id` makes it idempotent " +
       "(`replayed: true`). Counts against `account:orders`.",
-    params: NewOrderSchema,
+    params: NewOrderRequestSchema,
     paramsRequired: true,
     reply: "orderReply",
     scope: "trade",

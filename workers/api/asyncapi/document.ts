@@ -24,7 +24,7 @@ import {
   StreamsParamsSchema,
 } from "../../../shared/feed/protocol.ts";
 import { AmendByRefSchema, OrderRefSchema } from "../../../shared/operations/order-ref.ts";
-import { CancelAllSchema, NewOrderSchema } from "../../../shared/orders/input.ts";
+import { CancelAllSchema, NewOrderRequestSchema } from "../../../shared/orders/input.ts";
 import { BalanceSchema } from "../openapi/contracts/accounts-balances.ts";
 import { FillSchema, OrderReplySchema, OrderSchema } from "../openapi/contracts/order-schemas.ts";
 import {
@@ -71,7 +71,7 @@ function payloadSchemas(): { schemas: Record<string, Json>; payloadOf: Map<strin
   // Shared parts get names of their own (refs), so the document says Order once.
   const parts: Array<[z.ZodType, string, z.core.$ZodRegistry<{ id: string }>]> = [
     [StreamsParamsSchema, "StreamsParams", inputs],
-    [NewOrderSchema, "NewOrder", inputs],
+    [NewOrderRequestSchema, "NewOrder", inputs],
     [OrderRefSchema, "OrderRef", inputs],
     [AmendByRefSchema, "AmendByRef", inputs],
     [CancelAllSchema, "CancelAll", inputs],
