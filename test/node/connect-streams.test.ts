@@ -10,7 +10,7 @@ import { type Client, Code, ConnectError, createClient, type Transport } from "@
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTraders, listInstrument, RUN, SYMBOL, type Trader } from "../../bench/orders/setup.ts";
-import { CLIENT_HEADERS, startServer, stopServer } from "../../bench/runtime.ts";
+import { startServer, stopServer } from "../../bench/runtime.ts";
 import { Side } from "../../shared/proto/gen/platform3/v1/common_pb.ts";
 import {
   MarketDataService,
@@ -19,12 +19,13 @@ import {
 } from "../../shared/proto/gen/platform3/v1/market_data_pb.ts";
 import { type StreamUserEventsResponse, TradingService } from "../../shared/proto/gen/platform3/v1/trading_pb.ts";
 import { StreamReader } from "./stream-reader.ts";
+import { placeLimit, restCall } from "./venue-rest.ts";
 
 const MAX_SOCKETS_PER_IP = 4;
 let base: string;
 let maker: Trader;
 let taker: Trader;
-let n = 0;
+const _n = 0;
 
 beforeAll(async () => {
   const server = await startServer({
@@ -51,31 +52,10 @@ const trading = (kind: Kind): Client<typeof TradingService> => createClient(Trad
 /** Anonymous callers each from their own address, so the per-address cap test counts only its own streams. */
 const anonymous = (ip: string) => ({ headers: { "cf-connecting-ip": ip } });
 
-// biome-ignore lint/suspicious/noExplicitAny: REST answers are read field by field.
-async function rest(trader: Trader | undefined, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...CLIENT_HEADERS,
-      ...trader?.headers,
-      ...(body !== undefined && { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
+const rest = (trader: Trader | undefined, method: string, path: string, body?: unknown) =>
+  restCall(base, trader, method, path, body);
 const place = (trader: Trader, side: "buy" | "sell", price: string, size: string) =>
-  rest(trader, "POST", "/v1/orders", {
-    client_order_id: `cs-${RUN}-${n++}`,
-    instrument: SYMBOL,
-    side,
-    type: "limit",
-    price,
-    size,
-  });
+  placeLimit(base, trader, side, price, size);
 
 /** A level-2 book kept from a stream's snapshot and updates, checking that sequences are contiguous. */
 class LocalBook {

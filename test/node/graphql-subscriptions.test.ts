@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTraders, listInstrument, RUN, SYMBOL, type Trader } from "../../bench/orders/setup.ts";
 import { CLIENT_HEADERS, startServer, stopServer } from "../../bench/runtime.ts";
 import { StreamReader } from "./stream-reader.ts";
+import { placeLimit, restCall } from "./venue-rest.ts";
 
 let base: string;
 let maker: Trader;
 let taker: Trader;
-let n = 0;
+const _n = 0;
 const clients: Client[] = [];
 
 beforeAll(async () => {
@@ -32,30 +33,10 @@ afterAll(async () => {
 // biome-ignore lint/suspicious/noExplicitAny: GraphQL and REST answers are read field by field.
 type Any = any;
 
-async function rest(trader: Trader | undefined, method: string, path: string, body?: unknown): Promise<Any> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...CLIENT_HEADERS,
-      ...trader?.headers,
-      ...(body !== undefined && { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
+const rest = (trader: Trader | undefined, method: string, path: string, body?: unknown) =>
+  restCall(base, trader, method, path, body);
 const place = (trader: Trader, side: "buy" | "sell", price: string, size: string) =>
-  rest(trader, "POST", "/v1/orders", {
-    client_order_id: `gs-${RUN}-${n++}`,
-    instrument: SYMBOL,
-    side,
-    type: "limit",
-    price,
-    size,
-  });
+  placeLimit(base, trader, side, price, size);
 
 /** A graphql-ws client; `closed` resolves with the close event's code. */
 function wsClient(connectionParams?: Record<string, unknown>): { client: Client; closed: Promise<number> } {
