@@ -226,4 +226,48 @@ describe("POST /v1/admin/accounts (operator bootstrap)", () => {
       "invalid_request",
     );
   });
+
+  it("issues another key for an existing account (the terminal's demo sign-in), never admin, never for a stranger", async () => {
+    const owner = await createAccount(["read", "trade"]);
+    const res = await postJson(
+      `/v1/admin/accounts/${owner.account}/api-keys`,
+      { name: "terminal demo", scopes: ["read", "trade"] },
+      { authorization: OPERATOR },
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const issued = await res.json<KeyView>();
+    expect(issued).toMatchObject({ name: "terminal demo", scopes: ["read", "trade"], status: "active" });
+    // The key trades as the account it was issued for.
+    const t = await tokenFor(issued.id, issued.secret ?? "");
+    const me = await (await call("/v1/accounts/me", { headers: bearer(t.access_token) })).json<{
+      account_id: string;
+    }>();
+    expect(me.account_id).toBe(owner.account);
+
+    await expectProblem(
+      await postJson(
+        `/v1/admin/accounts/${owner.account}/api-keys`,
+        { scopes: ["admin"] },
+        { authorization: OPERATOR },
+      ),
+      400,
+      "invalid_request",
+    );
+    await expectProblem(
+      await postJson(
+        `/v1/admin/accounts/${uniqueAccount("never")}/api-keys`,
+        { scopes: ["read"] },
+        { authorization: OPERATOR },
+      ),
+      404,
+      "account_not_found",
+    );
+    const trader = await session(["read", "trade"]);
+    await expectProblem(
+      await postJson(`/v1/admin/accounts/${owner.account}/api-keys`, { scopes: ["read"] }, trader.auth),
+      403,
+      "missing_scope",
+    );
+  });
 });

@@ -196,6 +196,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/admin/accounts/{account}/api-keys": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Issue an API key for an existing account
+     * @description For support and for the web terminal's demo sign-in in development: the same body and limits as `POST /v1/accounts/me/api-keys` (409 api_key_limit), any scopes but `admin`. 404 account_not_found when the account was never created. Admin scope, or `Bearer $OPERATOR_TOKEN`.
+     */
+    post: operations["issueAccountApiKey"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/accounts/me/balances": {
     parameters: {
       query?: never;
@@ -3170,6 +3190,144 @@ export interface operations {
       };
       /** @description The credential lacks the required scope (missing_scope). */
       403: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Conflicts with the current state. */
+      409: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The body is larger than the limit (payload_too_large). */
+      413: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The body is not application/json (unsupported_media_type). */
+      415: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  issueAccountApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Account id. */
+        account: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["NewApiKey"];
+      };
+    };
+    responses: {
+      /** @description Created; the secret is shown once. */
+      201: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CreatedApiKey"];
+        };
+      };
+      /** @description Malformed JSON (bad_request) or invalid parameters (invalid_request, naming each field). */
+      400: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing or invalid credentials (unauthorized). */
+      401: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential lacks the required scope (missing_scope). */
+      403: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Not found (instrument_not_found, not_found). */
+      404: {
         headers: {
           /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
           "X-Request-Id"?: string;

@@ -286,6 +286,30 @@ export const createAccount = defineRoute({
   },
 });
 
+const AccountKeyParams = z.object({
+  account: z
+    .string()
+    .regex(ACCOUNT_ID, { message: "account: letters, digits, '.' and '-', 1 to 64 characters" })
+    .openapi({ param: { name: "account", in: "path" }, example: "alice", description: "Account id." }),
+});
+
+export const issueAccountApiKey = defineRoute({
+  method: "post",
+  path: "/admin/accounts/{account}/api-keys",
+  operationId: "issueAccountApiKey",
+  tags: ["operator"],
+  summary: "Issue an API key for an existing account",
+  description:
+    "For support and for the web terminal's demo sign-in in development: the same body and limits as `POST /v1/accounts/me/api-keys` (409 api_key_limit), any scopes but `admin`. 404 account_not_found when the account was never created. Admin scope, or `Bearer $OPERATOR_TOKEN`.",
+  scope: "admin",
+  routeClass: "admin",
+  request: { params: AccountKeyParams, body: body(NewApiKeySchema) },
+  responses: {
+    201: json(CreatedApiKeySchema, "Created; the secret is shown once."),
+    ...problems(400, 401, 403, 404, 409, 413, 415),
+  },
+});
+
 /** Every operation above, paths relative to /v1 (for the OpenAPI document's contract list). */
 export const AUTH_CONTRACTS = [
   issueToken,
@@ -296,4 +320,5 @@ export const AUTH_CONTRACTS = [
   createApiKey,
   revokeApiKey,
   createAccount,
+  issueAccountApiKey,
 ] as const;

@@ -8,7 +8,8 @@
  * every scope it has. Another account's key id answers 404, never 403.
  *
  * `adminAccounts` (mount at /v1): `POST /admin/accounts` creates an account and
- * its first key; `admin` scope, or `Bearer $OPERATOR_TOKEN` as break-glass.
+ * its first key, and `POST /admin/accounts/{account}/api-keys` issues another key for an
+ * existing account (never one with `admin`); `admin` scope, or `Bearer $OPERATOR_TOKEN` as break-glass.
  *
  * Both routers authenticate by themselves (idempotently, so an app-wide
  * `authenticate()` in front costs nothing twice).
@@ -23,6 +24,7 @@ import {
   createAccount,
   createApiKey,
   getMe,
+  issueAccountApiKey,
   listApiKeys,
   type NewApiKeySchema,
   revokeApiKey,
@@ -96,7 +98,8 @@ accounts.openapi(revokeApiKey, async (c) => {
 
 export const adminAccounts = createRouter();
 
-adminAccounts.on("POST", "/admin/accounts", authenticate({ operatorToken: true }), requireScope("admin"));
+for (const path of ["/admin/accounts", "/admin/accounts/:account/api-keys"])
+  adminAccounts.on("POST", path, authenticate({ operatorToken: true }), requireScope("admin"));
 
 adminAccounts.openapi(createAccount, async (c) => {
   const body = c.req.valid("json");
@@ -106,6 +109,20 @@ adminAccounts.openapi(createAccount, async (c) => {
   if (!result.ok) throw problemException("account_exists", result.message);
   c.header("cache-control", "no-store");
   return c.json(result, 201);
+});
+
+adminAccounts.openapi(issueAccountApiKey, async (c) => {
+  const { account } = c.req.valid("param");
+  const input = await newKeyInput(c.req.valid("json"));
+  // An operator hands out trading keys; `admin` stays with the operator's own credentials.
+  if (input.scopes.includes("admin"))
+    throw problemException("invalid_request", "An issued key cannot carry the admin scope.");
+  const stub = accountStub(c.env.ACCOUNT, account);
+  if (!(await stub.describe(account))) throw problemException("account_not_found", `No account ${account}.`);
+  const key = await stub.createKey(account, input);
+  if ("ok" in key) throw problemException("api_key_limit", key.message, { extensions: { limit: key.limit } });
+  c.header("cache-control", "no-store");
+  return c.json(key, 201);
 });
 
 /** Normalizes a validated new-key body: known scopes once each, expiry in epoch ms, the public key as a JWK. */
