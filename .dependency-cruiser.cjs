@@ -76,6 +76,14 @@ module.exports = {
       to: { path: "^sdk/src/", pathNot: "^sdk/src/(index|ccxt/index)\\.ts$" },
     },
     {
+      name: "web-is-a-client",
+      severity: "error",
+      comment:
+        "The pages are clients of the API: the SDK through its entry point, their own files and declared packages.",
+      from: { path: "^web/" },
+      to: { path: "^(workers|durable-objects|shared|scripts|bench|test)/|^sdk/src/(?!index\\.ts$)" },
+    },
+    {
       name: "production-does-not-import-tests",
       severity: "error",
       from: { path: "^(workers|durable-objects|shared)/", pathNot: "\\.test\\.ts$" },
@@ -88,7 +96,7 @@ module.exports = {
     // TypeScript 7 (the native compiler) has no JS API for dependency-cruiser: swc parses instead.
     parser: "swc",
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+    enhancedResolveOptions: { extensions: [".ts", ".tsx", ".js"] },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

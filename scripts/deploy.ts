@@ -59,6 +59,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`deploy: ${command.refused}`);
     process.exit(2);
   }
+  // The terminal and the console are static assets (web/dist/): build them from this checkout first.
+  const web = spawnSync("npm", ["run", "--silent", "web:build"], { cwd: ROOT, stdio: "inherit" });
+  if (web.status !== 0) {
+    console.error("deploy: npm run web:build failed");
+    process.exit(1);
+  }
   const wrangler = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
   const run = spawnSync(process.execPath, [wrangler, ...command], { cwd: ROOT, stdio: "inherit" });
   process.exit(run.status ?? 1);

@@ -1,6 +1,8 @@
 /**
  * `npm run dev`: the whole system on this machine with one command and one Ctrl-C.
  *
+ * 0. Builds the web terminal and the operator console into web/dist/ (`npm run web:build`), which
+ *    wrangler serves as static assets at `/` and `/console` (a failed build leaves the API running).
  * 1. Postgres: unless `DATABASE_URL` is set, the embedded one (scripts/pg-local.ts):
  *    PGlite with its data in `.data/pglite/` on 127.0.0.1:54329, migrated with dbmate,
  *    and the Neon WebSocket bridge in front of it. With `DATABASE_URL` set, that
@@ -16,7 +18,7 @@
  *
  * Ctrl-C (or SIGTERM) stops wrangler, the bridge and the database, then exits.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { startNeonWsBridge } from "./neon-ws-bridge.ts";
 import { LOCAL_DATA_DIR, startLocalStack } from "./pg-local.ts";
@@ -108,6 +110,10 @@ function redis(): string[] {
   ];
 }
 
+const web = spawnSync("npm", ["run", "--silent", "web:build"], { stdio: "inherit" });
+if (web.status !== 0)
+  console.error("dev: building web/ failed: the API runs, / and /console do not (npm run web:build)");
+
 const setup = database();
 setupDone = setup;
 let vars: string[];
@@ -155,7 +161,8 @@ if (await ready(120_000)) {
       mkdirSync(".wrangler", { recursive: true });
       writeFileSync(KEY_FILE, `${JSON.stringify(keys, null, 2)}\n`);
     }
-    console.log(`\nPlatform3 Edge is up on ${BASE} (docs: ${BASE}/docs). Demo accounts, funded:`);
+    console.log(`\nPlatform3 Edge is up on ${BASE}: terminal ${BASE}/  console ${BASE}/console  docs ${BASE}/docs`);
+    console.log("Demo accounts, funded (the terminal offers them on its sign-in page):");
     for (const k of keys) console.log(`  ${k.account.padEnd(6)} api_key ${k.key_id}  api_secret ${k.secret}`);
     if (keys.length === 0) console.log(`  (keys were created before ${KEY_FILE} existed; see the first run's output)`);
     console.log(`Token: curl -s -X POST ${BASE}/v1/auth/token -H 'content-type: application/json' \\`);

@@ -52,14 +52,39 @@ const changed = copyIfChanged(bundle, join(OUT, SCALAR_ASSET));
 // Which release the bundle is, for whoever looks at the directory (not served: .assetsignore).
 writeFileSync(join(OUT, "VERSIONS"), `${PACKAGE}@${version} dist/browser/standalone.js -> ${SCALAR_ASSET}\n`);
 writeFileSync(join(OUT, ".assetsignore"), "VERSIONS\n");
-// Static assets bypass the Worker (and its security headers): give the bundle its own.
+// Static assets bypass the Worker (and its security headers): every file served from here gets its
+// own. The terminal and the console (Vite builds, `npm run web:build`) load nothing but their own
+// hashed files, so their policy admits no other origin and no inline script (docs/web.md).
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+const common = ["  X-Content-Type-Options: nosniff", "  Cross-Origin-Resource-Policy: same-origin"];
+const page = [
+  `  Content-Security-Policy: ${PAGE_CSP}`,
+  "  Referrer-Policy: no-referrer",
+  "  X-Frame-Options: DENY",
+  "  Cache-Control: no-cache",
+  ...common,
+];
 writeFileSync(
   join(OUT, "_headers"),
   [
     "/docs/scalar/*",
-    "  X-Content-Type-Options: nosniff",
-    "  Cross-Origin-Resource-Policy: same-origin",
+    ...common,
     "  Cache-Control: public, max-age=300, must-revalidate",
+    // Vite names every bundle by its content hash: cache it for good.
+    "/assets/*",
+    ...common,
+    "  Cache-Control: public, max-age=31536000, immutable",
+    ...["/", "/index.html", "/console", "/console/", "/console/index.html"].flatMap((path) => [path, ...page]),
     "",
   ].join("\n"),
 );
