@@ -42,6 +42,20 @@ export default defineConfig({
         },
       },
       {
+        // The pages in Debian's Chromium (playwright-core) against the Worker with its static assets:
+        // the terminal, the console and /docs (`npm run test:browser`). One file at a time: each
+        // drives a browser and a workerd of its own, on two cores.
+        test: {
+          name: "browser",
+          environment: "node",
+          include: ["test/browser/**/*.test.ts"],
+          globalSetup: ["./test/global-setup-web.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         // Worker, Durable Objects and integration tests inside workerd (Miniflare).
         plugins: [
           cloudflareTest(({ inject }) => ({

@@ -80,7 +80,7 @@ export interface ServerOptions {
    * Miniflare only: serve wrangler.toml's `[assets]` (web/dist/: the `/docs` bundle) in front of the
    * Worker. Off by default: Miniflare emulates asset routing with two JavaScript workers in front of
    * the Worker (about a millisecond per request here), which Cloudflare does natively; the
-   * benchmarks measure the Worker. test/node/docs-browser.test.ts turns it on.
+   * benchmarks measure the Worker. test/browser/docs.test.ts turns it on.
    */
   assets?: boolean;
   /** Miniflare only: open workerd's V8 inspector on this port (CPU profiles of the Worker's isolate). */

@@ -5,18 +5,12 @@
  * bundle on our own origin, under a Content-Security-Policy that admits no third-party script and
  * that the page never violates, and `/docs/asyncapi` must list the feed channel.
  *
- * Needs /usr/bin/chromium (`apt-get install chromium`; `npx playwright install` cannot download
- * browsers here). Without it the suite is skipped locally, and fails in CI (`CI` set).
+ * Chromium and the isolated pages: ./harness.ts.
  */
-import { existsSync } from "node:fs";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Server, startServer, stopServer } from "../../bench/runtime.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-const inCi = Boolean(process.env.CI);
-const suite = haveChromium || inCi ? describe : describe.skip;
+import { browserSuite, cspViolations, type Findings, isolatedContext, launchChromium, suiteName } from "./harness.ts";
 
 /** The CSP directives the docs pages must carry (the nonce varies per response). */
 function directives(csp: string): Map<string, string> {
@@ -51,39 +45,18 @@ function expectDocsPolicy(csp: string | null): void {
   expect(d.get("script-src")).not.toContain("unsafe-");
 }
 
-const suiteName = `/docs in Chromium, offline${haveChromium ? "" : ` (${CHROMIUM} missing${inCi ? "" : ": skipped"})`}`;
-
-suite(suiteName, () => {
+browserSuite(suiteName("/docs in Chromium, offline"), () => {
   let server: Server;
   let browser: Browser;
   let context: BrowserContext;
-  /** Requests the page made to anything but the server's origin (all aborted). */
-  const thirdParty: string[] = [];
-  /** Console errors and uncaught exceptions, and CSP violations reported by the page. */
-  const errors: string[] = [];
+  /** Requests to anything but the server's origin (all aborted), console errors and uncaught exceptions. */
+  let findings: Findings;
   const violations: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) {
-      throw new Error(
-        `${CHROMIUM} is missing: CI needs Debian's chromium (.ci/run installs it: apt-get install chromium)`,
-      );
-    }
     server = await startServer({ runtime: "miniflare", label: "docs-browser", assets: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
-    context = await browser.newContext();
-    await context.route("**/*", async (route) => {
-      const url = route.request().url();
-      if (new URL(url).origin === server.base) return route.continue();
-      thirdParty.push(url);
-      return route.abort("blockedbyclient");
-    });
-    // Runs before the page's own scripts and outside its CSP: collects every violation event.
-    await context.addInitScript({
-      content:
-        "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', " +
-        "(e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
-    });
+    browser = await launchChromium();
+    ({ context, findings } = await isolatedContext(browser, server.base));
   }, 180_000);
 
   afterAll(async () => {
@@ -94,17 +67,9 @@ suite(suiteName, () => {
 
   async function open(path: string): Promise<{ page: Page; csp: string | null }> {
     const page = await context.newPage();
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
-    });
-    page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
     const res = await page.goto(`${server.base}${path}`, { waitUntil: "load" });
     expect(res?.status()).toBe(200);
     return { page, csp: (await res?.allHeaders())?.["content-security-policy"] ?? null };
-  }
-
-  async function pageViolations(page: Page): Promise<string[]> {
-    return (await page.evaluate("window.__cspViolations")) as string[];
   }
 
   it("renders the OpenAPI reference from the bundle on our origin, asking no other origin", async () => {
@@ -120,11 +85,11 @@ suite(suiteName, () => {
     await page.getByText("/v1/orders", { exact: true }).first().waitFor({ timeout: 10_000 });
     // Give late requests (fonts, lazy chunks) a moment to show up.
     await page.waitForLoadState("networkidle", { timeout: 10_000 }).catch(() => {});
-    violations.push(...(await pageViolations(page)));
-    expect(thirdParty).toEqual([]);
+    violations.push(...(await cspViolations(page)));
+    expect(findings.thirdParty).toEqual([]);
     expect(violations).toEqual([]);
-    expect(errors.filter((e) => /Content Security Policy|Refused to/i.test(e))).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(findings.errors.filter((e) => /Content Security Policy|Refused to/i.test(e))).toEqual([]);
+    expect(findings.errors).toEqual([]);
     await page.close();
   }, 60_000);
 
@@ -142,9 +107,9 @@ suite(suiteName, () => {
     expect(await channel.textContent()).toContain("/ws");
     expect(await page.locator("#operation-orderPlace").textContent()).toContain("send");
     expect(await page.locator("[id^=operation-receive]").count()).toBeGreaterThan(0);
-    expect(await pageViolations(page)).toEqual([]);
-    expect(thirdParty).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
+    expect(findings.thirdParty).toEqual([]);
+    expect(findings.errors).toEqual([]);
     await page.close();
   }, 60_000);
 });
