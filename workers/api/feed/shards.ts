@@ -2,7 +2,8 @@
  * Handing a WebSocket upgrade to a feed shard: the client address's home shard
  * first (`feed-<hash of the address>`, so one address's sockets sit together and
  * are counted there: durable-objects/feed/admission.ts), then the next one,
- * whenever a shard is full (503). Used by `GET /v1/ws` for clients and by the
+ * whenever a shard is full (503) or fails to answer at all (an infrastructure error:
+ * a broken shard costs its clients a hop, not their connection). Used by `GET /v1/ws` for clients and by the
  * stream bridge (bridge.ts) for the edge's own sockets.
  */
 
@@ -16,7 +17,7 @@ import { problemResponse } from "../problem.ts";
 
 /**
  * Forwards the upgrade to the shards in turn until one accepts (101) or refuses the
- * client (401, 429: answered as a problem); undefined when all of them are full. Each
+ * client (401, 429: answered as a problem); undefined when all of them are full or failing. Each
  * shard passed tells how many sockets the address holds there, and the next is told
  * the sum, so those count too. `session` is the identity the edge verified (bridge
  * sockets only): a client's own upgrade never carries one, whatever headers it sent.
@@ -40,7 +41,15 @@ export async function connectToShard(
     if (session) headers.set(EDGE_SESSION_HEADER, JSON.stringify(session));
     headers.set(ADDRESS_SOCKETS_HEADER, String(heldElsewhere));
     const stub = env.FEED_SHARD.get(env.FEED_SHARD.idFromName(name));
-    const res = await stub.fetch(request.url, { method: "GET", headers });
+    let res: Response;
+    try {
+      res = await stub.fetch(request.url, { method: "GET", headers });
+    } catch (err) {
+      console.error(
+        JSON.stringify({ level: "warn", msg: "feed shard failed the upgrade", shard: name, error: String(err) }),
+      );
+      continue;
+    }
     if (res.status === 503) {
       heldElsewhere += Number(res.headers.get(ADDRESS_SOCKETS_HEADER)) || 0;
       continue;
