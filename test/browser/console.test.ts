@@ -64,16 +64,22 @@ browserSuite(suiteName("the operator console in Chromium"), () => {
     await page.getByTestId(`tab-${name}`).click();
   }
 
-  /** Confirms the pending action and returns the answer the page shows. */
-  async function confirm(): Promise<{ text: string; role: string | null }> {
-    const dialog = page.getByTestId("confirm-dialog");
-    await dialog.waitFor();
-    const before = await page.getByTestId("action-result").count();
-    await page.getByTestId("confirm-ok").click();
+  /**
+   * Starts an action with `trigger`, confirms it in the dialog and returns the answer the page
+   * shows. The one result area keeps the last answer until dismissed, so it is dismissed first and
+   * this action's own answer (done or refused) waited for.
+   */
+  async function act(trigger: () => Promise<void>): Promise<{ text: string; role: string | null }> {
     const result = page.getByTestId("action-result");
-    await expect.poll(async () => (await result.count()) >= Math.max(before, 1), { timeout: 10_000 }).toBe(true);
-    await expect.poll(async () => await result.first().textContent(), { timeout: 10_000 }).toBeTruthy();
-    return { text: (await result.first().textContent()) ?? "", role: await result.first().getAttribute("role") };
+    const dismiss = result.getByRole("button", { name: "Dismiss" });
+    if ((await dismiss.count()) > 0) await dismiss.click();
+    await result.and(page.locator(".is-empty")).waitFor({ state: "attached" });
+    await trigger();
+    await page.getByTestId("confirm-dialog").waitFor();
+    await page.getByTestId("confirm-ok").click();
+    const answered = result.and(page.locator(".is-done, .is-refused"));
+    await answered.waitFor({ timeout: 10_000 });
+    return { text: (await answered.textContent()) ?? "", role: await answered.getAttribute("role") };
   }
 
   async function adminBalance(account: string, asset: string): Promise<string | undefined> {
@@ -105,8 +111,7 @@ browserSuite(suiteName("the operator console in Chromium"), () => {
       await page.locator("#deposit-asset").fill("USD");
       await page.locator("#deposit-amount").fill("12.34");
       await page.locator("#deposit-reference").fill("console-test-1");
-      await page.getByTestId("deposit-form").getByRole("button").last().click();
-      const answer = await confirm();
+      const answer = await act(() => page.getByTestId("deposit-form").getByRole("button").last().click());
       expect(answer.role).toBe("status");
     }
     // The same reference credited once: exactly 12.34 more than before, as the page shows.
@@ -117,8 +122,7 @@ browserSuite(suiteName("the operator console in Chromium"), () => {
     await page.locator("#withdrawal-asset").fill("USD");
     await page.locator("#withdrawal-amount").fill("100000000");
     await page.locator("#withdrawal-reference").fill("console-test-overdraft");
-    await page.getByTestId("withdrawal-form").getByRole("button").last().click();
-    const refused = await confirm();
+    const refused = await act(() => page.getByTestId("withdrawal-form").getByRole("button").last().click());
     expect(refused.role).toBe("alert");
     expect(refused.text).toContain("insufficient_available");
     expect(await adminBalance("alice", "USD")).toBe(after);
@@ -128,8 +132,7 @@ browserSuite(suiteName("the operator console in Chromium"), () => {
   it("kills an account's trading (its next order is refused) and enables it again", async () => {
     const state = page.getByTestId("trading-state");
     await expect.poll(() => state.getAttribute("data-enabled")).toBe("true");
-    await page.getByTestId("kill-switch").click();
-    await confirm();
+    await act(() => page.getByTestId("kill-switch").click());
     await expect.poll(() => state.getAttribute("data-enabled"), { timeout: 10_000 }).toBe("false");
     const order = { instrument: "BTC-USD", side: "buy", type: "limit", price: "60000.00", size: "0.001" } as const;
     const refusal = await alice.placeOrder(order).then(
@@ -138,8 +141,7 @@ browserSuite(suiteName("the operator console in Chromium"), () => {
     );
     expect(refusal).toBeInstanceOf(Platform3Error);
     expect(`${(refusal as Platform3Error).code} ${(refusal as Platform3Error).reason}`).toContain("account_disabled");
-    await page.getByTestId("kill-switch").click();
-    await confirm();
+    await act(() => page.getByTestId("kill-switch").click());
     await expect.poll(() => state.getAttribute("data-enabled"), { timeout: 10_000 }).toBe("true");
     const { order: placed } = await alice.placeOrder(order);
     expect(placed.status).toBe("new");
@@ -151,8 +153,7 @@ browserSuite(suiteName("the operator console in Chromium"), () => {
     const form = page.getByTestId("instrument-form");
     await form.locator("#ni-base").fill("TST");
     await form.locator("#ni-quote").fill("USD");
-    await form.getByRole("button").last().click();
-    const answer = await confirm();
+    const answer = await act(() => form.getByRole("button").last().click());
     expect(answer.role).toBe("status");
     await page.locator('[data-testid="instrument-row"][data-symbol="TST-USD"]').waitFor({ timeout: 10_000 });
     const listed = await operator.instrument("TST-USD");
@@ -168,15 +169,13 @@ browserSuite(suiteName("the operator console in Chromium"), () => {
     // Two versions written as they were read (the first write of a section has nothing to roll back to)…
     for (const n of [1, 2]) {
       await page.locator("#config-reason").fill(`browser test: rewrite ${n}`);
-      await page.getByTestId("config-save").click();
-      expect((await confirm()).role).toBe("status");
+      expect((await act(() => page.getByTestId("config-save").click())).role).toBe("status");
       await expect
         .poll(async () => Number(await version.getAttribute("data-version")), { timeout: 10_000 })
         .toBe(v0 + n);
     }
     // …then a rollback to the earlier one, which writes a third.
-    await page.getByTestId("config-rollback").first().click();
-    expect((await confirm()).role).toBe("status");
+    expect((await act(() => page.getByTestId("config-rollback").first().click())).role).toBe("status");
     await expect.poll(async () => Number(await version.getAttribute("data-version")), { timeout: 10_000 }).toBe(v0 + 3);
     const { data } = await operator.api.GET("/v1/admin/config/{section}", { params: { path: { section: "fees" } } });
     expect((data as { version: number } | undefined)?.version).toBe(v0 + 3);

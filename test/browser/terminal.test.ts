@@ -15,6 +15,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Server, startServer, stopServer } from "../../bench/runtime.ts";
 import { type DemoKey, seedDemo } from "../../scripts/seed-demo.ts";
 import { createRestClient, type RestClient } from "../../sdk/src/index.ts";
+import { compare } from "../../web/src/common/decimal.ts";
 import {
   browserSuite,
   cspViolations,
@@ -127,11 +128,22 @@ browserSuite(suiteName("the terminal and the console in Chromium"), () => {
     await page.locator("#order-size").fill(size);
   }
 
+  /** Submits the form and returns what the page shows for this placement (not the one before it). */
   async function submitOrder(page: Page): Promise<string> {
-    await page.getByTestId("order-submit").click();
-    const outcome = page.getByTestId("order-result").or(page.getByTestId("order-error"));
-    await outcome.first().waitFor({ timeout: 10_000 });
-    return (await outcome.first().textContent()) ?? "";
+    const [reply] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/v1/orders"),
+      page.getByTestId("order-submit").click(),
+    ]);
+    if (reply.ok()) {
+      const { order } = (await reply.json()) as { order: { order_id: string } };
+      const shown = page.locator(`[data-testid="order-result"][data-order-id="${order.order_id}"]`);
+      await shown.waitFor({ timeout: 10_000 });
+      return (await shown.textContent()) ?? "";
+    }
+    const { code } = (await reply.json()) as { code: string };
+    const shown = page.getByTestId("order-error").filter({ hasText: code });
+    await shown.waitFor({ timeout: 10_000 });
+    return (await shown.textContent()) ?? "";
   }
 
   function row(page: Page, side: string, price: string) {
@@ -212,6 +224,15 @@ browserSuite(suiteName("the terminal and the console in Chromium"), () => {
     await alice.locator('[data-testid="open-order"][data-price="64001.00"]').waitFor({ timeout: 5_000 });
     await row(bob, "buy", "64001.00").waitFor({ timeout: 5_000 });
     expect(await row(bob, "buy", "64000.00").count()).toBe(0);
+    // A market sell is priced against the book as it is: bob would take 0.01 of alice's 0.02 at 64001.00.
+    await bob.getByTestId("side-sell").click();
+    await bob.locator("#order-type").selectOption("market");
+    await bob.locator("#order-size").fill("0.01000");
+    const estimate = bob.getByTestId("order-estimate");
+    await expect.poll(async () => compare((await estimate.getAttribute("data-cost")) ?? "", "640.01")).toBe(0);
+    await bob.locator("#order-size").fill("0.05000");
+    await expect.poll(async () => compare((await estimate.getAttribute("data-cost")) ?? "", "1280.02")).toBe(0);
+    expect(await estimate.textContent()).toContain("the book holds no more");
 
     await alice.locator('[data-testid="open-order"][data-price="64001.00"]').getByTestId("cancel").click();
     await expect.poll(() => alice.locator('[data-testid="open-order"]').count(), { timeout: 5_000 }).toBe(0);

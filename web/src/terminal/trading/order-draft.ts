@@ -6,6 +6,7 @@
  */
 import type { Instrument, NewOrder } from "@platform3/client";
 import { basisPoints, compare, decimalsOf, multiply, onGrid, parse, snap } from "../../common/decimal.ts";
+import { walkBook } from "./book-walk.ts";
 
 export type Side = "buy" | "sell";
 export type OrderType = NewOrder["type"];
@@ -91,23 +92,41 @@ export function snapOffer(field: "price" | "stopPrice" | "size", value: string, 
 }
 
 export interface Estimate {
-  /** price × size (or the funds budget), quote asset; undefined: at market, unknown until filled. */
+  /** price × size, the funds budget, or (market by size) the book walked now; undefined: unknown. */
   cost: string | undefined;
+  /** Market by size: the cost comes from the book as it is now, and whether it holds the whole size. */
+  fromBook?: { complete: boolean; filled: string };
   fee: string | undefined;
   feeBps: number;
   liquidity: "maker" | "taker";
 }
 
-/** Cost and the worst-case fee (taker, or maker for post-only), rounded up to `decimals`. */
-export function estimate(d: OrderDraft, i: Instrument, decimals: number): Estimate {
+/**
+ * Cost and the worst-case fee (taker, or maker for post-only), rounded up to `decimals`. A market
+ * order by size is priced against `opposite`, the book side it would take from (asks for a buy).
+ */
+export function estimate(
+  d: OrderDraft,
+  i: Instrument,
+  decimals: number,
+  opposite?: readonly (readonly [string, string])[],
+): Estimate {
   const maker = d.type === "limit" && d.postOnly;
   const feeBps = maker ? i.maker_fee_bps : i.taker_fee_bps;
   const price = referencePrice(d);
   let cost: string | undefined;
+  let fromBook: Estimate["fromBook"];
   if (byFunds(d)) cost = parse(d.funds) ? d.funds.trim() : undefined;
   else if (price && parse(price) && parse(d.size)) cost = multiply(price.trim(), d.size.trim());
+  else if (d.type === "market" && opposite && parse(d.size)) {
+    const walk = walkBook(opposite, d.size.trim());
+    if (walk && compare(walk.filled, "0") > 0) {
+      cost = walk.cost;
+      fromBook = { complete: walk.complete, filled: walk.filled };
+    }
+  }
   const fee = cost ? basisPoints(cost, feeBps, decimals) : undefined;
-  return { cost, fee, feeBps, liquidity: maker ? "maker" : "taker" };
+  return { cost, fee, feeBps, liquidity: maker ? "maker" : "taker", ...(fromBook ? { fromBook } : {}) };
 }
 
 /** The decimals a quote amount is shown with: the quote balance's, else price × size's. */

@@ -1,11 +1,13 @@
 /**
  * Under the order form: what the order spends from (the quote asset's available balance for a buy,
- * the base asset's for a sell) and the estimate: cost = price × size exactly, and the fee at the
- * taker rate (maker for post-only), rounded up, in the quote asset.
+ * the base asset's for a sell) and the estimate: cost = price × size exactly (a market order by
+ * size: the book walked as it is now, book-walk.ts), and the fee at the taker rate (maker for
+ * post-only), rounded up, in the quote asset.
  */
 import { useTerminal } from "../context.ts";
+import { useBook } from "../market/hooks.ts";
 import { useAccount } from "./account-store.tsx";
-import { estimate, type OrderDraft, quoteDecimals } from "./order-draft.ts";
+import { type Estimate, estimate, type OrderDraft, quoteDecimals } from "./order-draft.ts";
 
 export function OrderSummary({ draft }: { draft: OrderDraft }) {
   const { instrument } = useTerminal();
@@ -13,7 +15,10 @@ export function OrderSummary({ draft }: { draft: OrderDraft }) {
   const spends = draft.side === "buy" ? instrument.quote : instrument.base;
   const balance = model.balances.get(spends);
   const quoteTotal = model.balances.get(instrument.quote)?.total;
-  const e = estimate(draft, instrument, quoteDecimals(instrument, quoteTotal));
+  // The book the ladder shows (held once for both): the side a market order would take from.
+  const { book } = useBook(instrument.symbol);
+  const opposite = book ? (draft.side === "buy" ? book.asks : book.bids) : undefined;
+  const e = estimate(draft, instrument, quoteDecimals(instrument, quoteTotal), opposite);
   const quote = instrument.quote;
 
   return (
@@ -29,7 +34,7 @@ export function OrderSummary({ draft }: { draft: OrderDraft }) {
       <dl data-testid="order-estimate" data-cost={e.cost ?? ""} data-fee={e.fee ?? ""}>
         <div>
           <dt>{draft.type === "stop" ? "Cost at stop" : "Cost"}</dt>
-          <dd class="num">{e.cost === undefined ? "at market" : `${e.cost} ${quote}`}</dd>
+          <dd class="num">{costText(e, quote, instrument.base)}</dd>
         </div>
         <div>
           <dt>
@@ -40,4 +45,13 @@ export function OrderSummary({ draft }: { draft: OrderDraft }) {
       </dl>
     </div>
   );
+}
+
+function costText(e: Estimate, quote: string, base: string): string {
+  if (e.cost === undefined) return "at market";
+  if (!e.fromBook) return `${e.cost} ${quote}`;
+  // From the book as it is now; a shallow book fills only part of the size.
+  return e.fromBook.complete
+    ? `≈ ${e.cost} ${quote}`
+    : `≈ ${e.cost} ${quote} for ${e.fromBook.filled} ${base} (the book holds no more)`;
 }
