@@ -56,6 +56,10 @@ export function add(a: string, b: string): string | undefined {
   return format({ units: rescale(x, scale).units + rescale(y, scale).units, scale });
 }
 
+export function subtract(a: string, b: string): string | undefined {
+  return add(a, b.startsWith("-") ? b.slice(1) : `-${b}`);
+}
+
 export function compare(a: string, b: string): number {
   const x = parse(a);
   const y = parse(b);

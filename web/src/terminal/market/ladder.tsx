@@ -5,12 +5,12 @@
  * trade against it. Redrawn at most once per animation frame (useBook).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { add, multiply } from "../../common/decimal.ts";
+import { add, multiply, subtract } from "../../common/decimal.ts";
 import { useTerminal } from "../context.ts";
 import { useBook } from "./hooks.ts";
 import { cumulative, groupLevels, type Level } from "./levels.ts";
 import "./market.css";
-import { ratio, subtract } from "./numbers.ts";
+import { ratio } from "./numbers.ts";
 
 const GROUPINGS = ["1", "10", "100", "1000"] as const;
 /** Height of one ladder row in px (market.css `.ladder-row`). */

@@ -1,10 +1,5 @@
-/** Exact arithmetic the market panels need beyond common/decimal.ts: differences and percentages, without floats. */
-import { add, format, parse, rescale } from "../../common/decimal.ts";
-
-export function subtract(a: string, b: string): string | undefined {
-  const negated = b.startsWith("-") ? b.slice(1) : `-${b}`;
-  return add(a, negated);
-}
+/** Exact arithmetic the market panels need beyond common/decimal.ts: ratios and percentages, without floats. */
+import { format, parse, rescale, subtract } from "../../common/decimal.ts";
 
 /**
  * `part / whole × factor` to `decimals` places, rounded half away from zero ("1.25" of "50" →

@@ -3,7 +3,7 @@
  * walked best first, each taking what is left of the size, priced exactly. An estimate only — the
  * book moves and other orders arrive first — but the one a trader expects to see before sending.
  */
-import { add, compare, multiply } from "../../common/decimal.ts";
+import { add, compare, multiply, subtract } from "../../common/decimal.ts";
 
 export interface BookWalk {
   /** Σ price × size taken, in the quote asset. */
@@ -25,7 +25,7 @@ export function walkBook(levels: readonly (readonly [string, string])[], size: s
     const take = compare(available, remaining) < 0 ? available : remaining;
     cost = add(cost, multiply(price, take) ?? "0") ?? cost;
     filled = add(filled, take) ?? filled;
-    remaining = add(remaining, `-${take}`) ?? "0";
+    remaining = subtract(remaining, take) ?? "0";
   }
   return { cost, filled, complete: compare(filled, size) === 0 };
 }
