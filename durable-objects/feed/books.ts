@@ -2,18 +2,32 @@
  * How a feed shard reaches books: instruments looked up in the registry (and
  * cached), and one link per instrument that orders the shard's `feedSubscribe`
  * and `feedUnsubscribe` calls so a late unsubscribe never cancels a newer
- * subscription.
+ * subscription. A shard of a region (`feed-<region>-<n>`) subscribes at its region's
+ * relay of the instrument (durable-objects/feed-relay/), which answers exactly as the
+ * book would; a shard without a region, or with `FEED_RELAYS = "false"`, at the book.
  */
 import type { PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
+import { type GeoLatencyEnv, inFlight, relayName, shardRegion, simulatedOneWayMs } from "../../shared/geo/placement.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
+import type { FeedRelay } from "../feed-relay/index.ts";
 import { type InstrumentRegistry, registryStub } from "../instrument-registry/index.ts";
 import type { OrderBook } from "../order-book/index.ts";
 import { orderBookStub } from "../order-book/stub.ts";
 import type { BookFeed } from "./streams.ts";
 
-export interface BooksEnv {
+export interface BooksEnv extends GeoLatencyEnv {
   ORDER_BOOK: DurableObjectNamespace<OrderBook>;
   INSTRUMENTS: DurableObjectNamespace<InstrumentRegistry>;
+  FEED_RELAY?: DurableObjectNamespace<FeedRelay>;
+  /** "false": regional shards subscribe at the book itself, not at their region's relay (bench:geo's baseline). */
+  FEED_RELAYS?: string;
+}
+
+/** Where a link subscribes: the region's relay or the book, and the simulated one-way time to it. */
+interface Upstream {
+  subscribe(shard: string, channel: PublicChannel, resumeFrom?: number): Promise<SubscribeReply>;
+  unsubscribe(shard: string): Promise<void>;
+  oneWayMs: number;
 }
 
 /** Unknown symbols are asked again after this long (a new listing becomes visible). */
@@ -68,11 +82,29 @@ export class Books {
     return link;
   }
 
-  /** @internal */
-  async stub(symbol: string): Promise<DurableObjectStub<OrderBook>> {
+  /** @internal The shard's region's relay of `symbol`, else the book. */
+  async upstream(symbol: string): Promise<Upstream> {
     const instrument = (await this.resolve([symbol])).get(symbol);
     if (!instrument) throw new Error(`${symbol} is not listed in the instrument registry`);
-    return orderBookStub(this.env.ORDER_BOOK, instrument);
+    const region = shardRegion(this.shard());
+    const relays = this.env.FEED_RELAY;
+    if (region && relays && this.env.FEED_RELAYS !== "false") {
+      const name = relayName(region, symbol);
+      const relay = relays.get(relays.idFromName(name), { locationHint: region as DurableObjectLocationHint });
+      return {
+        subscribe: async (shard, channel, resumeFrom) =>
+          (await relay.feedSubscribe(name, shard, channel, resumeFrom)) as SubscribeReply,
+        unsubscribe: (shard) => relay.feedUnsubscribe(shard),
+        oneWayMs: simulatedOneWayMs(this.env, region, region),
+      };
+    }
+    const book = orderBookStub(this.env.ORDER_BOOK, instrument);
+    return {
+      subscribe: async (shard, channel, resumeFrom) =>
+        (await book.feedSubscribe(shard, channel, resumeFrom)) as SubscribeReply,
+      unsubscribe: (shard) => book.feedUnsubscribe(shard),
+      oneWayMs: simulatedOneWayMs(this.env, region, instrument.home_region),
+    };
   }
 
   /** @internal */
@@ -94,16 +126,19 @@ export class BookLink implements BookFeed {
 
   async subscribe(channel: PublicChannel, resumeFrom?: number): Promise<SubscribeReply> {
     await this.unsubscribing;
-    const stub = await this.books.stub(this.symbol);
-    return (await stub.feedSubscribe(this.books.shardName(), channel, resumeFrom)) as SubscribeReply;
+    const upstream = await this.books.upstream(this.symbol);
+    await inFlight(upstream.oneWayMs);
+    const reply = await upstream.subscribe(this.books.shardName(), channel, resumeFrom);
+    await inFlight(upstream.oneWayMs);
+    return reply;
   }
 
   /** Tells the book this shard no longer wants the instrument. */
   unsubscribe(): void {
     this.unsubscribing = this.unsubscribing
       .then(async () => {
-        const stub = await this.books.stub(this.symbol);
-        await stub.feedUnsubscribe(this.books.shardName());
+        const upstream = await this.books.upstream(this.symbol);
+        await upstream.unsubscribe(this.books.shardName());
       })
       .catch((err: unknown) => {
         // Harmless: the book drops this shard anyway at its next push ({subscribed: false}).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FeedMessage, Level2Update, PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
-import { type BookFeed, type Client, Stream, trimUpdate } from "./streams.ts";
+import { trimUpdate } from "../../shared/feed/updates.ts";
+import { type BookFeed, type Client, Stream } from "./streams.ts";
 
 class FakeClient implements Client {
   open = true;

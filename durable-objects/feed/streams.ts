@@ -16,6 +16,7 @@
  */
 import type { FeedMessage, PublicChannel, SubscribeReply } from "../../shared/feed/messages.ts";
 import type { ResumedMessage, ResyncMessage, StreamErrorMessage, StreamKey } from "../../shared/feed/protocol.ts";
+import { trimUpdate } from "../../shared/feed/updates.ts";
 import { retryDelayMs } from "../runtime/alarm.ts";
 
 /** What a stream needs from a socket. */
@@ -355,18 +356,4 @@ export class Stream {
       this.backlogLost = false;
     }
   }
-}
-
-/** The part of an update after `after` (one change or trade per seq), or null if it cannot be cut. */
-export function trimUpdate(message: FeedMessage, after: number): FeedMessage | null {
-  if (message.type !== "update") return null;
-  const skip = after - message.first_seq + 1;
-  const span = message.seq - message.first_seq + 1;
-  if (message.channel === "level2" && message.changes.length === span) {
-    return { ...message, first_seq: after + 1, changes: message.changes.slice(skip) };
-  }
-  if (message.channel === "trades" && message.trades.length === span) {
-    return { ...message, first_seq: after + 1, trades: message.trades.slice(skip) };
-  }
-  return null;
 }

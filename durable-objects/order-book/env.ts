@@ -1,8 +1,8 @@
 import type { TraceEnv } from "../../shared/trace/export.ts";
+import type { FeedTargetsEnv } from "../runtime/feed-targets.ts";
 
 /** The bindings and settings an OrderBook object reads (and the trace export's, tracing.ts). */
-export interface OrderBookEnv extends TraceEnv {
-  FEED_SHARD?: DurableObjectNamespace;
+export interface OrderBookEnv extends TraceEnv, FeedTargetsEnv {
   /** Account objects, to which the outbox delivers each account's events. */
   ACCOUNT?: DurableObjectNamespace;
   /** Events kept in the log for resume (default 100 000). */

@@ -9,6 +9,7 @@ import type { FeedCandle, FeedMessage, FeedTicker, PublicChannel, SubscribeReply
 import type { Instrument } from "../../shared/instruments/schema.ts";
 import type { InstrumentUnits } from "../../shared/instruments/units.ts";
 import type { RollingDay } from "../../shared/market/rolling-day.ts";
+import { FeedSubscribers } from "../runtime/feed-subscribers.ts";
 import type { Sql } from "../runtime/sql.ts";
 import { FeedPublisher, type FeedShardRpc } from "./feed-publisher.ts";
 import { ticker, tradesPage } from "./market-data.ts";
@@ -38,17 +39,18 @@ export interface FeedChannelsDeps extends BookReadings {
 
 export class FeedChannels {
   private readonly deps: FeedChannelsDeps;
-  /** Feed shards registered for pushes, by name, with their registration generation. */
-  private shards = new Map<string, number>();
+  /** Relays and shards registered for pushes, with their registration generation. */
+  private readonly shards: FeedSubscribers;
   private publisher: FeedPublisher | undefined;
 
   constructor(deps: FeedChannelsDeps) {
     this.deps = deps;
+    this.shards = new FeedSubscribers(deps.sql);
   }
 
   /** Reads the registrations back and starts a publisher for `instrument` (after the book loads). */
   load(instrument: string | undefined): void {
-    this.shards = this.deps.store.feedShards();
+    this.shards.load();
     this.publisher = instrument === undefined ? undefined : this.createPublisher(instrument);
   }
 
@@ -70,11 +72,7 @@ export class FeedChannels {
   subscribe(shard: string, channel: PublicChannel, resumeFrom?: number): SubscribeReply {
     const { spec } = this.deps.configured();
     this.publisher?.flush();
-    // Each registration gets a newer generation, so a stale "not subscribed" reply cannot drop it.
-    const generation = this.nextGeneration();
-    this.deps.sql`INSERT INTO feed_shards (name, since) VALUES (${shard}, ${generation})
-                  ON CONFLICT (name) DO UPDATE SET since = excluded.since`;
-    this.shards.set(shard, generation);
+    this.shards.register(shard);
     if (resumeFrom !== undefined && (channel === "level2" || channel === "trades")) {
       const replay = this.replay(spec.symbol, channel, resumeFrom);
       if (replay) return { messages: replay, resumed: true };
@@ -86,8 +84,7 @@ export class FeedChannels {
   }
 
   unsubscribe(shard: string): void {
-    this.deps.sql`DELETE FROM feed_shards WHERE name = ${shard}`;
-    this.shards.delete(shard);
+    this.shards.remove(shard);
   }
 
   /** Pushes the newest level2 and trades updates to the registered shards again (see `FeedPublisher.resend`). */
@@ -103,12 +100,6 @@ export class FeedChannels {
       messages.push(...(this.replay(spec.symbol, channel, head - tail) ?? []));
     }
     this.publisher.resend(messages);
-  }
-
-  private nextGeneration(): number {
-    let top = 0;
-    for (const since of this.shards.values()) top = Math.max(top, since);
-    return Math.max(top, Date.now()) + 1;
   }
 
   /** The channel's state now, at its current sequence. */
@@ -200,15 +191,11 @@ export class FeedChannels {
       instrument,
       units: () => this.deps.configured().units,
       sequences: this.deps.sequences(),
-      shards: () => [...this.shards].map(([name, generation]) => ({ name, generation })),
+      shards: () => this.shards.list(),
       shard: (name) => this.deps.shard(name),
       ticker: () => this.ticker(),
       currentCandles: (since) => this.candles(since),
-      dropShard: (name, generation) => {
-        if ((this.shards.get(name) ?? Number.POSITIVE_INFINITY) > generation) return;
-        this.deps.sql`DELETE FROM feed_shards WHERE name = ${name} AND since <= ${generation}`;
-        this.shards.delete(name);
-      },
+      dropShard: (name, generation) => this.shards.drop(name, generation),
       tickMs: this.deps.tickMs,
     });
   }

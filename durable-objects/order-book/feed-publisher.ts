@@ -4,22 +4,19 @@
  * - at once when the book was quiet (the first commit after a tick goes out in the
  *   same turn's timer, not a tick later), then at most once per tick while commits
  *   keep coming;
- * - one push in flight per shard: what commits while a shard is still taking the last
- *   push waits and goes out with the next commits in one push, which the shard fans out
- *   as one frame per socket. Under load, frames grow instead of queueing, so delivery
- *   stays about one fan-out behind the book.
+ * - one push in flight per shard (runtime/push-lanes.ts): what commits while a shard is
+ *   still taking the last push waits and goes out with the next commits in one push, which
+ *   the shard fans out as one frame per socket. Under load, frames grow instead of
+ *   queueing, so delivery stays about one fan-out behind the book.
  * Pushes to one shard arrive in sequence order.
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
 import type { FeedCandle, FeedMessage, FeedTicker, FeedTrade, LevelChange } from "../../shared/feed/messages.ts";
 import type { InstrumentUnits } from "../../shared/instruments/units.ts";
+import { type FeedShardRpc, PushLanes } from "../runtime/push-lanes.ts";
 import type { LoggedEvent, Sequences } from "./store.ts";
 
-/** The part of a feed shard a book calls. */
-export interface FeedShardRpc {
-  /** Delivers messages; `subscribed: false` tells the book to stop sending this instrument there. */
-  publish(instrument: string, messages: FeedMessage[]): Promise<{ subscribed: boolean }>;
-}
+export type { FeedShardRpc } from "../runtime/push-lanes.ts";
 
 export interface PublisherDeps {
   instrument: string;
@@ -48,12 +45,12 @@ export class FeedPublisher {
   private lastCommit = 0;
   private lastFlush = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** Shards with a push in flight, and what waits for them meanwhile. */
-  private readonly busy = new Set<string>();
-  private readonly waiting = new Map<string, { generation: number; messages: FeedMessage[] }>();
+  /** One push in flight per shard (runtime/push-lanes.ts). */
+  private readonly lanes: PushLanes;
 
   constructor(deps: PublisherDeps) {
     this.deps = deps;
+    this.lanes = new PushLanes({ instrument: deps.instrument, target: deps.shard, unsubscribed: deps.dropShard });
   }
 
   /** Queues the public part of a committed batch and schedules a flush. */
@@ -164,37 +161,8 @@ export class FeedPublisher {
     return messages;
   }
 
-  /** Pushes to one shard, or keeps the messages for its next push while one is in flight. */
   private send(name: string, generation: number, messages: FeedMessage[]): void {
-    const queued = this.waiting.get(name);
-    if (queued) {
-      queued.messages.push(...messages);
-      queued.generation = Math.max(queued.generation, generation);
-      return;
-    }
-    if (this.busy.has(name)) {
-      this.waiting.set(name, { generation, messages: [...messages] });
-      return;
-    }
-    this.busy.add(name);
-    this.deps
-      .shard(name)
-      .publish(this.deps.instrument, messages)
-      .then((reply) => {
-        if (!reply.subscribed) this.deps.dropShard(name, generation);
-      })
-      .catch((err: unknown) => {
-        // A shard that cannot be reached resubscribes its sockets when it comes back.
-        console.error(JSON.stringify({ level: "warn", msg: "feed publish failed", shard: name, error: String(err) }));
-      })
-      .finally(() => {
-        this.busy.delete(name);
-        const next = this.waiting.get(name);
-        if (next) {
-          this.waiting.delete(name);
-          this.send(name, next.generation, next.messages);
-        }
-      });
+    this.lanes.send(name, generation, messages);
   }
 }
 

@@ -194,7 +194,8 @@ describe("GET /v1/admin/metrics", () => {
     const client = await FeedClient.connect("?subscribe=trades:BTC-USD");
     try {
       const text = await scrape();
-      for (const shard of ["feed-0", "feed-1"]) {
+      // Every shard of every region in FEED_REGIONS (enam, weur, apac; 2 shards each in tests).
+      for (const shard of ["enam", "weur", "apac"].flatMap((r) => [`feed-${r}-0`, `feed-${r}-1`])) {
         expect(sumOf(text, "p3_component_up", { component: `feed:${shard}` }), shard).toBe(1);
       }
       expect(sumOf(text, "p3_feed_sockets")).toBeGreaterThanOrEqual(1);

@@ -1,6 +1,7 @@
 import type { Account } from "../../durable-objects/account/index.ts";
 import type { ConfigStore } from "../../durable-objects/config/index.ts";
 import type { FeedShard } from "../../durable-objects/feed/index.ts";
+import type { FeedRelay } from "../../durable-objects/feed-relay/index.ts";
 import type { FeesCollector } from "../../durable-objects/fees/index.ts";
 import type { InstrumentRegistry } from "../../durable-objects/instrument-registry/index.ts";
 import type { MetricsHub } from "../../durable-objects/metrics-hub/index.ts";
@@ -22,6 +23,7 @@ export interface Env {
   ORDER_BOOK: DurableObjectNamespace<OrderBook>;
   INSTRUMENTS: DurableObjectNamespace<InstrumentRegistry>;
   FEED_SHARD: DurableObjectNamespace<FeedShard>;
+  FEED_RELAY: DurableObjectNamespace<FeedRelay>;
   ACCOUNT: DurableObjectNamespace<Account>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   FEES: DurableObjectNamespace<FeesCollector>;
@@ -51,8 +53,16 @@ export interface Env {
   SEED_INSTRUMENTS?: string;
   /** Events each book keeps for resume (default 100 000). */
   BOOK_EVENT_RETENTION?: string;
-  /** Number of feed shards WebSockets spread over. */
+  /** Feed shards per region WebSockets spread over (workers/api/feed/regions.ts). */
   FEED_SHARDS?: string;
+  /** Regions with feed shards and relays, comma-separated (default all nine); the first is the fallback. */
+  FEED_REGIONS?: string;
+  /** "true": believe the `X-P3-Region` header (always believed in development). */
+  GEO_REGION_OVERRIDE?: string;
+  /** "false": regional shards subscribe at the book, not at their region's relay. */
+  FEED_RELAYS?: string;
+  /** "simulate": objects of different regions wait the one-way time between them (shared/geo/placement.ts). */
+  GEO_LATENCY?: string;
   /** Most sockets one feed shard holds. */
   FEED_MAX_SOCKETS_PER_SHARD?: string;
   /** Feed heartbeat interval, ms (default 5000). */

@@ -8,6 +8,7 @@ const app = createApp();
 export { Account } from "../../durable-objects/account/index.ts";
 export { ConfigStore } from "../../durable-objects/config/index.ts";
 export { FeedShard } from "../../durable-objects/feed/index.ts";
+export { FeedRelay } from "../../durable-objects/feed-relay/index.ts";
 export { FeesCollector } from "../../durable-objects/fees/index.ts";
 export { InstrumentRegistry } from "../../durable-objects/instrument-registry/index.ts";
 export { MetricsHub } from "../../durable-objects/metrics-hub/index.ts";

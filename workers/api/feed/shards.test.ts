@@ -17,13 +17,13 @@ function shards(answer: (name: string) => Response | Error): { env: Env; asked: 
       },
     }),
   };
-  return { env: { FEED_SHARDS: "4", FEED_SHARD: namespace } as unknown as Env, asked };
+  return { env: { FEED_SHARDS: "4", FEED_REGIONS: "weur,apac", FEED_SHARD: namespace } as unknown as Env, asked };
 }
 
 const upgrade = () => new Request("https://edge.test/v1/ws", { headers: { upgrade: "websocket" } });
 const IP = "203.0.113.7";
 const home = homeShard(addressGroup(IP), 4);
-const nth = (k: number) => `feed-${(home + k) % 4}`;
+const nth = (k: number) => `feed-weur-${(home + k) % 4}`;
 
 describe("connectToShard", () => {
   it("moves on past a shard that fails to answer, to the next one", async () => {

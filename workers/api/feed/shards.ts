@@ -1,7 +1,8 @@
 /**
- * Handing a WebSocket upgrade to a feed shard: the client address's home shard
- * first (`feed-<hash of the address>`, so one address's sockets sit together and
- * are counted there: durable-objects/feed/admission.ts), then the next one,
+ * Handing a WebSocket upgrade to a feed shard of the client's region (regions.ts):
+ * the client address's home shard there first (`feed-<region>-<hash of the address>`,
+ * so one address's sockets sit together and are counted there:
+ * durable-objects/feed/admission.ts), then the next one of the region,
  * whenever a shard is full (503) or fails to answer at all (an infrastructure error:
  * a broken shard costs its clients a hop, not their connection). Used by `GET /v1/ws` for clients and by the
  * stream bridge (bridge.ts) for the edge's own sockets.
@@ -12,8 +13,10 @@ import { SHARD_HEADER } from "../../../durable-objects/feed/index.ts";
 import { CLIENT_IP_HEADER } from "../../../shared/auth/client-address.ts";
 import { isErrorCode } from "../../../shared/errors/codes.ts";
 import { ADDRESS_SOCKETS_HEADER, addressGroup, homeShard } from "../../../shared/feed/address.ts";
+import { shardName } from "../../../shared/geo/placement.ts";
 import type { Env } from "../env.ts";
 import { problemResponse } from "../problem.ts";
+import { servingRegion, shardsPerRegion } from "./regions.ts";
 
 /**
  * Forwards the upgrade to the shards in turn until one accepts (101) or refuses the
@@ -28,11 +31,12 @@ export async function connectToShard(
   ip: string | undefined,
   session?: Session,
 ): Promise<Response | undefined> {
-  const shards = shardCount(env);
+  const shards = shardsPerRegion(env);
+  const { region } = servingRegion(env, request);
   const first = homeShard(addressGroup(ip), shards);
   let heldElsewhere = 0;
   for (let k = 0; k < shards; k++) {
-    const name = `feed-${(first + k) % shards}`;
+    const name = shardName(region, (first + k) % shards);
     const headers = new Headers(request.headers);
     headers.set(SHARD_HEADER, name);
     // The shard trusts these headers, not CF-Connecting-IP (shared/auth/client-address.ts).
@@ -69,12 +73,4 @@ async function refused(res: Response, instance: string): Promise<Response> {
   if (res.status === 401) headers.set("www-authenticate", 'Bearer error="invalid_token"');
   const known = isErrorCode(code) ? code : "internal_error";
   return problemResponse(known, detail, { headers, extensions: { instance, ...extensions } });
-}
-
-function shardCount(env: Env): number {
-  const n = Number(env.FEED_SHARDS ?? "16");
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new Error(`FEED_SHARDS="${env.FEED_SHARDS}" is not a positive integer: fix it in wrangler.toml [vars].`);
-  }
-  return n;
 }

@@ -6,6 +6,7 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { clientFor, hasDatabase } from "../../../shared/db/neon.ts";
 import type { Env } from "../env.ts";
+import { allShardNames } from "../feed/regions.ts";
 import { bookFor, listInstruments } from "../instruments.ts";
 import { redisClientConfig } from "../middleware/rate-limit/upstash.ts";
 import { redisSettings } from "../redis/client.ts";
@@ -93,10 +94,10 @@ export async function probeBooks(env: Env, timeoutMs: number): Promise<ProbeResu
   return [registry, ...books];
 }
 
-/** One feed shard (`feed-0`) answers an RPC. */
+/** One feed shard (the first of the first region) answers an RPC. */
 export async function probeFeed(env: Env): Promise<ProbeStatus> {
   if (!env.FEED_SHARD) return "not_configured";
-  const stub = env.FEED_SHARD.get(env.FEED_SHARD.idFromName("feed-0"));
+  const stub = env.FEED_SHARD.get(env.FEED_SHARD.idFromName(allShardNames(env)[0] as string));
   await stub.ping();
   return "ok";
 }

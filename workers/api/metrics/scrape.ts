@@ -21,6 +21,7 @@ import { METRICS } from "../../../shared/metrics/catalogue.ts";
 import { toPrometheusText } from "../../../shared/metrics/exposition.ts";
 import { isMetricsSnapshot, MetricsRegistry, type MetricsSnapshot } from "../../../shared/metrics/registry.ts";
 import type { Env } from "../env.ts";
+import { allShardNames } from "../feed/regions.ts";
 import { bookFor } from "../instruments.ts";
 import { countSourceError, flushEdgeMetrics, unpushedEdgeMetrics } from "./edge.ts";
 
@@ -114,11 +115,8 @@ const feedHasMetrics = typeof (FeedShard.prototype as { metrics?: unknown }).met
 
 async function gatherFeeds(env: Env, timeoutMs: number): Promise<SourceResult[]> {
   if (!feedHasMetrics || !env.FEED_SHARD) return [];
-  const n = Number(env.FEED_SHARDS ?? "16");
-  const shards = Number.isSafeInteger(n) && n > 0 ? n : 16;
   return Promise.all(
-    Array.from({ length: shards }, (_, i) => {
-      const name = `feed-${i}`;
+    allShardNames(env).map((name) => {
       const stub = env.FEED_SHARD.getByName(name) as unknown as { metrics(): Promise<unknown> };
       return source(`feed:${name}`, "feed", timeoutMs, () => stub.metrics());
     }),
