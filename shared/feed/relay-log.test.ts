@@ -144,14 +144,14 @@ describe("RelayLog", () => {
       },
     });
     log.apply({ ...base, type: "snapshot", channel: "candles", first_seq: 0, seq: 0, interval: "1m", candles: [] });
-    const trade = (id: string) => ({ trade_id: id, price: "1.00", size: "1", side: "buy" as const, time: 5 });
+    const trade = (id: number) => ({ trade_id: id, price: "1.00", size: "1", side: "buy" as const, time: 5 });
     const update: TradesUpdate = {
       ...base,
       type: "update",
       channel: "trades",
       first_seq: 1,
       seq: 2,
-      trades: [trade("t1"), trade("t2")],
+      trades: [trade(1), trade(2)],
     };
     log.apply(update);
     const trades = log.snapshot("trades", 6);
