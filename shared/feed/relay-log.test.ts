@@ -156,8 +156,7 @@ describe("RelayLog", () => {
     log.apply(update);
     const trades = log.snapshot("trades", 6);
     expect(trades?.type === "snapshot" && trades.channel === "trades" && trades.trades.map((t) => t.trade_id)).toEqual([
-      "t2",
-      "t1",
+      2, 1,
     ]);
     const candle = { start: 0, open: "1.00", high: "1.00", low: "1.00", close: "1.00", volume: "2" };
     log.apply({ ...base, type: "update", channel: "candles", first_seq: 1, seq: 1, interval: "1m", candles: [candle] });
