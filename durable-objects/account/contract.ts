@@ -123,8 +123,12 @@ export function budgetRefused(outcome: StoredOutcome): boolean {
   return "results" in outcome && outcome.results.some((r) => !r.ok && r.code === "rate_limited");
 }
 
-/** An outcome not to store under its key: some order's book call did not answer, so a repeat must try again. */
+/**
+ * An outcome not to store under its key: some order's book call did not answer, or the book was
+ * being moved (`instrument_moving`), so a repeat must try again.
+ */
 export function statusUnknown(outcome: StoredOutcome): boolean {
-  if (!outcome.ok) return outcome.code === "order_status_unknown";
-  return "results" in outcome && outcome.results.some((r) => !r.ok && r.code === "order_status_unknown");
+  const retry = (code: string) => code === "order_status_unknown" || code === "instrument_moving";
+  if (!outcome.ok) return retry(outcome.code);
+  return "results" in outcome && outcome.results.some((r) => !r.ok && retry(r.code));
 }

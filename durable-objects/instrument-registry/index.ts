@@ -2,12 +2,17 @@
  * InstrumentRegistry: the list of instruments and their status, in one
  * Durable Object (instrument changes are rare; reads are cached at the edge).
  * Every change is pushed to the instrument's OrderBook, which enforces status
- * authoritatively, before the registry answers.
+ * authoritatively, before the registry answers. It also moves books between regions
+ * (moves.ts): by hand, and at the boundaries of an instrument's home schedule (its alarm).
  */
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
 import type { ConfigIssue } from "../../shared/config/sections.ts";
 import {
+  HOME_REGIONS,
+  type HomeRegion,
+  type HomeSchedule,
+  HomeScheduleSchema,
   type Instrument,
   InstrumentSchema,
   type InstrumentStatus,
@@ -18,7 +23,11 @@ import type { OrderBook } from "../order-book/index.ts";
 import { orderBookStub } from "../order-book/stub.ts";
 import { type Sql, sqlOver } from "../runtime/sql.ts";
 import { type ApplyResult, configureBooks, planChanges } from "./apply-config.ts";
+import { BookMoves, MOVES_MIGRATION, type MoveResult } from "./moves.ts";
 import { effective, OVERLAY_MIGRATION, type OverlaySection, OverlayStore } from "./overlays.ts";
+import { alarmAt, schedulePlan } from "./schedule.ts";
+
+export type { BookMove, MoveResult } from "./moves.ts";
 
 export interface RegistryEnv {
   ORDER_BOOK: DurableObjectNamespace<OrderBook>;
@@ -40,33 +49,51 @@ const MIGRATIONS = [
     sql: `CREATE TABLE instruments (symbol TEXT PRIMARY KEY, spec TEXT NOT NULL, updated_at INTEGER NOT NULL);`,
   },
   OVERLAY_MIGRATION,
+  MOVES_MIGRATION,
 ];
+
+/** What an operator may change on a listing after it is listed (PATCH). */
+export interface ListingChange {
+  status?: InstrumentStatus | undefined;
+  /** A new schedule, or null to stop following one. */
+  home_schedule?: HomeSchedule | null | undefined;
+}
 
 export class InstrumentRegistry extends DurableObject<RegistryEnv> {
   private readonly sql: Sql;
   /** The `instruments` and `fees` configuration laid over each listing (overlays.ts). */
   private readonly overlays: OverlayStore;
+  /** Books moving between regions (moves.ts). */
+  private readonly moves: BookMoves;
 
   constructor(ctx: DurableObjectState, env: RegistryEnv) {
     super(ctx, env);
     this.sql = sqlOver(ctx.storage.sql);
     this.overlays = new OverlayStore(this.sql);
+    this.moves = new BookMoves({
+      sql: this.sql,
+      books: env.ORDER_BOOK,
+      listing: (symbol) => this.listing(symbol),
+      effective: (listing) => effective(listing, this.overlays.overlays),
+      store: (listing) => this.writeListing(listing),
+    });
     const migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: MIGRATIONS });
     void ctx.blockConcurrencyWhile(async () => {
       await migrations.runAll();
       if (env.SEED_INSTRUMENTS === "true") await this.seed();
+      await this.armAlarm();
     });
   }
 
   /** Every instrument as it trades: its listing with the configuration laid over it. */
   async list(): Promise<Instrument[]> {
     const overlays = this.overlays.overlays;
-    return this.listings().map((listing) => effective(listing, overlays));
+    return this.listings().map((listing) => served(effective(listing, overlays)));
   }
 
   async get(symbol: string): Promise<Instrument | null> {
     const listing = this.listing(symbol);
-    return listing ? effective(listing, this.overlays.overlays) : null;
+    return listing ? served(effective(listing, this.overlays.overlays)) : null;
   }
 
   /**
@@ -103,16 +130,86 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
       return { ok: false, code: "instrument_exists", message: `${instrument.symbol} is already listed` };
     }
     await this.save(instrument);
-    return { ok: true, instrument: effective(instrument, this.overlays.overlays) };
+    if (instrument.home_schedule) await this.armAlarm();
+    return { ok: true, instrument: served(effective(instrument, this.overlays.overlays)) };
   }
 
   /** Changes an instrument's status; the book applies it before this returns. */
   async setStatus(symbol: string, status: InstrumentStatus): Promise<RegistryResult> {
+    return this.update(symbol, { status });
+  }
+
+  /**
+   * Changes a listing's status and/or home schedule (null: none); the book has it before this returns.
+   * A new schedule applies at once (the book moves now if it names another region).
+   */
+  update(symbol: string, change: ListingChange): Promise<RegistryResult> {
+    return this.moves.exclusive(symbol, () => this.updateNow(symbol, change));
+  }
+
+  private async updateNow(symbol: string, change: ListingChange): Promise<RegistryResult> {
     const current = this.listing(symbol);
     if (!current) return { ok: false, code: "instrument_not_found", message: `no instrument ${symbol}` };
-    const instrument = InstrumentSchema.parse({ ...current, status });
+    const next: Record<string, unknown> = { ...current };
+    if (change.status !== undefined) next.status = change.status;
+    if (change.home_schedule === null) delete next.home_schedule;
+    else if (change.home_schedule !== undefined) {
+      const schedule = HomeScheduleSchema.safeParse(change.home_schedule);
+      if (!schedule.success) return { ok: false, code: "invalid_instrument", message: schedule.error.message };
+      next.home_schedule = schedule.data;
+    }
+    const instrument = InstrumentSchema.parse(next);
     await this.save(instrument);
-    return { ok: true, instrument: effective(instrument, this.overlays.overlays) };
+    if (change.home_schedule !== undefined) {
+      this.moves.forgetMovedAt(symbol);
+      await this.armAlarm();
+    }
+    return { ok: true, instrument: served(effective(instrument, this.overlays.overlays)) };
+  }
+
+  /**
+   * Moves the instrument's book to `region` through a fenced hand-off (moves.ts); a move to where
+   * it is already answers `moved: false` and does nothing.
+   */
+  async move(symbol: string, region: string, reason = "operator"): Promise<MoveResult> {
+    if (!(HOME_REGIONS as readonly string[]).includes(region)) {
+      return {
+        ok: false,
+        code: "instrument_conflict",
+        message: `${region} is not a region (${HOME_REGIONS.join(", ")})`,
+      };
+    }
+    try {
+      return await this.moves.move(symbol, region as HomeRegion, reason);
+    } finally {
+      await this.armAlarm();
+    }
+  }
+
+  /** Finishes moves left half-way, then moves every book whose schedule names another region now. */
+  override async alarm(): Promise<void> {
+    let failed = false;
+    for (const symbol of this.moves.pending()) {
+      const out = await this.moves.resume(symbol);
+      if (out && !out.ok) failed = true;
+    }
+    for (const { symbol, region } of this.plan(Date.now()).due) {
+      const out = await this.moves.move(symbol, region, "schedule");
+      if (!out.ok) failed = true;
+    }
+    await this.armAlarm(failed);
+  }
+
+  private plan(now: number) {
+    return schedulePlan(this.listings(), now, (symbol) => this.moves.movedAt(symbol));
+  }
+
+  /** Arms the alarm at the next schedule boundary, or soon while a move is due or unfinished. */
+  private async armAlarm(failed = false): Promise<void> {
+    const now = Date.now();
+    const at = alarmAt(this.plan(now), this.moves.pending().length, now, failed);
+    if (at === undefined) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
   }
 
   /** Stores a listing; its book gets it with the configuration laid over it. */
@@ -120,6 +217,10 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
     // Book first: if it refuses (e.g. a grid change with open orders), the registry keeps the old spec.
     const spec = InstrumentSchema.parse(effective(instrument, this.overlays.overlays));
     await orderBookStub(this.env.ORDER_BOOK, spec).configure(spec);
+    this.writeListing(instrument);
+  }
+
+  private writeListing(instrument: Instrument): void {
     const listing = JSON.stringify(instrument);
     this.sql`INSERT INTO instruments (symbol, spec, updated_at) VALUES (${instrument.symbol}, ${listing}, ${Date.now()})
              ON CONFLICT (symbol) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at`;
@@ -130,6 +231,11 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
     if ((existing?.n ?? 0) > 0) return;
     for (const instrument of SEED_INSTRUMENTS) await this.save(instrument);
   }
+}
+
+/** An instrument as served: its book epoch always shown (0 before its first move). */
+function served(instrument: Instrument): Instrument {
+  return { ...instrument, book_epoch: instrument.book_epoch ?? 0 };
 }
 
 /** The registry's stub. */

@@ -4,6 +4,7 @@
  * `index.ts`, these from here, and the stub from `stub.ts`.
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
+import type { HandoffRefusal } from "./handoff.ts";
 import type { BookReject, WireEvent } from "./wire.ts";
 
 export type {
@@ -14,6 +15,14 @@ export type {
   BookRestorePlan,
   JournalTailEvent,
 } from "./bookmarks.ts";
+export type {
+  HandoffCursor,
+  HandoffHead,
+  HandoffPart,
+  HandoffRefusal,
+  HandoffStep,
+  HandoffSuccessor,
+} from "./handoff.ts";
 export type { BookView, CandleView, L3Order, PriceSize, TickerView, TradeView } from "./market-data.ts";
 export type { Sequences } from "./store.ts";
 export type { BookReject, WireEvent } from "./wire.ts";
@@ -73,9 +82,15 @@ export interface BatchResult {
   /** The event-log sequences this batch used, if it changed anything. */
   first_seq: number | null;
   last_seq: number | null;
-  /** Set when the batch as a whole was refused (not a list of 1 to 100 valid commands); nothing ran. */
-  error?: { code: "invalid_batch"; message: string };
+  /**
+   * Set when the batch as a whole was refused; nothing ran: not a list of 1 to 100 valid commands,
+   * or the book is being moved (`instrument_moving`, retry) or has moved (`book_moved`, ask the registry).
+   */
+  error?: BatchRefusal;
 }
+
+/** Why a whole batch was refused. */
+export type BatchRefusal = { code: "invalid_batch"; message: string } | HandoffRefusal;
 
 /** `executeSummary`'s reply: the batch result with per-command summaries instead of event lists. */
 export interface BatchSummary extends Omit<BatchResult, "results"> {
@@ -89,7 +104,7 @@ export interface SubmitResult {
   /** The caller's events after its `ack`, oldest first: this batch's and any still undelivered. */
   rows: OutboxRow[];
   /** Set when the batch as a whole was refused; nothing ran. */
-  error?: { code: "invalid_batch"; message: string };
+  error?: BatchRefusal;
 }
 
 export class BookNotConfiguredError extends Error {

@@ -25,12 +25,14 @@ export interface BookStreamParts {
   head: () => number;
   /** The book's symbol, if configured (log lines). */
   symbol: () => string | undefined;
+  /** True while a hand-off holds the stream (handoff.ts): nothing is sent, the successor sends it. */
+  stopped?: () => boolean;
 }
 
 export function bookEventStream(parts: BookStreamParts): StreamOut<StreamedEvent> {
   return new StreamOut<StreamedEvent>({
     sql: parts.sql,
-    queue: () => parts.env.EVENTS,
+    queue: () => (parts.stopped?.() ? undefined : parts.env.EVENTS),
     read: (after, limit) => parts.store.eventsAfter(after, limit),
     envelope: ({ seq, at, event, traceparent }) => {
       const { spec, units } = parts.configured();

@@ -8,7 +8,8 @@
  * commit); the reply leaves only once the write is durable (output gate). If a write
  * fails half-way, the object resets and rebuilds the engine from storage, so memory
  * never runs ahead of disk. The alarm expires GTD orders, sweeps the outbox and
- * streams events.
+ * streams events. A hand-off to another region (handoff.ts) fences the book, then
+ * forwards its reads to the successor.
  */
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
@@ -41,6 +42,7 @@ import type { OrderBookEnv } from "./env.ts";
 import { bookEventStream, type StreamedEvent } from "./event-stream.ts";
 import { FeedChannels } from "./feed-channels.ts";
 import type { FeedShardRpc } from "./feed-publisher.ts";
+import { BookHandoff, type HandoffCursor, type HandoffPart, type HandoffSuccessor, refusedBatch } from "./handoff.ts";
 import { type JournalSequences, type RestoreResult, restoreFromJournal } from "./journal-restore.ts";
 import {
   type BookView,
@@ -86,6 +88,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   private readonly metering: BookMetrics;
   /** Operator point-in-time recovery: bookmarks, restore, roll forward (bookmarks.ts). */
   private readonly recovery: BookRecovery;
+  /** The fenced hand-off to a successor in another region (handoff.ts). */
+  private readonly handoff: BookHandoff;
 
   constructor(ctx: DurableObjectState, env: OrderBookEnv) {
     super(ctx, env);
@@ -115,6 +119,19 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
       configured: () => this.configured(),
       head: () => this.seqs.seq,
       symbol: () => this.spec?.symbol,
+      stopped: () => this.handoff.streamStopped,
+    });
+    this.handoff = new BookHandoff({
+      ctx,
+      env,
+      sql: this.sql,
+      store: this.store,
+      spec: () => this.spec,
+      seqs: () => this.seqs,
+      engine: () => this.engine,
+      stream: this.stream,
+      flushAcks: () => this.outbox.flushAcks(),
+      reload: () => this.reloadAll(),
     });
     this.channels = new FeedChannels({
       sql: this.sql,
@@ -149,6 +166,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     this.seqs = this.store.loadSequences();
     this.day = new RollingDay(this.store.minutesSince(Date.now() - DAY_MS - MINUTE_MS));
     this.channels.load(this.spec?.symbol);
+    this.handoff.load();
   }
 
   // ── configuration ──────────────────────────────────────────────────────
@@ -188,7 +206,7 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   }
 
   async instrument(): Promise<Instrument | null> {
-    return this.spec ?? null;
+    return this.handoff.successor()?.instrument() ?? this.spec ?? null;
   }
 
   // ── commands ───────────────────────────────────────────────────────────
@@ -216,6 +234,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     options: SubmitOptions = {},
   ): Promise<SubmitResult> {
     const { spec } = this.configured();
+    const held = this.handoff.refusal();
+    if (held) return { instrument: spec.symbol, results: [], rows: [], error: held };
     const owned = Array.isArray(commands)
       ? commands.map((c) => (c !== null && typeof c === "object" ? { ...c, account } : c))
       : commands;
@@ -243,6 +263,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     options: { withEvents: boolean; caller?: string; fresh?: boolean | undefined },
   ): Promise<BatchRun> {
     const { spec, units } = this.configured();
+    const held = this.handoff.refusal();
+    if (held) return { batch: refusedBatch(spec.symbol, held), ranges: [], committed: false };
     const started = Date.now();
     const commit = (events: readonly EngineEvent[], now: number, caller?: string) => this.commit(events, now, caller);
     const book = { spec, units, engine: this.engine, store: this.store, commit };
@@ -282,6 +304,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
 
   /** Last trade price, else mid, as a decimal string; null before there is either. */
   async reference(): Promise<string | null> {
+    const moved = this.handoff.successor();
+    if (moved) return moved.reference();
     const { units } = this.configured();
     const ticks = referencePrice(this.engine);
     return ticks === undefined ? null : units.price(ticks);
@@ -324,6 +348,26 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     this.outbox.load();
     this.stream.reload();
     await this.alarmClock.armBy(this.nextWake(Date.now()));
+  }
+
+  // ── hand-off to another region (handoff.ts; the registry drives it) ────
+  async handoffFence() {
+    return this.handoff.fence();
+  }
+  async handoffExport(cursor?: HandoffCursor) {
+    return this.handoff.export(cursor);
+  }
+  async handoffImport(part: HandoffPart, spec?: Instrument) {
+    return this.handoff.import(part, spec);
+  }
+  async handoffActivate() {
+    return this.handoff.activate();
+  }
+  async handoffComplete(successor: HandoffSuccessor) {
+    return this.handoff.complete(successor);
+  }
+  async handoffAbort() {
+    return this.handoff.abort();
   }
 
   /** Outbox rows waiting for acknowledgement (operators, tests). */
@@ -369,7 +413,8 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
    */
   override async alarm(): Promise<void> {
     this.alarmClock.fired();
-    if (!this.spec) return;
+    // A hand-off holds the book: its successor (or, aborted, this book again) re-arms.
+    if (!this.spec || this.handoff.paused) return;
     const now = Date.now();
     const events = this.engine.execute({ type: "tick" }, now);
     if (events.length > 0) this.commit(events, now);
@@ -385,9 +430,11 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     return ns.getByName(account) as unknown as OutboxReceiver;
   }
 
-  // ── market data ────────────────────────────────────────────────────────
+  // ── market data (a moved book forwards to its successor) ─────────────
 
   async book(level: 1 | 2 | 3, depth: number): Promise<BookView> {
+    const moved = this.handoff.successor();
+    if (moved) return moved.book(level, depth);
     const { spec, units } = this.configured();
     return bookView(this.engine, units, spec.symbol, level, depth, this.seqs.level2, Date.now());
   }
@@ -398,33 +445,36 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     next_after: number | null;
   }> {
     const { units } = this.configured();
-    return tradesPage(this.sql, units, query);
+    return this.handoff.successor()?.trades(query) ?? tradesPage(this.sql, units, query);
   }
 
   async ticker(): Promise<TickerView> {
     const { spec, units } = this.configured();
-    return ticker(this.day, this.engine, units, spec.symbol, Date.now());
+    return this.handoff.successor()?.ticker() ?? ticker(this.day, this.engine, units, spec.symbol, Date.now());
   }
 
   async candles(interval: CandleInterval, start: number, end: number): Promise<CandleView[]> {
     const { units } = this.configured();
-    return candles(this.sql, units, interval, start, end);
+    return this.handoff.successor()?.candles(interval, start, end) ?? candles(this.sql, units, interval, start, end);
   }
 
   /** Current sequences, for tests and operators. */
   async sequences(): Promise<Sequences> {
-    return { ...this.seqs };
+    return this.handoff.successor()?.sequences() ?? { ...this.seqs };
   }
 
   // ── feed ───────────────────────────────────────────────────────────────
 
   /** A feed shard subscribes one channel (feed-channels.ts). */
   async feedSubscribe(shard: string, channel: PublicChannel, resumeFrom?: number): Promise<SubscribeReply> {
-    return this.channels.subscribe(shard, channel, resumeFrom);
+    return (
+      this.handoff.successor()?.feedSubscribe(shard, channel, resumeFrom) ??
+      this.channels.subscribe(shard, channel, resumeFrom)
+    );
   }
 
   async feedUnsubscribe(shard: string): Promise<void> {
-    this.channels.unsubscribe(shard);
+    return this.handoff.successor()?.feedUnsubscribe(shard) ?? this.channels.unsubscribe(shard);
   }
 
   private feedShard(name: string): FeedShardRpc {

@@ -116,4 +116,20 @@ export const ORDER_BOOK_MIGRATIONS: SQLSchemaMigration[] = [
       INSERT INTO stream_out (id, seq) VALUES (1, 0);
     `,
   },
+  {
+    idMonotonicInc: 6,
+    description: "hand-off to a successor in another region: the fence, then where the book went",
+    sql: `
+      -- One row while a hand-off holds the book (handoff.ts): fenced, exported, standby (a successor
+      -- not yet activated) or moved (commands refused, reads forwarded to the successor).
+      CREATE TABLE handoff (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        phase TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        successor TEXT,
+        epoch INTEGER,
+        region TEXT
+      );
+    `,
+  },
 ];

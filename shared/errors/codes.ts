@@ -64,6 +64,13 @@ export const ERROR_CODES = {
   object_unavailable: { status: 503, title: "Object Unavailable" },
   /** The edge's circuit breaker on that object is open: nothing was sent; repeat after `Retry-After` (docs/degradation.md). */
   object_circuit_open: { status: 503, title: "Object Circuit Open" },
+  /** The instrument's book is being handed off to another region: nothing was done; repeat after `Retry-After` (docs/geography.md). */
+  instrument_moving: { status: 503, title: "Instrument Moving" },
+  /**
+   * A book object that moved answers commands with it, naming its successor; the edge and the Account
+   * look the instrument up again and send there, so a client never gets it (docs/geography.md).
+   */
+  book_moved: { status: 503, title: "Book Moved" },
   // WebSocket feed (replies and stream errors; `rate_limited`, `invalid_request` and `missing_scope` above too)
   invalid_json: { status: 400, title: "Invalid JSON" },
   message_too_large: { status: 413, title: "Message Too Large" },
@@ -111,6 +118,7 @@ export const DESK_ERROR_CODES = [
   "amend_rejected",
   "cancel_rejected",
   "rate_limited",
+  "instrument_moving",
 ] as const satisfies readonly ErrorCode[];
 export type DeskErrorCode = (typeof DESK_ERROR_CODES)[number];
 

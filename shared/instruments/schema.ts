@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import { compareDecimal, type Decimal, parseDecimal, toUnits, unitProduct } from "../decimal.ts";
+import { scheduleIssues } from "../geo/home-schedule.ts";
 import { CalendarSchema } from "./calendar.ts";
 
 /** Lifecycle states of an instrument. */
@@ -30,6 +31,25 @@ export const SymbolSchema = z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 
 /** Asset code: 1–12 upper-case letters or digits. */
 export const AssetSchema = z.string().regex(/^[A-Z0-9]{1,12}$/, "expected an asset code like BTC");
 
+/**
+ * The home by trading session (shared/geo/home-schedule.ts): `{from: "HH:MM" (UTC), region}` entries
+ * sorted by time, distinct times; from each entry's time of day the book's home is its region.
+ */
+export const HomeScheduleSchema = z
+  .array(
+    z.strictObject({
+      from: z.string().describe('UTC time of day "HH:MM"'),
+      region: z.enum(HOME_REGIONS),
+    }),
+  )
+  .max(48)
+  .superRefine((entries, ctx) => {
+    for (const issue of scheduleIssues(entries)) {
+      ctx.addIssue({ code: "custom", path: [issue.index, "from"], message: issue.message });
+    }
+  });
+export type HomeSchedule = z.infer<typeof HomeScheduleSchema>;
+
 const ZERO: Decimal = { digits: 0n, scale: 0 };
 const HUNDRED: Decimal = { digits: 100n, scale: 0 };
 
@@ -54,9 +74,17 @@ const shape = {
   /** Taker fee in basis points (0 … 1000). */
   taker_fee_bps: z.number().int().min(0).max(1000),
   home_region: z.enum(HOME_REGIONS),
+  /** Where the home moves by time of day (the registry moves the book at each boundary); absent: it stays. */
+  home_schedule: HomeScheduleSchema.optional(),
   calendar: CalendarSchema,
   status: z.enum(INSTRUMENT_STATUSES),
 };
+
+/**
+ * Which object holds the book: 0 (absent) names it by symbol, n > 0 by `<symbol>@<n>`. Each move
+ * creates the next one in the new region (docs/geography.md); set only by moves, never by operators.
+ */
+const BookEpochSchema = z.number().int().min(0).max(1_000_000_000);
 
 type InstrumentShape = z.infer<z.ZodObject<typeof shape>>;
 
@@ -93,7 +121,9 @@ function checkInstrument(i: Omit<InstrumentShape, "status">, ctx: z.RefinementCt
 }
 
 /** A listed instrument, as stored and served (unknown keys are stripped). */
-export const InstrumentSchema = z.object(shape).superRefine(checkInstrument);
+export const InstrumentSchema = z
+  .object({ ...shape, book_epoch: BookEpochSchema.optional() })
+  .superRefine(checkInstrument);
 
 /**
  * An instrument as an operator creates it: `status` may be left out (defaults to

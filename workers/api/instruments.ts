@@ -4,8 +4,14 @@
  * can only delay what the edge reports, never let a halted book trade. A new version of the
  * `instruments` or `fees` configuration (which the registry lays over every listing) drops the
  * cache at once, so the edge follows the configuration within its refresh (config/index.ts).
+ * A book that moved to another region (docs/geography.md) while an entry was cached still answers
+ * reads (it forwards them) and refuses commands with `book_moved`: `commandBook` then looks the
+ * instrument up again and sends once more, so no caller ever sees `book_moved`.
  */
+
+import type { HTTPException } from "hono/http-exception";
 import { registryStub } from "../../durable-objects/instrument-registry/index.ts";
+import type { BatchRefusal } from "../../durable-objects/order-book/contract.ts";
 import type { OrderBook } from "../../durable-objects/order-book/index.ts";
 import { orderBookStub } from "../../durable-objects/order-book/stub.ts";
 import type { Instrument } from "../../shared/instruments/schema.ts";
@@ -46,4 +52,38 @@ export async function instrumentOr404(env: Env, symbol: string): Promise<Instrum
 
 export function bookFor(env: Env, instrument: Instrument): DurableObjectStub<OrderBook> {
   return orderBookStub(env.ORDER_BOOK, instrument);
+}
+
+/** The instrument as the registry has it now (its book moved since the cache was filled); the cache is dropped. */
+export async function refreshInstrument(env: Env, symbol: string): Promise<Instrument | null> {
+  forgetInstruments();
+  return (await registryStub(env.INSTRUMENTS).get(symbol)) as Instrument | null;
+}
+
+/**
+ * Sends commands to the instrument's book; a book that moved since `instrument` was read answers
+ * `book_moved`, and the call is sent once more to the book the registry names now.
+ */
+export async function commandBook<T extends { error?: BatchRefusal | undefined }>(
+  env: Env,
+  instrument: Instrument,
+  call: (book: DurableObjectStub<OrderBook>) => Promise<T>,
+): Promise<T> {
+  const first = await call(bookFor(env, instrument));
+  if (first.error?.code !== "book_moved") return first;
+  const fresh = await refreshInstrument(env, instrument.symbol);
+  return fresh ? call(bookFor(env, fresh)) : first;
+}
+
+/**
+ * A book's refusal of a whole batch as a problem: bad input 400 `invalid_request`; a book being
+ * moved (or, after the one retry, still found moved) 503 `instrument_moving` with `Retry-After`.
+ */
+export function batchProblem(error: BatchRefusal): HTTPException {
+  if (error.code === "invalid_batch") return problemException("invalid_request", error.message);
+  const seconds = error.code === "instrument_moving" ? Math.max(1, Math.ceil(error.retry_after_ms / 1000)) : 1;
+  return problemException("instrument_moving", error.message, {
+    headers: { "retry-after": String(seconds) },
+    extensions: { retry_after: seconds },
+  });
 }

@@ -12,12 +12,13 @@ import type { OrderRef } from "../../../shared/orders/input.ts";
 import type { FeeTotal } from "../../fees/index.ts";
 import type { OutboxRow, SubmitOptions, SubmitResult } from "../../order-book/contract.ts";
 import type { OrderBook } from "../../order-book/index.ts";
+import type { BookPlacement } from "../../order-book/stub.ts";
 import type { Funds } from "../funds.ts";
 import type { FeeTally } from "./fee-tally.ts";
 import { holdForRemainder } from "./holds.ts";
 import type { InstrumentCache } from "./instruments.ts";
 import { OpenOrders } from "./open-orders.ts";
-import { type OrderOutcome, rejection } from "./outcomes.ts";
+import { InstrumentMovingError, type OrderOutcome, rejection } from "./outcomes.ts";
 import { isOpen, type OrderRecord, type OrderView, orderView, type ReachedStatus } from "./record.ts";
 import { type Applied, applyRows, type FillView } from "./settle.ts";
 import type { OrderStore } from "./store.ts";
@@ -35,7 +36,8 @@ export interface DeskOptions {
   store: OrderStore;
   funds: Funds;
   instruments: InstrumentCache;
-  book: (instrument: Pick<Instrument, "symbol" | "home_region">) => DurableObjectStub<OrderBook>;
+  /** The instrument's book where it lives now (its epoch and region: order-book/stub.ts). */
+  book: (instrument: BookPlacement) => DurableObjectStub<OrderBook>;
   /** False while the account's kill switch is on. */
   tradingEnabled: () => boolean;
   /** Called after every committed change. */
@@ -106,14 +108,27 @@ export class DeskCore {
     return this.o.fees?.tally.unreported() !== undefined;
   }
 
-  submit(
+  /**
+   * Sends commands to the instrument's book. A book that moved since `spec` was cached answers
+   * `book_moved`: the spec is read again from the registry and the commands sent once more. A book
+   * being moved refuses them (`instrument_moving`), thrown as {@link InstrumentMovingError}.
+   */
+  async submit(
     spec: Instrument,
     commands: unknown[],
     trace: TraceContext,
     options: SubmitOptions = {},
   ): Promise<SubmitResult> {
     const ack = this.cursors.get(spec.symbol) ?? 0;
-    return this.o.book(spec).submit(this.o.account, ack, commands, trace, options);
+    let result = await this.o.book(spec).submit(this.o.account, ack, commands, trace, options);
+    if (result.error?.code === "book_moved") {
+      const fresh = await this.o.instruments.refresh(spec.symbol);
+      if (fresh) result = await this.o.book(fresh).submit(this.o.account, ack, commands, trace, options);
+    }
+    const error = result.error;
+    if (error?.code === "instrument_moving") throw new InstrumentMovingError(error.message, error.retry_after_ms);
+    if (error?.code === "book_moved") throw new InstrumentMovingError(error.message, 1_000);
+    return result;
   }
 
   /**

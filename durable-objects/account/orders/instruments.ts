@@ -35,4 +35,10 @@ export class InstrumentCache {
     this.entries.set(symbol, { spec, until: now + (spec ? this.ttlMs : 1_000) });
     return spec;
   }
+
+  /** The spec as the registry has it now, cached again (after its book answered `book_moved`). */
+  async refresh(symbol: string): Promise<Instrument | null> {
+    this.entries.delete(symbol);
+    return this.get(symbol);
+  }
 }

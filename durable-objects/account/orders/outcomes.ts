@@ -76,7 +76,28 @@ export function notOpen(record: OrderRecord): DeskError {
   };
 }
 
+/** A book refused the submit because it is being handed off to another region (nothing was done). */
+export class InstrumentMovingError extends Error {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number) {
+    super(message);
+    this.name = "InstrumentMovingError";
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 export function unknownStatus(record: OrderRecord, err: unknown): DeskError {
+  if (err instanceof InstrumentMovingError) {
+    // Known, not unknown: the book did nothing. The order stays pending with its hold and is sent
+    // again by a repeat of the request (same client_order_id or key) or by the pending sweep.
+    return {
+      ok: false,
+      code: "instrument_moving",
+      message: `${err.message} The order is pending: repeat the request (same client_order_id or Idempotency-Key) to place it.`,
+      retry_after: Math.max(1, Math.ceil(err.retryAfterMs / 1000)),
+      order: orderView(record),
+    };
+  }
   console.warn(
     JSON.stringify({ level: "warn", msg: "book call failed", order_id: record.order_id, error: String(err) }),
   );

@@ -750,8 +750,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Change an instrument's status
-     * @description The book applies the new status before the reply.
+     * Change an instrument's status or home schedule
+     * @description The book applies the new status before the reply. A new `home_schedule` re-arms the registry's alarm: a book whose schedule names another region now is moved at once, then at each boundary.
      */
     patch: operations["changeInstrumentStatus"];
     trace?: never;
@@ -767,9 +767,29 @@ export interface paths {
     put?: never;
     /**
      * Run 1 to 100 commands on a book in one transaction
-     * @description Each command gets its own result. Places and amends outside the instrument's trading calendar are refused with `market_closed` and the next opening time; cancels are always accepted.
+     * @description Each command gets its own result. Places and amends outside the instrument's trading calendar are refused with `market_closed` and the next opening time; cancels are always accepted. While the book is moving to another region the whole batch is refused with 503 `instrument_moving` and `Retry-After` (nothing ran).
      */
     post: operations["runBookCommands"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/admin/instruments/{symbol}/move": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Move an instrument's book to another region
+     * @description A fenced hand-off (docs/geography.md): the old book refuses commands (503 `instrument_moving` with `Retry-After`), ships its state to a new book object created in `region`, the instrument flips to it (`home_region`, `book_epoch` + 1), and the old object forwards reads. Moving to the region the book is in answers `moved: false` and does nothing. 409 `instrument_conflict` when the hand-off was refused (the old book trades on); 503 `instrument_moving` when it was interrupted (it finishes at the registry's next alarm, or repeat the request).
+     */
+    post: operations["moveInstrumentBook"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1260,7 +1280,7 @@ export interface components {
       /** @description Why it failed, or what it saw. */
       detail?: string;
     };
-    /** @description Problem details (RFC 9457). Codes: bad_request, invalid_request, invalid_order, body_not_allowed, method_not_allowed, payload_too_large, unsupported_media_type, upgrade_required, rate_limited, unauthorized, missing_scope, invalid_grant, api_key_not_found, api_key_limit, account_exists, auth_not_configured, not_found, instrument_not_found, account_not_found, order_not_found, request_not_found, bookmark_not_found, config_section_not_found, config_version_not_found, invalid_config, config_version_mismatch, config_version_required, instrument_exists, instrument_conflict, insufficient_available, reference_conflict, order_not_open, client_order_id_conflict, cancel_rejected, recovery_conflict, idempotency_key_reused, order_rejected, amend_rejected, internal_error, operator_disabled, feed_capacity, feed_ip_limit, feed_account_limit, order_status_unknown, history_unavailable, object_unavailable, object_circuit_open, invalid_json, message_too_large, unknown_method, invalid_params, unknown_channel, unknown_instrument, too_many_subscriptions, unavailable, unauthenticated, account_mismatch. */
+    /** @description Problem details (RFC 9457). Codes: bad_request, invalid_request, invalid_order, body_not_allowed, method_not_allowed, payload_too_large, unsupported_media_type, upgrade_required, rate_limited, unauthorized, missing_scope, invalid_grant, api_key_not_found, api_key_limit, account_exists, auth_not_configured, not_found, instrument_not_found, account_not_found, order_not_found, request_not_found, bookmark_not_found, config_section_not_found, config_version_not_found, invalid_config, config_version_mismatch, config_version_required, instrument_exists, instrument_conflict, insufficient_available, reference_conflict, order_not_open, client_order_id_conflict, cancel_rejected, recovery_conflict, idempotency_key_reused, order_rejected, amend_rejected, internal_error, operator_disabled, feed_capacity, feed_ip_limit, feed_account_limit, order_status_unknown, history_unavailable, object_unavailable, object_circuit_open, instrument_moving, book_moved, invalid_json, message_too_large, unknown_method, invalid_params, unknown_channel, unknown_instrument, too_many_subscriptions, unavailable, unauthenticated, account_mismatch. */
     Problem: {
       /** @example urn:platform3:problem:invalid_request */
       type: string;
@@ -1807,6 +1827,12 @@ export interface components {
       taker_fee_bps: number;
       /** @enum {string} */
       home_region: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      home_schedule?: {
+        /** @description UTC time of day "HH:MM" */
+        from: string;
+        /** @enum {string} */
+        region: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      }[];
       calendar:
         | {
             /** @enum {string} */
@@ -1841,6 +1867,7 @@ export interface components {
           };
       /** @enum {string} */
       status: "pre_open" | "open" | "cancel_only" | "post_only" | "halted" | "closed";
+      book_epoch?: number;
     };
     Book: {
       instrument: string;
@@ -1969,6 +1996,12 @@ export interface components {
       taker_fee_bps: number;
       /** @enum {string} */
       home_region: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      home_schedule?: {
+        /** @description UTC time of day "HH:MM" */
+        from: string;
+        /** @enum {string} */
+        region: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      }[];
       calendar:
         | {
             /** @enum {string} */
@@ -2007,9 +2040,35 @@ export interface components {
        */
       status: "pre_open" | "open" | "cancel_only" | "post_only" | "halted" | "closed";
     };
+    /** @description A new status, a new home schedule, or both. */
     StatusChange: {
       /** @enum {string} */
-      status: "pre_open" | "open" | "cancel_only" | "post_only" | "halted" | "closed";
+      status?: "pre_open" | "open" | "cancel_only" | "post_only" | "halted" | "closed";
+      /**
+       * @description Where the book lives by time of day: `[{"from": "HH:MM" (UTC), "region"}]`, sorted, distinct times; the registry moves the book at each boundary. `null` stops following a schedule.
+       * @example [
+       *       {
+       *         "from": "00:00",
+       *         "region": "apac"
+       *       },
+       *       {
+       *         "from": "07:00",
+       *         "region": "weur"
+       *       },
+       *       {
+       *         "from": "13:00",
+       *         "region": "enam"
+       *       }
+       *     ]
+       */
+      home_schedule?:
+        | {
+            /** @description UTC time of day "HH:MM" */
+            from: string;
+            /** @enum {string} */
+            region: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+          }[]
+        | null;
     };
     BatchResult: {
       instrument: string;
@@ -2105,6 +2164,35 @@ export interface components {
        * @enum {string}
        */
       reply?: "full" | "summary";
+    };
+    BookMove: {
+      symbol: string;
+      /** @description False when the book was already there (nothing was done). */
+      moved: boolean;
+      /** @enum {string} */
+      from: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      /** @enum {string} */
+      to: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      /** @description The instrument's `book_epoch` now. */
+      epoch: number;
+      /** @description How long commands were refused (503 instrument_moving): from the fence to the successor's start. */
+      pause_ms: number;
+      /** @description The book's event seq at the hand-off; the next event is seq + 1. */
+      seq: number;
+      reason: string;
+    };
+    BookMoveRequest: {
+      /**
+       * @description The Durable Object location hint the book moves to.
+       * @example weur
+       * @enum {string}
+       */
+      region: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      /**
+       * @description Logged with the move.
+       * @example drill
+       */
+      reason?: string;
     };
     FeesSummary: {
       assets: {
@@ -6968,6 +7056,174 @@ export interface operations {
       };
       /** @description The body is not application/json (unsupported_media_type). */
       415: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Temporarily unavailable. */
+      503: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  moveInstrumentBook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Instrument symbol. */
+        symbol: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["BookMoveRequest"];
+      };
+    };
+    responses: {
+      /** @description Moved, or already there. */
+      200: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["BookMove"];
+        };
+      };
+      /** @description Malformed JSON (bad_request) or invalid parameters (invalid_request, naming each field). */
+      400: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing or invalid credentials (unauthorized). */
+      401: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential lacks the required scope (missing_scope). */
+      403: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Not found (instrument_not_found, not_found). */
+      404: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Conflicts with the current state. */
+      409: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The body is larger than the limit (payload_too_large). */
+      413: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The body is not application/json (unsupported_media_type). */
+      415: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Temporarily unavailable. */
+      503: {
         headers: {
           /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
           "X-Request-Id"?: string;

@@ -8,7 +8,13 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { AUTH_CONTRACTS } from "../auth/contracts.ts";
 import { GRAPHQL_CONTRACTS } from "../graphql/contract.ts";
 import { BALANCE_CONTRACTS } from "./contracts/accounts-balances.ts";
-import { changeInstrumentStatus, createInstrument, getFees, runBookCommands } from "./contracts/admin.ts";
+import {
+  changeInstrumentStatus,
+  createInstrument,
+  getFees,
+  moveInstrumentBook,
+  runBookCommands,
+} from "./contracts/admin.ts";
 import { getAsyncApi } from "./contracts/asyncapi.ts";
 import { CONFIG_CONTRACTS } from "./contracts/config.ts";
 import { DEAD_LETTER_CONTRACTS } from "./contracts/dead-letters.ts";
@@ -45,6 +51,7 @@ export const API_CONTRACTS = [
   ...GRAPHQL_CONTRACTS,
   createInstrument,
   changeInstrumentStatus,
+  moveInstrumentBook,
   runBookCommands,
   getFees,
   getMetrics,

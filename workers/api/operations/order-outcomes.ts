@@ -62,7 +62,7 @@ export function failure(error: DeskError | KeyReused | { code: string; message: 
   for (const [k, v] of Object.entries(error)) if (!RESERVED.has(k) && v !== undefined) extensions[k] = v;
   const problem = problemBody(code, error.message, extensions);
   const headers: Record<string, string> =
-    code === "order_status_unknown"
+    code === "order_status_unknown" || code === "instrument_moving"
       ? { "retry-after": "1" }
       : code === "rate_limited"
         ? budgetHeaders(error as Record<string, unknown>)

@@ -1,20 +1,70 @@
 /**
- * Contracts of the operator routes: list an instrument, change its status, and
- * send commands straight to a book. All need the `admin` scope.
+ * Contracts of the operator routes: list an instrument, change its status or home schedule,
+ * move its book to another region, and send commands straight to a book. All need the
+ * `admin` scope.
  */
 import { z } from "@hono/zod-openapi";
 import { BookBatchSchema, MAX_BATCH } from "../../../../shared/book/commands.ts";
-import { INSTRUMENT_STATUSES, NewInstrumentSchema } from "../../../../shared/instruments/schema.ts";
+import {
+  HOME_REGIONS,
+  HomeScheduleSchema,
+  INSTRUMENT_STATUSES,
+  NewInstrumentSchema,
+} from "../../../../shared/instruments/schema.ts";
 import { defineRoute } from "../define.ts";
 import { json, problems, SymbolParams } from "../schemas.ts";
 import { InstrumentSchema } from "./market-data.ts";
 
 export const StatusChange = z
   .object({
-    status: z.enum(INSTRUMENT_STATUSES, { message: `status must be one of ${INSTRUMENT_STATUSES.join(", ")}` }),
+    status: z
+      .enum(INSTRUMENT_STATUSES, { message: `status must be one of ${INSTRUMENT_STATUSES.join(", ")}` })
+      .optional(),
+    home_schedule: HomeScheduleSchema.clone()
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'Where the book lives by time of day: `[{"from": "HH:MM" (UTC), "region"}]`, sorted, distinct times; ' +
+          "the registry moves the book at each boundary. `null` stops following a schedule.",
+        example: [
+          { from: "00:00", region: "apac" },
+          { from: "07:00", region: "weur" },
+          { from: "13:00", region: "enam" },
+        ],
+      }),
   })
   .strict()
-  .openapi("StatusChange");
+  .refine((b) => b.status !== undefined || b.home_schedule !== undefined, {
+    message: "give status, home_schedule or both",
+  })
+  .openapi("StatusChange", { description: "A new status, a new home schedule, or both." });
+
+export const MoveRequest = z
+  .object({
+    region: z.enum(HOME_REGIONS, { message: `region must be one of ${HOME_REGIONS.join(", ")}` }).openapi({
+      description: "The Durable Object location hint the book moves to.",
+      example: "weur",
+    }),
+    reason: z.string().min(1).max(200).optional().openapi({ description: "Logged with the move.", example: "drill" }),
+  })
+  .strict()
+  .openapi("BookMoveRequest");
+
+export const BookMoveSchema = z
+  .object({
+    symbol: z.string(),
+    moved: z.boolean().openapi({ description: "False when the book was already there (nothing was done)." }),
+    from: z.enum(HOME_REGIONS),
+    to: z.enum(HOME_REGIONS),
+    epoch: z.number().int().openapi({ description: "The instrument's `book_epoch` now." }),
+    pause_ms: z.number().int().openapi({
+      description: "How long commands were refused (503 instrument_moving): from the fence to the successor's start.",
+    }),
+    seq: z.number().int().openapi({ description: "The book's event seq at the hand-off; the next event is seq + 1." }),
+    reason: z.string(),
+  })
+  .openapi("BookMove");
 
 export const REPLY_MODES = ["full", "summary"] as const;
 
@@ -100,12 +150,36 @@ export const changeInstrumentStatus = defineRoute({
   path: "/admin/instruments/{symbol}",
   operationId: "changeInstrumentStatus",
   tags,
-  summary: "Change an instrument's status",
-  description: "The book applies the new status before the reply.",
+  summary: "Change an instrument's status or home schedule",
+  description:
+    "The book applies the new status before the reply. A new `home_schedule` re-arms the registry's alarm: " +
+    "a book whose schedule names another region now is moved at once, then at each boundary.",
   scope: "admin",
   routeClass: "admin",
   request: { params: SymbolParams, body: body(StatusChange) },
   responses: { 200: json(InstrumentSchema, "Changed."), ...problems(400, 401, 403, 404, 413, 415) },
+});
+
+export const moveInstrumentBook = defineRoute({
+  method: "post",
+  path: "/admin/instruments/{symbol}/move",
+  operationId: "moveInstrumentBook",
+  tags,
+  summary: "Move an instrument's book to another region",
+  description:
+    "A fenced hand-off (docs/geography.md): the old book refuses commands (503 `instrument_moving` with " +
+    "`Retry-After`), ships its state to a new book object created in `region`, the instrument flips to it " +
+    "(`home_region`, `book_epoch` + 1), and the old object forwards reads. Moving to the region the book is in " +
+    "answers `moved: false` and does nothing. 409 `instrument_conflict` when the hand-off was refused (the old " +
+    "book trades on); 503 `instrument_moving` when it was interrupted (it finishes at the registry's next alarm, " +
+    "or repeat the request).",
+  scope: "admin",
+  routeClass: "admin",
+  request: { params: SymbolParams, body: body(MoveRequest) },
+  responses: {
+    200: json(BookMoveSchema, "Moved, or already there."),
+    ...problems(400, 401, 403, 404, 409, 413, 415, 503),
+  },
 });
 
 export const runBookCommands = defineRoute({
@@ -116,11 +190,15 @@ export const runBookCommands = defineRoute({
   summary: `Run 1 to ${MAX_BATCH} commands on a book in one transaction`,
   description:
     "Each command gets its own result. Places and amends outside the instrument's trading calendar are refused " +
-    "with `market_closed` and the next opening time; cancels are always accepted.",
+    "with `market_closed` and the next opening time; cancels are always accepted. While the book is moving to " +
+    "another region the whole batch is refused with 503 `instrument_moving` and `Retry-After` (nothing ran).",
   scope: "admin",
   routeClass: "admin",
   request: { params: SymbolParams, body: body(CommandsBody) },
-  responses: { 200: json(BatchResultSchema, "One result per command."), ...problems(400, 401, 403, 404, 413, 415) },
+  responses: {
+    200: json(BatchResultSchema, "One result per command."),
+    ...problems(400, 401, 403, 404, 413, 415, 503),
+  },
 });
 
 const Collected = z

@@ -16,7 +16,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file platform3/v1/market_data.proto.
  */
 export const file_platform3_v1_market_data: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wbGF0Zm9ybTMvdjEvbWFya2V0X2RhdGEucHJvdG8SDHBsYXRmb3JtMy52MSInCgpXZWVrbHlUaW1lEgsKA2RheRgBIAEoBRIMCgR0aW1lGAIgASgJIi4KD0NhbGVuZGFyU2Vzc2lvbhIMCgRvcGVuGAEgASgJEg0KBWNsb3NlGAIgASgJIrkCCghDYWxlbmRhchIMCgRraW5kGAEgASgJEgoKAnR6GAIgASgJEiYKBG9wZW4YAyABKAsyGC5wbGF0Zm9ybTMudjEuV2Vla2x5VGltZRInCgVjbG9zZRgEIAEoCzIYLnBsYXRmb3JtMy52MS5XZWVrbHlUaW1lEi8KCHNlc3Npb25zGAUgAygLMh0ucGxhdGZvcm0zLnYxLkNhbGVuZGFyU2Vzc2lvbhIMCgRkYXlzGAYgAygFEhAKCGhvbGlkYXlzGAcgAygJEj0KDGVhcmx5X2Nsb3NlcxgIIAMoCzInLnBsYXRmb3JtMy52MS5DYWxlbmRhci5FYXJseUNsb3Nlc0VudHJ5GjIKEEVhcmx5Q2xvc2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLLAgoKSW5zdHJ1bWVudBIOCgZzeW1ib2wYASABKAkSDAoEYmFzZRgCIAEoCRINCgVxdW90ZRgDIAEoCRIRCgl0aWNrX3NpemUYBCABKAkSEAoIbG90X3NpemUYBSABKAkSDwoHbWluX3F0eRgGIAEoCRIPCgdtYXhfcXR5GAcgASgJEhQKDG1pbl9ub3Rpb25hbBgIIAEoCRIWCg5wcmljZV9iYW5kX3BjdBgJIAEoCRIVCg1tYWtlcl9mZWVfYnBzGAogASgFEhUKDXRha2VyX2ZlZV9icHMYCyABKAUSEwoLaG9tZV9yZWdpb24YDCABKAkSKAoIY2FsZW5kYXIYDSABKAsyFi5wbGF0Zm9ybTMudjEuQ2FsZW5kYXISLgoGc3RhdHVzGA4gASgOMh4ucGxhdGZvcm0zLnYxLkluc3RydW1lbnRTdGF0dXMiGAoWTGlzdEluc3RydW1lbnRzUmVxdWVzdCJIChdMaXN0SW5zdHJ1bWVudHNSZXNwb25zZRItCgtpbnN0cnVtZW50cxgBIAMoCzIYLnBsYXRmb3JtMy52MS5JbnN0cnVtZW50IiYKFEdldEluc3RydW1lbnRSZXF1ZXN0Eg4KBnN5bWJvbBgBIAEoCSJFChVHZXRJbnN0cnVtZW50UmVzcG9uc2USLAoKaW5zdHJ1bWVudBgBIAEoCzIYLnBsYXRmb3JtMy52MS5JbnN0cnVtZW50IlwKDkdldEJvb2tSZXF1ZXN0Eg4KBnN5bWJvbBgBIAEoCRISCgVsZXZlbBgCIAEoBUgAiAEBEhIKBWRlcHRoGAMgASgFSAGIAQFCCAoGX2xldmVsQggKBl9kZXB0aCJMCglCb29rRW50cnkSDQoFcHJpY2UYASABKAkSDAoEc2l6ZRgCIAEoCRIVCghvcmRlcl9pZBgDIAEoCUgAiAEBQgsKCV9vcmRlcl9pZCKdAQoPR2V0Qm9va1Jlc3BvbnNlEhIKCmluc3RydW1lbnQYASABKAkSDQoFbGV2ZWwYAiABKAUSCwoDc2VxGAMgASgDEgwKBHRpbWUYBCABKAMSJQoEYmlkcxgFIAMoCzIXLnBsYXRmb3JtMy52MS5Cb29rRW50cnkSJQoEYXNrcxgGIAMoCzIXLnBsYXRmb3JtMy52MS5Cb29rRW50cnkiZgoFVHJhZGUSEAoIdHJhZGVfaWQYASABKAMSDQoFcHJpY2UYAiABKAkSDAoEc2l6ZRgDIAEoCRIgCgRzaWRlGAQgASgOMhIucGxhdGZvcm0zLnYxLlNpZGUSDAoEdGltZRgFIAEoAyJ+ChBHZXRUcmFkZXNSZXF1ZXN0Eg4KBnN5bWJvbBgBIAEoCRITCgZiZWZvcmUYAiABKANIAIgBARISCgVhZnRlchgDIAEoA0gBiAEBEhIKBWxpbWl0GAQgASgFSAKIAQFCCQoHX2JlZm9yZUIICgZfYWZ0ZXJCCAoGX2xpbWl0Ip4BChFHZXRUcmFkZXNSZXNwb25zZRISCgppbnN0cnVtZW50GAEgASgJEiMKBnRyYWRlcxgCIAMoCzITLnBsYXRmb3JtMy52MS5UcmFkZRIYCgtuZXh0X2JlZm9yZRgDIAEoA0gAiAEBEhcKCm5leHRfYWZ0ZXIYBCABKANIAYgBAUIOCgxfbmV4dF9iZWZvcmVCDQoLX25leHRfYWZ0ZXIifwoGQ2FuZGxlEg0KBXN0YXJ0GAEgASgDEgwKBG9wZW4YAiABKAkSDAoEaGlnaBgDIAEoCRILCgNsb3cYBCABKAkSDQoFY2xvc2UYBSABKAkSDgoGdm9sdW1lGAYgASgJEhMKBnRyYWRlcxgHIAEoA0gAiAEBQgkKB190cmFkZXMibQoRR2V0Q2FuZGxlc1JlcXVlc3QSDgoGc3ltYm9sGAEgASgJEhAKCGludGVydmFsGAIgASgJEhIKBXN0YXJ0GAMgASgDSACIAQESEAoDZW5kGAQgASgDSAGIAQFCCAoGX3N0YXJ0QgYKBF9lbmQifQoSR2V0Q2FuZGxlc1Jlc3BvbnNlEhIKCmluc3RydW1lbnQYASABKAkSEAoIaW50ZXJ2YWwYAiABKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDEiUKB2NhbmRsZXMYBSADKAsyFC5wbGF0Zm9ybTMudjEuQ2FuZGxlIiIKEEdldFRpY2tlclJlcXVlc3QSDgoGc3ltYm9sGAEgASgJIpADCgZUaWNrZXISEgoKaW5zdHJ1bWVudBgBIAEoCRIVCghiZXN0X2JpZBgCIAEoCUgAiAEBEhoKDWJlc3RfYmlkX3NpemUYAyABKAlIAYgBARIVCghiZXN0X2FzaxgEIAEoCUgCiAEBEhoKDWJlc3RfYXNrX3NpemUYBSABKAlIA4gBARIRCgRsYXN0GAYgASgJSASIAQESFQoIb3Blbl8yNGgYByABKAlIBYgBARIVCghoaWdoXzI0aBgIIAEoCUgGiAEBEhQKB2xvd18yNGgYCSABKAlIB4gBARISCgp2b2x1bWVfMjRoGAogASgJEhcKCnRyYWRlc18yNGgYCyABKANICIgBARIMCgR0aW1lGAwgASgDQgsKCV9iZXN0X2JpZEIQCg5fYmVzdF9iaWRfc2l6ZUILCglfYmVzdF9hc2tCEAoOX2Jlc3RfYXNrX3NpemVCBwoFX2xhc3RCCwoJX29wZW5fMjRoQgsKCV9oaWdoXzI0aEIKCghfbG93XzI0aEINCgtfdHJhZGVzXzI0aCI5ChFHZXRUaWNrZXJSZXNwb25zZRIkCgZ0aWNrZXIYASABKAsyFC5wbGF0Zm9ybTMudjEuVGlja2VyIhQKEkdldFNlc3Npb25zUmVxdWVzdCKxAgoOVHJhZGluZ1Nlc3Npb24SDAoEbmFtZRgBIAEoCRIMCgRjaXR5GAIgASgJEhEKCXRpbWVfem9uZRgDIAEoCRISCgpsb2NhbF9vcGVuGAQgASgJEhMKC2xvY2FsX2Nsb3NlGAUgASgJEhYKCW9wZW5lZF9hdBgGIAEoCUgAiAEBEhkKDG9wZW5lZF9hdF9tcxgHIAEoA0gBiAEBEhUKCG9wZW5zX2F0GAggASgJSAKIAQESGAoLb3BlbnNfYXRfbXMYCSABKANIA4gBARIRCgljbG9zZXNfYXQYCiABKAkSFAoMY2xvc2VzX2F0X21zGAsgASgDQgwKCl9vcGVuZWRfYXRCDwoNX29wZW5lZF9hdF9tc0ILCglfb3BlbnNfYXRCDgoMX29wZW5zX2F0X21zIo0BChNHZXRTZXNzaW9uc1Jlc3BvbnNlEgwKBHRpbWUYASABKAkSEAoIZXBvY2hfbXMYAiABKAMSKgoEb3BlbhgDIAMoCzIcLnBsYXRmb3JtMy52MS5UcmFkaW5nU2Vzc2lvbhIqCgRuZXh0GAQgAygLMhwucGxhdGZvcm0zLnYxLlRyYWRpbmdTZXNzaW9uIiEKDVN0cmVhbVJlc3VtZWQSEAoIZnJvbV9zZXEYASABKAMiUQoRU3RyZWFtQm9va1JlcXVlc3QSEgoKaW5zdHJ1bWVudBgBIAEoCRIYCgtyZXN1bWVfZnJvbRgCIAEoA0gAiAEBQg4KDF9yZXN1bWVfZnJvbSJMCgtMZXZlbENoYW5nZRIgCgRzaWRlGAEgASgOMhIucGxhdGZvcm0zLnYxLlNpZGUSDQoFcHJpY2UYAiABKAkSDAoEc2l6ZRgDIAEoCSKeAQoMQm9va1NuYXBzaG90EhIKCmluc3RydW1lbnQYASABKAkSCwoDc2VxGAIgASgDEgwKBHRpbWUYAyABKAMSJQoEYmlkcxgEIAMoCzIXLnBsYXRmb3JtMy52MS5Cb29rRW50cnkSJQoEYXNrcxgFIAMoCzIXLnBsYXRmb3JtMy52MS5Cb29rRW50cnkSEQoJY29uZmxhdGVkGAYgASgIInoKCkJvb2tVcGRhdGUSEgoKaW5zdHJ1bWVudBgBIAEoCRIRCglmaXJzdF9zZXEYAiABKAMSCwoDc2VxGAMgASgDEgwKBHRpbWUYBCABKAMSKgoHY2hhbmdlcxgFIAMoCzIZLnBsYXRmb3JtMy52MS5MZXZlbENoYW5nZSKLAgoSU3RyZWFtQm9va1Jlc3BvbnNlEi4KCHNuYXBzaG90GAEgASgLMhoucGxhdGZvcm0zLnYxLkJvb2tTbmFwc2hvdEgAEioKBnVwZGF0ZRgCIAEoCzIYLnBsYXRmb3JtMy52MS5Cb29rVXBkYXRlSAASLgoHcmVzdW1lZBgDIAEoCzIbLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN1bWVkSAASLAoGcmVzeW5jGAQgASgLMhoucGxhdGZvcm0zLnYxLlN0cmVhbVJlc3luY0gAEjIKCWhlYXJ0YmVhdBgFIAEoCzIdLnBsYXRmb3JtMy52MS5TdHJlYW1IZWFydGJlYXRIAEIHCgVldmVudCJTChNTdHJlYW1UcmFkZXNSZXF1ZXN0EhIKCmluc3RydW1lbnQYASABKAkSGAoLcmVzdW1lX2Zyb20YAiABKANIAIgBAUIOCgxfcmVzdW1lX2Zyb20iZAoOVHJhZGVzU25hcHNob3QSEgoKaW5zdHJ1bWVudBgBIAEoCRILCgNzZXEYAiABKAMSDAoEdGltZRgDIAEoAxIjCgZ0cmFkZXMYBCADKAsyEy5wbGF0Zm9ybTMudjEuVHJhZGUidQoMVHJhZGVzVXBkYXRlEhIKCmluc3RydW1lbnQYASABKAkSEQoJZmlyc3Rfc2VxGAIgASgDEgsKA3NlcRgDIAEoAxIMCgR0aW1lGAQgASgDEiMKBnRyYWRlcxgFIAMoCzITLnBsYXRmb3JtMy52MS5UcmFkZSKRAgoUU3RyZWFtVHJhZGVzUmVzcG9uc2USMAoIc25hcHNob3QYASABKAsyHC5wbGF0Zm9ybTMudjEuVHJhZGVzU25hcHNob3RIABIsCgZ1cGRhdGUYAiABKAsyGi5wbGF0Zm9ybTMudjEuVHJhZGVzVXBkYXRlSAASLgoHcmVzdW1lZBgDIAEoCzIbLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN1bWVkSAASLAoGcmVzeW5jGAQgASgLMhoucGxhdGZvcm0zLnYxLlN0cmVhbVJlc3luY0gAEjIKCWhlYXJ0YmVhdBgFIAEoCzIdLnBsYXRmb3JtMy52MS5TdHJlYW1IZWFydGJlYXRIAEIHCgVldmVudCJTChNTdHJlYW1UaWNrZXJSZXF1ZXN0EhIKCmluc3RydW1lbnQYASABKAkSGAoLcmVzdW1lX2Zyb20YAiABKANIAIgBAUIOCgxfcmVzdW1lX2Zyb20iZQoLVGlja2VyRXZlbnQSEAoIc25hcHNob3QYASABKAgSEQoJZmlyc3Rfc2VxGAIgASgDEgsKA3NlcRgDIAEoAxIkCgZ0aWNrZXIYBCABKAsyFC5wbGF0Zm9ybTMudjEuVGlja2VyIq4BChRTdHJlYW1UaWNrZXJSZXNwb25zZRIrCgZ0aWNrZXIYASABKAsyGS5wbGF0Zm9ybTMudjEuVGlja2VyRXZlbnRIABIsCgZyZXN5bmMYAiABKAsyGi5wbGF0Zm9ybTMudjEuU3RyZWFtUmVzeW5jSAASMgoJaGVhcnRiZWF0GAMgASgLMh0ucGxhdGZvcm0zLnYxLlN0cmVhbUhlYXJ0YmVhdEgAQgcKBWV2ZW50IlQKFFN0cmVhbUNhbmRsZXNSZXF1ZXN0EhIKCmluc3RydW1lbnQYASABKAkSGAoLcmVzdW1lX2Zyb20YAiABKANIAIgBAUIOCgxfcmVzdW1lX2Zyb20imwEKDENhbmRsZXNFdmVudBIQCghzbmFwc2hvdBgBIAEoCBISCgppbnN0cnVtZW50GAIgASgJEhEKCWZpcnN0X3NlcRgDIAEoAxILCgNzZXEYBCABKAMSDAoEdGltZRgFIAEoAxIQCghpbnRlcnZhbBgGIAEoCRIlCgdjYW5kbGVzGAcgAygLMhQucGxhdGZvcm0zLnYxLkNhbmRsZSKxAQoVU3RyZWFtQ2FuZGxlc1Jlc3BvbnNlEi0KB2NhbmRsZXMYASABKAsyGi5wbGF0Zm9ybTMudjEuQ2FuZGxlc0V2ZW50SAASLAoGcmVzeW5jGAIgASgLMhoucGxhdGZvcm0zLnYxLlN0cmVhbVJlc3luY0gAEjIKCWhlYXJ0YmVhdBgDIAEoCzIdLnBsYXRmb3JtMy52MS5TdHJlYW1IZWFydGJlYXRIAEIHCgVldmVudCrxAQoQSW5zdHJ1bWVudFN0YXR1cxIhCh1JTlNUUlVNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGklOU1RSVU1FTlRfU1RBVFVTX1BSRV9PUEVOEAESGgoWSU5TVFJVTUVOVF9TVEFUVVNfT1BFThACEiEKHUlOU1RSVU1FTlRfU1RBVFVTX0NBTkNFTF9PTkxZEAMSHwobSU5TVFJVTUVOVF9TVEFUVVNfUE9TVF9PTkxZEAQSHAoYSU5TVFJVTUVOVF9TVEFUVVNfSEFMVEVEEAUSHAoYSU5TVFJVTUVOVF9TVEFUVVNfQ0xPU0VEEAYytwcKEU1hcmtldERhdGFTZXJ2aWNlEl4KD0xpc3RJbnN0cnVtZW50cxIkLnBsYXRmb3JtMy52MS5MaXN0SW5zdHJ1bWVudHNSZXF1ZXN0GiUucGxhdGZvcm0zLnYxLkxpc3RJbnN0cnVtZW50c1Jlc3BvbnNlElgKDUdldEluc3RydW1lbnQSIi5wbGF0Zm9ybTMudjEuR2V0SW5zdHJ1bWVudFJlcXVlc3QaIy5wbGF0Zm9ybTMudjEuR2V0SW5zdHJ1bWVudFJlc3BvbnNlEkYKB0dldEJvb2sSHC5wbGF0Zm9ybTMudjEuR2V0Qm9va1JlcXVlc3QaHS5wbGF0Zm9ybTMudjEuR2V0Qm9va1Jlc3BvbnNlEkwKCUdldFRyYWRlcxIeLnBsYXRmb3JtMy52MS5HZXRUcmFkZXNSZXF1ZXN0Gh8ucGxhdGZvcm0zLnYxLkdldFRyYWRlc1Jlc3BvbnNlEk8KCkdldENhbmRsZXMSHy5wbGF0Zm9ybTMudjEuR2V0Q2FuZGxlc1JlcXVlc3QaIC5wbGF0Zm9ybTMudjEuR2V0Q2FuZGxlc1Jlc3BvbnNlEkwKCUdldFRpY2tlchIeLnBsYXRmb3JtMy52MS5HZXRUaWNrZXJSZXF1ZXN0Gh8ucGxhdGZvcm0zLnYxLkdldFRpY2tlclJlc3BvbnNlElIKC0dldFNlc3Npb25zEiAucGxhdGZvcm0zLnYxLkdldFNlc3Npb25zUmVxdWVzdBohLnBsYXRmb3JtMy52MS5HZXRTZXNzaW9uc1Jlc3BvbnNlElEKClN0cmVhbUJvb2sSHy5wbGF0Zm9ybTMudjEuU3RyZWFtQm9va1JlcXVlc3QaIC5wbGF0Zm9ybTMudjEuU3RyZWFtQm9va1Jlc3BvbnNlMAESVwoMU3RyZWFtVHJhZGVzEiEucGxhdGZvcm0zLnYxLlN0cmVhbVRyYWRlc1JlcXVlc3QaIi5wbGF0Zm9ybTMudjEuU3RyZWFtVHJhZGVzUmVzcG9uc2UwARJXCgxTdHJlYW1UaWNrZXISIS5wbGF0Zm9ybTMudjEuU3RyZWFtVGlja2VyUmVxdWVzdBoiLnBsYXRmb3JtMy52MS5TdHJlYW1UaWNrZXJSZXNwb25zZTABEloKDVN0cmVhbUNhbmRsZXMSIi5wbGF0Zm9ybTMudjEuU3RyZWFtQ2FuZGxlc1JlcXVlc3QaIy5wbGF0Zm9ybTMudjEuU3RyZWFtQ2FuZGxlc1Jlc3BvbnNlMAFiBnByb3RvMw", [file_platform3_v1_common]);
+  fileDesc("Ch5wbGF0Zm9ybTMvdjEvbWFya2V0X2RhdGEucHJvdG8SDHBsYXRmb3JtMy52MSInCgpXZWVrbHlUaW1lEgsKA2RheRgBIAEoBRIMCgR0aW1lGAIgASgJIi4KD0NhbGVuZGFyU2Vzc2lvbhIMCgRvcGVuGAEgASgJEg0KBWNsb3NlGAIgASgJIrkCCghDYWxlbmRhchIMCgRraW5kGAEgASgJEgoKAnR6GAIgASgJEiYKBG9wZW4YAyABKAsyGC5wbGF0Zm9ybTMudjEuV2Vla2x5VGltZRInCgVjbG9zZRgEIAEoCzIYLnBsYXRmb3JtMy52MS5XZWVrbHlUaW1lEi8KCHNlc3Npb25zGAUgAygLMh0ucGxhdGZvcm0zLnYxLkNhbGVuZGFyU2Vzc2lvbhIMCgRkYXlzGAYgAygFEhAKCGhvbGlkYXlzGAcgAygJEj0KDGVhcmx5X2Nsb3NlcxgIIAMoCzInLnBsYXRmb3JtMy52MS5DYWxlbmRhci5FYXJseUNsb3Nlc0VudHJ5GjIKEEVhcmx5Q2xvc2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKXAwoKSW5zdHJ1bWVudBIOCgZzeW1ib2wYASABKAkSDAoEYmFzZRgCIAEoCRINCgVxdW90ZRgDIAEoCRIRCgl0aWNrX3NpemUYBCABKAkSEAoIbG90X3NpemUYBSABKAkSDwoHbWluX3F0eRgGIAEoCRIPCgdtYXhfcXR5GAcgASgJEhQKDG1pbl9ub3Rpb25hbBgIIAEoCRIWCg5wcmljZV9iYW5kX3BjdBgJIAEoCRIVCg1tYWtlcl9mZWVfYnBzGAogASgFEhUKDXRha2VyX2ZlZV9icHMYCyABKAUSEwoLaG9tZV9yZWdpb24YDCABKAkSKAoIY2FsZW5kYXIYDSABKAsyFi5wbGF0Zm9ybTMudjEuQ2FsZW5kYXISLgoGc3RhdHVzGA4gASgOMh4ucGxhdGZvcm0zLnYxLkluc3RydW1lbnRTdGF0dXMSNgoNaG9tZV9zY2hlZHVsZRgPIAMoCzIfLnBsYXRmb3JtMy52MS5Ib21lU2NoZWR1bGVFbnRyeRISCgpib29rX2Vwb2NoGBAgASgFIjEKEUhvbWVTY2hlZHVsZUVudHJ5EgwKBGZyb20YASABKAkSDgoGcmVnaW9uGAIgASgJIhgKFkxpc3RJbnN0cnVtZW50c1JlcXVlc3QiSAoXTGlzdEluc3RydW1lbnRzUmVzcG9uc2USLQoLaW5zdHJ1bWVudHMYASADKAsyGC5wbGF0Zm9ybTMudjEuSW5zdHJ1bWVudCImChRHZXRJbnN0cnVtZW50UmVxdWVzdBIOCgZzeW1ib2wYASABKAkiRQoVR2V0SW5zdHJ1bWVudFJlc3BvbnNlEiwKCmluc3RydW1lbnQYASABKAsyGC5wbGF0Zm9ybTMudjEuSW5zdHJ1bWVudCJcCg5HZXRCb29rUmVxdWVzdBIOCgZzeW1ib2wYASABKAkSEgoFbGV2ZWwYAiABKAVIAIgBARISCgVkZXB0aBgDIAEoBUgBiAEBQggKBl9sZXZlbEIICgZfZGVwdGgiTAoJQm9va0VudHJ5Eg0KBXByaWNlGAEgASgJEgwKBHNpemUYAiABKAkSFQoIb3JkZXJfaWQYAyABKAlIAIgBAUILCglfb3JkZXJfaWQinQEKD0dldEJvb2tSZXNwb25zZRISCgppbnN0cnVtZW50GAEgASgJEg0KBWxldmVsGAIgASgFEgsKA3NlcRgDIAEoAxIMCgR0aW1lGAQgASgDEiUKBGJpZHMYBSADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5EiUKBGFza3MYBiADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5ImYKBVRyYWRlEhAKCHRyYWRlX2lkGAEgASgDEg0KBXByaWNlGAIgASgJEgwKBHNpemUYAyABKAkSIAoEc2lkZRgEIAEoDjISLnBsYXRmb3JtMy52MS5TaWRlEgwKBHRpbWUYBSABKAMifgoQR2V0VHJhZGVzUmVxdWVzdBIOCgZzeW1ib2wYASABKAkSEwoGYmVmb3JlGAIgASgDSACIAQESEgoFYWZ0ZXIYAyABKANIAYgBARISCgVsaW1pdBgEIAEoBUgCiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyQggKBl9saW1pdCKeAQoRR2V0VHJhZGVzUmVzcG9uc2USEgoKaW5zdHJ1bWVudBgBIAEoCRIjCgZ0cmFkZXMYAiADKAsyEy5wbGF0Zm9ybTMudjEuVHJhZGUSGAoLbmV4dF9iZWZvcmUYAyABKANIAIgBARIXCgpuZXh0X2FmdGVyGAQgASgDSAGIAQFCDgoMX25leHRfYmVmb3JlQg0KC19uZXh0X2FmdGVyIn8KBkNhbmRsZRINCgVzdGFydBgBIAEoAxIMCgRvcGVuGAIgASgJEgwKBGhpZ2gYAyABKAkSCwoDbG93GAQgASgJEg0KBWNsb3NlGAUgASgJEg4KBnZvbHVtZRgGIAEoCRITCgZ0cmFkZXMYByABKANIAIgBAUIJCgdfdHJhZGVzIm0KEUdldENhbmRsZXNSZXF1ZXN0Eg4KBnN5bWJvbBgBIAEoCRIQCghpbnRlcnZhbBgCIAEoCRISCgVzdGFydBgDIAEoA0gAiAEBEhAKA2VuZBgEIAEoA0gBiAEBQggKBl9zdGFydEIGCgRfZW5kIn0KEkdldENhbmRsZXNSZXNwb25zZRISCgppbnN0cnVtZW50GAEgASgJEhAKCGludGVydmFsGAIgASgJEg0KBXN0YXJ0GAMgASgDEgsKA2VuZBgEIAEoAxIlCgdjYW5kbGVzGAUgAygLMhQucGxhdGZvcm0zLnYxLkNhbmRsZSIiChBHZXRUaWNrZXJSZXF1ZXN0Eg4KBnN5bWJvbBgBIAEoCSKQAwoGVGlja2VyEhIKCmluc3RydW1lbnQYASABKAkSFQoIYmVzdF9iaWQYAiABKAlIAIgBARIaCg1iZXN0X2JpZF9zaXplGAMgASgJSAGIAQESFQoIYmVzdF9hc2sYBCABKAlIAogBARIaCg1iZXN0X2Fza19zaXplGAUgASgJSAOIAQESEQoEbGFzdBgGIAEoCUgEiAEBEhUKCG9wZW5fMjRoGAcgASgJSAWIAQESFQoIaGlnaF8yNGgYCCABKAlIBogBARIUCgdsb3dfMjRoGAkgASgJSAeIAQESEgoKdm9sdW1lXzI0aBgKIAEoCRIXCgp0cmFkZXNfMjRoGAsgASgDSAiIAQESDAoEdGltZRgMIAEoA0ILCglfYmVzdF9iaWRCEAoOX2Jlc3RfYmlkX3NpemVCCwoJX2Jlc3RfYXNrQhAKDl9iZXN0X2Fza19zaXplQgcKBV9sYXN0QgsKCV9vcGVuXzI0aEILCglfaGlnaF8yNGhCCgoIX2xvd18yNGhCDQoLX3RyYWRlc18yNGgiOQoRR2V0VGlja2VyUmVzcG9uc2USJAoGdGlja2VyGAEgASgLMhQucGxhdGZvcm0zLnYxLlRpY2tlciIUChJHZXRTZXNzaW9uc1JlcXVlc3QisQIKDlRyYWRpbmdTZXNzaW9uEgwKBG5hbWUYASABKAkSDAoEY2l0eRgCIAEoCRIRCgl0aW1lX3pvbmUYAyABKAkSEgoKbG9jYWxfb3BlbhgEIAEoCRITCgtsb2NhbF9jbG9zZRgFIAEoCRIWCglvcGVuZWRfYXQYBiABKAlIAIgBARIZCgxvcGVuZWRfYXRfbXMYByABKANIAYgBARIVCghvcGVuc19hdBgIIAEoCUgCiAEBEhgKC29wZW5zX2F0X21zGAkgASgDSAOIAQESEQoJY2xvc2VzX2F0GAogASgJEhQKDGNsb3Nlc19hdF9tcxgLIAEoA0IMCgpfb3BlbmVkX2F0Qg8KDV9vcGVuZWRfYXRfbXNCCwoJX29wZW5zX2F0Qg4KDF9vcGVuc19hdF9tcyKNAQoTR2V0U2Vzc2lvbnNSZXNwb25zZRIMCgR0aW1lGAEgASgJEhAKCGVwb2NoX21zGAIgASgDEioKBG9wZW4YAyADKAsyHC5wbGF0Zm9ybTMudjEuVHJhZGluZ1Nlc3Npb24SKgoEbmV4dBgEIAMoCzIcLnBsYXRmb3JtMy52MS5UcmFkaW5nU2Vzc2lvbiIhCg1TdHJlYW1SZXN1bWVkEhAKCGZyb21fc2VxGAEgASgDIlEKEVN0cmVhbUJvb2tSZXF1ZXN0EhIKCmluc3RydW1lbnQYASABKAkSGAoLcmVzdW1lX2Zyb20YAiABKANIAIgBAUIOCgxfcmVzdW1lX2Zyb20iTAoLTGV2ZWxDaGFuZ2USIAoEc2lkZRgBIAEoDjISLnBsYXRmb3JtMy52MS5TaWRlEg0KBXByaWNlGAIgASgJEgwKBHNpemUYAyABKAkingEKDEJvb2tTbmFwc2hvdBISCgppbnN0cnVtZW50GAEgASgJEgsKA3NlcRgCIAEoAxIMCgR0aW1lGAMgASgDEiUKBGJpZHMYBCADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5EiUKBGFza3MYBSADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5EhEKCWNvbmZsYXRlZBgGIAEoCCJ6CgpCb29rVXBkYXRlEhIKCmluc3RydW1lbnQYASABKAkSEQoJZmlyc3Rfc2VxGAIgASgDEgsKA3NlcRgDIAEoAxIMCgR0aW1lGAQgASgDEioKB2NoYW5nZXMYBSADKAsyGS5wbGF0Zm9ybTMudjEuTGV2ZWxDaGFuZ2UiiwIKElN0cmVhbUJvb2tSZXNwb25zZRIuCghzbmFwc2hvdBgBIAEoCzIaLnBsYXRmb3JtMy52MS5Cb29rU25hcHNob3RIABIqCgZ1cGRhdGUYAiABKAsyGC5wbGF0Zm9ybTMudjEuQm9va1VwZGF0ZUgAEi4KB3Jlc3VtZWQYAyABKAsyGy5wbGF0Zm9ybTMudjEuU3RyZWFtUmVzdW1lZEgAEiwKBnJlc3luYxgEIAEoCzIaLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN5bmNIABIyCgloZWFydGJlYXQYBSABKAsyHS5wbGF0Zm9ybTMudjEuU3RyZWFtSGVhcnRiZWF0SABCBwoFZXZlbnQiUwoTU3RyZWFtVHJhZGVzUmVxdWVzdBISCgppbnN0cnVtZW50GAEgASgJEhgKC3Jlc3VtZV9mcm9tGAIgASgDSACIAQFCDgoMX3Jlc3VtZV9mcm9tImQKDlRyYWRlc1NuYXBzaG90EhIKCmluc3RydW1lbnQYASABKAkSCwoDc2VxGAIgASgDEgwKBHRpbWUYAyABKAMSIwoGdHJhZGVzGAQgAygLMhMucGxhdGZvcm0zLnYxLlRyYWRlInUKDFRyYWRlc1VwZGF0ZRISCgppbnN0cnVtZW50GAEgASgJEhEKCWZpcnN0X3NlcRgCIAEoAxILCgNzZXEYAyABKAMSDAoEdGltZRgEIAEoAxIjCgZ0cmFkZXMYBSADKAsyEy5wbGF0Zm9ybTMudjEuVHJhZGUikQIKFFN0cmVhbVRyYWRlc1Jlc3BvbnNlEjAKCHNuYXBzaG90GAEgASgLMhwucGxhdGZvcm0zLnYxLlRyYWRlc1NuYXBzaG90SAASLAoGdXBkYXRlGAIgASgLMhoucGxhdGZvcm0zLnYxLlRyYWRlc1VwZGF0ZUgAEi4KB3Jlc3VtZWQYAyABKAsyGy5wbGF0Zm9ybTMudjEuU3RyZWFtUmVzdW1lZEgAEiwKBnJlc3luYxgEIAEoCzIaLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN5bmNIABIyCgloZWFydGJlYXQYBSABKAsyHS5wbGF0Zm9ybTMudjEuU3RyZWFtSGVhcnRiZWF0SABCBwoFZXZlbnQiUwoTU3RyZWFtVGlja2VyUmVxdWVzdBISCgppbnN0cnVtZW50GAEgASgJEhgKC3Jlc3VtZV9mcm9tGAIgASgDSACIAQFCDgoMX3Jlc3VtZV9mcm9tImUKC1RpY2tlckV2ZW50EhAKCHNuYXBzaG90GAEgASgIEhEKCWZpcnN0X3NlcRgCIAEoAxILCgNzZXEYAyABKAMSJAoGdGlja2VyGAQgASgLMhQucGxhdGZvcm0zLnYxLlRpY2tlciKuAQoUU3RyZWFtVGlja2VyUmVzcG9uc2USKwoGdGlja2VyGAEgASgLMhkucGxhdGZvcm0zLnYxLlRpY2tlckV2ZW50SAASLAoGcmVzeW5jGAIgASgLMhoucGxhdGZvcm0zLnYxLlN0cmVhbVJlc3luY0gAEjIKCWhlYXJ0YmVhdBgDIAEoCzIdLnBsYXRmb3JtMy52MS5TdHJlYW1IZWFydGJlYXRIAEIHCgVldmVudCJUChRTdHJlYW1DYW5kbGVzUmVxdWVzdBISCgppbnN0cnVtZW50GAEgASgJEhgKC3Jlc3VtZV9mcm9tGAIgASgDSACIAQFCDgoMX3Jlc3VtZV9mcm9tIpsBCgxDYW5kbGVzRXZlbnQSEAoIc25hcHNob3QYASABKAgSEgoKaW5zdHJ1bWVudBgCIAEoCRIRCglmaXJzdF9zZXEYAyABKAMSCwoDc2VxGAQgASgDEgwKBHRpbWUYBSABKAMSEAoIaW50ZXJ2YWwYBiABKAkSJQoHY2FuZGxlcxgHIAMoCzIULnBsYXRmb3JtMy52MS5DYW5kbGUisQEKFVN0cmVhbUNhbmRsZXNSZXNwb25zZRItCgdjYW5kbGVzGAEgASgLMhoucGxhdGZvcm0zLnYxLkNhbmRsZXNFdmVudEgAEiwKBnJlc3luYxgCIAEoCzIaLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN5bmNIABIyCgloZWFydGJlYXQYAyABKAsyHS5wbGF0Zm9ybTMudjEuU3RyZWFtSGVhcnRiZWF0SABCBwoFZXZlbnQq8QEKEEluc3RydW1lbnRTdGF0dXMSIQodSU5TVFJVTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIeChpJTlNUUlVNRU5UX1NUQVRVU19QUkVfT1BFThABEhoKFklOU1RSVU1FTlRfU1RBVFVTX09QRU4QAhIhCh1JTlNUUlVNRU5UX1NUQVRVU19DQU5DRUxfT05MWRADEh8KG0lOU1RSVU1FTlRfU1RBVFVTX1BPU1RfT05MWRAEEhwKGElOU1RSVU1FTlRfU1RBVFVTX0hBTFRFRBAFEhwKGElOU1RSVU1FTlRfU1RBVFVTX0NMT1NFRBAGMrcHChFNYXJrZXREYXRhU2VydmljZRJeCg9MaXN0SW5zdHJ1bWVudHMSJC5wbGF0Zm9ybTMudjEuTGlzdEluc3RydW1lbnRzUmVxdWVzdBolLnBsYXRmb3JtMy52MS5MaXN0SW5zdHJ1bWVudHNSZXNwb25zZRJYCg1HZXRJbnN0cnVtZW50EiIucGxhdGZvcm0zLnYxLkdldEluc3RydW1lbnRSZXF1ZXN0GiMucGxhdGZvcm0zLnYxLkdldEluc3RydW1lbnRSZXNwb25zZRJGCgdHZXRCb29rEhwucGxhdGZvcm0zLnYxLkdldEJvb2tSZXF1ZXN0Gh0ucGxhdGZvcm0zLnYxLkdldEJvb2tSZXNwb25zZRJMCglHZXRUcmFkZXMSHi5wbGF0Zm9ybTMudjEuR2V0VHJhZGVzUmVxdWVzdBofLnBsYXRmb3JtMy52MS5HZXRUcmFkZXNSZXNwb25zZRJPCgpHZXRDYW5kbGVzEh8ucGxhdGZvcm0zLnYxLkdldENhbmRsZXNSZXF1ZXN0GiAucGxhdGZvcm0zLnYxLkdldENhbmRsZXNSZXNwb25zZRJMCglHZXRUaWNrZXISHi5wbGF0Zm9ybTMudjEuR2V0VGlja2VyUmVxdWVzdBofLnBsYXRmb3JtMy52MS5HZXRUaWNrZXJSZXNwb25zZRJSCgtHZXRTZXNzaW9ucxIgLnBsYXRmb3JtMy52MS5HZXRTZXNzaW9uc1JlcXVlc3QaIS5wbGF0Zm9ybTMudjEuR2V0U2Vzc2lvbnNSZXNwb25zZRJRCgpTdHJlYW1Cb29rEh8ucGxhdGZvcm0zLnYxLlN0cmVhbUJvb2tSZXF1ZXN0GiAucGxhdGZvcm0zLnYxLlN0cmVhbUJvb2tSZXNwb25zZTABElcKDFN0cmVhbVRyYWRlcxIhLnBsYXRmb3JtMy52MS5TdHJlYW1UcmFkZXNSZXF1ZXN0GiIucGxhdGZvcm0zLnYxLlN0cmVhbVRyYWRlc1Jlc3BvbnNlMAESVwoMU3RyZWFtVGlja2VyEiEucGxhdGZvcm0zLnYxLlN0cmVhbVRpY2tlclJlcXVlc3QaIi5wbGF0Zm9ybTMudjEuU3RyZWFtVGlja2VyUmVzcG9uc2UwARJaCg1TdHJlYW1DYW5kbGVzEiIucGxhdGZvcm0zLnYxLlN0cmVhbUNhbmRsZXNSZXF1ZXN0GiMucGxhdGZvcm0zLnYxLlN0cmVhbUNhbmRsZXNSZXNwb25zZTABYgZwcm90bzM", [file_platform3_v1_common]);
 
 /**
  * A day of the week and a local wall-clock time.
@@ -355,6 +355,20 @@ export type Instrument = Message<"platform3.v1.Instrument"> & {
    * @generated from field: platform3.v1.InstrumentStatus status = 14;
    */
   status: InstrumentStatus;
+
+  /**
+   * Where the home moves by time of day (UTC), if it does: the registry moves the book at each boundary.
+   *
+   * @generated from field: repeated platform3.v1.HomeScheduleEntry home_schedule = 15;
+   */
+  homeSchedule: HomeScheduleEntry[];
+
+  /**
+   * Which object holds the book: 0 names it by symbol, n > 0 by "<symbol>@<n>" (each move adds one).
+   *
+   * @generated from field: int32 book_epoch = 16;
+   */
+  bookEpoch: number;
 };
 
 /**
@@ -461,6 +475,20 @@ export type InstrumentJson = {
    * @generated from field: platform3.v1.InstrumentStatus status = 14;
    */
   status?: InstrumentStatusJson;
+
+  /**
+   * Where the home moves by time of day (UTC), if it does: the registry moves the book at each boundary.
+   *
+   * @generated from field: repeated platform3.v1.HomeScheduleEntry home_schedule = 15;
+   */
+  homeSchedule?: HomeScheduleEntryJson[];
+
+  /**
+   * Which object holds the book: 0 names it by symbol, n > 0 by "<symbol>@<n>" (each move adds one).
+   *
+   * @generated from field: int32 book_epoch = 16;
+   */
+  bookEpoch?: number;
 };
 
 /**
@@ -469,6 +497,55 @@ export type InstrumentJson = {
  */
 export const InstrumentSchema: GenMessage<Instrument, {jsonType: InstrumentJson}> = /*@__PURE__*/
   messageDesc(file_platform3_v1_market_data, 3);
+
+/**
+ * From a time of day on, the book's home is a region.
+ *
+ * @generated from message platform3.v1.HomeScheduleEntry
+ */
+export type HomeScheduleEntry = Message<"platform3.v1.HomeScheduleEntry"> & {
+  /**
+   * UTC time of day "HH:MM".
+   *
+   * @generated from field: string from = 1;
+   */
+  from: string;
+
+  /**
+   * The Durable Object location hint, e.g. "apac".
+   *
+   * @generated from field: string region = 2;
+   */
+  region: string;
+};
+
+/**
+ * From a time of day on, the book's home is a region.
+ *
+ * @generated from message platform3.v1.HomeScheduleEntry
+ */
+export type HomeScheduleEntryJson = {
+  /**
+   * UTC time of day "HH:MM".
+   *
+   * @generated from field: string from = 1;
+   */
+  from?: string;
+
+  /**
+   * The Durable Object location hint, e.g. "apac".
+   *
+   * @generated from field: string region = 2;
+   */
+  region?: string;
+};
+
+/**
+ * Describes the message platform3.v1.HomeScheduleEntry.
+ * Use `create(HomeScheduleEntrySchema)` to create a new message.
+ */
+export const HomeScheduleEntrySchema: GenMessage<HomeScheduleEntry, {jsonType: HomeScheduleEntryJson}> = /*@__PURE__*/
+  messageDesc(file_platform3_v1_market_data, 4);
 
 /**
  * No parameters.
@@ -491,7 +568,7 @@ export type ListInstrumentsRequestJson = {
  * Use `create(ListInstrumentsRequestSchema)` to create a new message.
  */
 export const ListInstrumentsRequestSchema: GenMessage<ListInstrumentsRequest, {jsonType: ListInstrumentsRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 4);
+  messageDesc(file_platform3_v1_market_data, 5);
 
 /**
  * The listed instruments.
@@ -526,7 +603,7 @@ export type ListInstrumentsResponseJson = {
  * Use `create(ListInstrumentsResponseSchema)` to create a new message.
  */
 export const ListInstrumentsResponseSchema: GenMessage<ListInstrumentsResponse, {jsonType: ListInstrumentsResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 5);
+  messageDesc(file_platform3_v1_market_data, 6);
 
 /**
  * Which instrument.
@@ -561,7 +638,7 @@ export type GetInstrumentRequestJson = {
  * Use `create(GetInstrumentRequestSchema)` to create a new message.
  */
 export const GetInstrumentRequestSchema: GenMessage<GetInstrumentRequest, {jsonType: GetInstrumentRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 6);
+  messageDesc(file_platform3_v1_market_data, 7);
 
 /**
  * The instrument.
@@ -596,7 +673,7 @@ export type GetInstrumentResponseJson = {
  * Use `create(GetInstrumentResponseSchema)` to create a new message.
  */
 export const GetInstrumentResponseSchema: GenMessage<GetInstrumentResponse, {jsonType: GetInstrumentResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 7);
+  messageDesc(file_platform3_v1_market_data, 8);
 
 /**
  * Which book, how deep.
@@ -659,7 +736,7 @@ export type GetBookRequestJson = {
  * Use `create(GetBookRequestSchema)` to create a new message.
  */
 export const GetBookRequestSchema: GenMessage<GetBookRequest, {jsonType: GetBookRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 8);
+  messageDesc(file_platform3_v1_market_data, 9);
 
 /**
  * A price level (levels 1 and 2) or one resting order (level 3).
@@ -722,7 +799,7 @@ export type BookEntryJson = {
  * Use `create(BookEntrySchema)` to create a new message.
  */
 export const BookEntrySchema: GenMessage<BookEntry, {jsonType: BookEntryJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 9);
+  messageDesc(file_platform3_v1_market_data, 10);
 
 /**
  * The book at `seq` (REST's `Book`).
@@ -827,7 +904,7 @@ export type GetBookResponseJson = {
  * Use `create(GetBookResponseSchema)` to create a new message.
  */
 export const GetBookResponseSchema: GenMessage<GetBookResponse, {jsonType: GetBookResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 10);
+  messageDesc(file_platform3_v1_market_data, 11);
 
 /**
  * A public trade (REST's `Trade`, the feed's trade).
@@ -918,7 +995,7 @@ export type TradeJson = {
  * Use `create(TradeSchema)` to create a new message.
  */
 export const TradeSchema: GenMessage<Trade, {jsonType: TradeJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 11);
+  messageDesc(file_platform3_v1_market_data, 12);
 
 /**
  * A page of trades: give before or after, not both.
@@ -995,7 +1072,7 @@ export type GetTradesRequestJson = {
  * Use `create(GetTradesRequestSchema)` to create a new message.
  */
 export const GetTradesRequestSchema: GenMessage<GetTradesRequest, {jsonType: GetTradesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 12);
+  messageDesc(file_platform3_v1_market_data, 13);
 
 /**
  * A page of trades, newest first (REST's `TradesPage`).
@@ -1072,7 +1149,7 @@ export type GetTradesResponseJson = {
  * Use `create(GetTradesResponseSchema)` to create a new message.
  */
 export const GetTradesResponseSchema: GenMessage<GetTradesResponse, {jsonType: GetTradesResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 13);
+  messageDesc(file_platform3_v1_market_data, 14);
 
 /**
  * One OHLCV candle (REST's `Candle`).
@@ -1191,7 +1268,7 @@ export type CandleJson = {
  * Use `create(CandleSchema)` to create a new message.
  */
 export const CandleSchema: GenMessage<Candle, {jsonType: CandleJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 14);
+  messageDesc(file_platform3_v1_market_data, 15);
 
 /**
  * Candles of one interval in a window.
@@ -1268,7 +1345,7 @@ export type GetCandlesRequestJson = {
  * Use `create(GetCandlesRequestSchema)` to create a new message.
  */
 export const GetCandlesRequestSchema: GenMessage<GetCandlesRequest, {jsonType: GetCandlesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 15);
+  messageDesc(file_platform3_v1_market_data, 16);
 
 /**
  * Candles in the window (REST's `Candles`).
@@ -1359,7 +1436,7 @@ export type GetCandlesResponseJson = {
  * Use `create(GetCandlesResponseSchema)` to create a new message.
  */
 export const GetCandlesResponseSchema: GenMessage<GetCandlesResponse, {jsonType: GetCandlesResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 16);
+  messageDesc(file_platform3_v1_market_data, 17);
 
 /**
  * Which instrument's ticker.
@@ -1394,7 +1471,7 @@ export type GetTickerRequestJson = {
  * Use `create(GetTickerRequestSchema)` to create a new message.
  */
 export const GetTickerRequestSchema: GenMessage<GetTickerRequest, {jsonType: GetTickerRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 17);
+  messageDesc(file_platform3_v1_market_data, 18);
 
 /**
  * Best bid and ask, last trade, rolling 24 h (REST's `Ticker`). On the ticker stream the
@@ -1585,7 +1662,7 @@ export type TickerJson = {
  * Use `create(TickerSchema)` to create a new message.
  */
 export const TickerSchema: GenMessage<Ticker, {jsonType: TickerJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 18);
+  messageDesc(file_platform3_v1_market_data, 19);
 
 /**
  * The ticker.
@@ -1620,7 +1697,7 @@ export type GetTickerResponseJson = {
  * Use `create(GetTickerResponseSchema)` to create a new message.
  */
 export const GetTickerResponseSchema: GenMessage<GetTickerResponse, {jsonType: GetTickerResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 19);
+  messageDesc(file_platform3_v1_market_data, 20);
 
 /**
  * No parameters.
@@ -1643,7 +1720,7 @@ export type GetSessionsRequestJson = {
  * Use `create(GetSessionsRequestSchema)` to create a new message.
  */
 export const GetSessionsRequestSchema: GenMessage<GetSessionsRequest, {jsonType: GetSessionsRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 20);
+  messageDesc(file_platform3_v1_market_data, 21);
 
 /**
  * An FX session (REST's `OpenSession` and `UpcomingSession`).
@@ -1818,7 +1895,7 @@ export type TradingSessionJson = {
  * Use `create(TradingSessionSchema)` to create a new message.
  */
 export const TradingSessionSchema: GenMessage<TradingSession, {jsonType: TradingSessionJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 21);
+  messageDesc(file_platform3_v1_market_data, 22);
 
 /**
  * Open and upcoming sessions (REST's `Sessions`).
@@ -1895,7 +1972,7 @@ export type GetSessionsResponseJson = {
  * Use `create(GetSessionsResponseSchema)` to create a new message.
  */
 export const GetSessionsResponseSchema: GenMessage<GetSessionsResponse, {jsonType: GetSessionsResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 22);
+  messageDesc(file_platform3_v1_market_data, 23);
 
 /**
  * The stream goes on from `from_seq` without a snapshot: what follows replays the log.
@@ -1930,7 +2007,7 @@ export type StreamResumedJson = {
  * Use `create(StreamResumedSchema)` to create a new message.
  */
 export const StreamResumedSchema: GenMessage<StreamResumed, {jsonType: StreamResumedJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 23);
+  messageDesc(file_platform3_v1_market_data, 24);
 
 /**
  * Which level2 stream, from where.
@@ -1981,7 +2058,7 @@ export type StreamBookRequestJson = {
  * Use `create(StreamBookRequestSchema)` to create a new message.
  */
 export const StreamBookRequestSchema: GenMessage<StreamBookRequest, {jsonType: StreamBookRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 24);
+  messageDesc(file_platform3_v1_market_data, 25);
 
 /**
  * [side, price, new aggregate size] of one level; size "0" removes it.
@@ -2044,7 +2121,7 @@ export type LevelChangeJson = {
  * Use `create(LevelChangeSchema)` to create a new message.
  */
 export const LevelChangeSchema: GenMessage<LevelChange, {jsonType: LevelChangeJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 25);
+  messageDesc(file_platform3_v1_market_data, 26);
 
 /**
  * The level2 book at `seq`.
@@ -2149,7 +2226,7 @@ export type BookSnapshotJson = {
  * Use `create(BookSnapshotSchema)` to create a new message.
  */
 export const BookSnapshotSchema: GenMessage<BookSnapshot, {jsonType: BookSnapshotJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 26);
+  messageDesc(file_platform3_v1_market_data, 27);
 
 /**
  * Level2 changes covering the sequences first_seq..seq.
@@ -2240,7 +2317,7 @@ export type BookUpdateJson = {
  * Use `create(BookUpdateSchema)` to create a new message.
  */
 export const BookUpdateSchema: GenMessage<BookUpdate, {jsonType: BookUpdateJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 27);
+  messageDesc(file_platform3_v1_market_data, 28);
 
 /**
  * One message of the level2 stream.
@@ -2343,7 +2420,7 @@ export type StreamBookResponseJson = {
  * Use `create(StreamBookResponseSchema)` to create a new message.
  */
 export const StreamBookResponseSchema: GenMessage<StreamBookResponse, {jsonType: StreamBookResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 28);
+  messageDesc(file_platform3_v1_market_data, 29);
 
 /**
  * Which trades stream, from where.
@@ -2392,7 +2469,7 @@ export type StreamTradesRequestJson = {
  * Use `create(StreamTradesRequestSchema)` to create a new message.
  */
 export const StreamTradesRequestSchema: GenMessage<StreamTradesRequest, {jsonType: StreamTradesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 29);
+  messageDesc(file_platform3_v1_market_data, 30);
 
 /**
  * The most recent trades at `seq`.
@@ -2469,7 +2546,7 @@ export type TradesSnapshotJson = {
  * Use `create(TradesSnapshotSchema)` to create a new message.
  */
 export const TradesSnapshotSchema: GenMessage<TradesSnapshot, {jsonType: TradesSnapshotJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 30);
+  messageDesc(file_platform3_v1_market_data, 31);
 
 /**
  * Trades covering the sequences first_seq..seq.
@@ -2560,7 +2637,7 @@ export type TradesUpdateJson = {
  * Use `create(TradesUpdateSchema)` to create a new message.
  */
 export const TradesUpdateSchema: GenMessage<TradesUpdate, {jsonType: TradesUpdateJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 31);
+  messageDesc(file_platform3_v1_market_data, 32);
 
 /**
  * One message of the trades stream.
@@ -2663,7 +2740,7 @@ export type StreamTradesResponseJson = {
  * Use `create(StreamTradesResponseSchema)` to create a new message.
  */
 export const StreamTradesResponseSchema: GenMessage<StreamTradesResponse, {jsonType: StreamTradesResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 32);
+  messageDesc(file_platform3_v1_market_data, 33);
 
 /**
  * Which ticker stream.
@@ -2712,7 +2789,7 @@ export type StreamTickerRequestJson = {
  * Use `create(StreamTickerRequestSchema)` to create a new message.
  */
 export const StreamTickerRequestSchema: GenMessage<StreamTickerRequest, {jsonType: StreamTickerRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 33);
+  messageDesc(file_platform3_v1_market_data, 34);
 
 /**
  * The ticker at `seq`: the first message is a snapshot, each later one an update.
@@ -2789,7 +2866,7 @@ export type TickerEventJson = {
  * Use `create(TickerEventSchema)` to create a new message.
  */
 export const TickerEventSchema: GenMessage<TickerEvent, {jsonType: TickerEventJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 34);
+  messageDesc(file_platform3_v1_market_data, 35);
 
 /**
  * One message of the ticker stream.
@@ -2862,7 +2939,7 @@ export type StreamTickerResponseJson = {
  * Use `create(StreamTickerResponseSchema)` to create a new message.
  */
 export const StreamTickerResponseSchema: GenMessage<StreamTickerResponse, {jsonType: StreamTickerResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 35);
+  messageDesc(file_platform3_v1_market_data, 36);
 
 /**
  * Which candles stream.
@@ -2911,7 +2988,7 @@ export type StreamCandlesRequestJson = {
  * Use `create(StreamCandlesRequestSchema)` to create a new message.
  */
 export const StreamCandlesRequestSchema: GenMessage<StreamCandlesRequest, {jsonType: StreamCandlesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 36);
+  messageDesc(file_platform3_v1_market_data, 37);
 
 /**
  * One-minute candles at `seq`.
@@ -3030,7 +3107,7 @@ export type CandlesEventJson = {
  * Use `create(CandlesEventSchema)` to create a new message.
  */
 export const CandlesEventSchema: GenMessage<CandlesEvent, {jsonType: CandlesEventJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 37);
+  messageDesc(file_platform3_v1_market_data, 38);
 
 /**
  * One message of the candles stream.
@@ -3103,7 +3180,7 @@ export type StreamCandlesResponseJson = {
  * Use `create(StreamCandlesResponseSchema)` to create a new message.
  */
 export const StreamCandlesResponseSchema: GenMessage<StreamCandlesResponse, {jsonType: StreamCandlesResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 38);
+  messageDesc(file_platform3_v1_market_data, 39);
 
 /**
  * The state of an instrument's market (REST `status`).
