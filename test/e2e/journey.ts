@@ -86,8 +86,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
     const spec = testInstrument(SYM);
     const listed = await op.api.POST("/v1/admin/instruments", { body: spec });
     equal(listed.response.status, 201);
-    // Reads show which object holds the book: a new listing is at epoch 0 (docs/geography.md).
-    deepStrictEqual(listed.data, { ...spec, book_epoch: 0 });
+    deepStrictEqual(listed.data, { ...spec, book_epoch: 0 }); // a new listing's book is epoch 0
     equal((await pub.instrument(SYM)).status, "open");
     step(`operator listed ${SYM} (open)`);
 

@@ -3,6 +3,7 @@
  * sockets through the Worker (`exports.default.fetch("/v1/ws")`) or straight to a
  * shard, every one closed by `closeAll`; and the seed books the feed tests trade on.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type {
   UserMessage as AccountUserMessage,
@@ -124,6 +125,16 @@ const HOME: Record<string, string> = { "BTC-USD": "enam", "EUR-USD": "weur", "AA
 /** The book of a seed instrument. */
 export function book(symbol: string) {
   return orderBookStub(env.ORDER_BOOK, { symbol, home_region: HOME[symbol] as "enam" });
+}
+
+/** The relays and shards registered with a seed instrument's book for pushes. */
+export async function bookShards(symbol: string): Promise<string[]> {
+  return runInDurableObject(book(symbol), (_instance, state) =>
+    state.storage.sql
+      .exec<{ name: string }>("SELECT name FROM feed_shards ORDER BY name")
+      .toArray()
+      .map((r) => r.name),
+  );
 }
 
 let orderSeq = 0;

@@ -10,6 +10,7 @@ import type { FeedMessage } from "../../shared/feed/messages.ts";
 import { relayName } from "../../shared/geo/placement.ts";
 import {
   book,
+  bookShards,
   closeAll,
   contiguous,
   errorOf,
@@ -26,16 +27,6 @@ beforeAll(seedInstruments);
 afterEach(closeAll);
 
 const shardStub = (name: string) => env.FEED_SHARD.get(env.FEED_SHARD.idFromName(name));
-
-/** The shards registered with a book for pushes. */
-async function bookShards(symbol: string): Promise<string[]> {
-  return runInDurableObject(book(symbol), (_instance, state) =>
-    state.storage.sql
-      .exec<{ name: string }>("SELECT name FROM feed_shards ORDER BY name")
-      .toArray()
-      .map((r) => r.name),
-  );
-}
 
 describe("GET /v1/ws", () => {
   it("answers a plain GET with 426 problem+json", async () => {

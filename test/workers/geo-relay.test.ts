@@ -3,11 +3,11 @@
  * shards subscribe at that region's relay, and the book pushes once per region however many
  * sockets there are. Resumes are answered in the region; an evicted relay loses nothing.
  */
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { relayName } from "../../shared/geo/placement.ts";
-import { book, closeAll, contiguous, FeedClient, place, seedInstruments } from "./feed-client.ts";
+import { book, bookShards, closeAll, contiguous, FeedClient, place, seedInstruments } from "./feed-client.ts";
 
 beforeAll(seedInstruments);
 afterEach(closeAll);
@@ -15,15 +15,6 @@ afterEach(closeAll);
 const SYMBOL = "BHP-AUD";
 const relay = (region: string) => env.FEED_RELAY.getByName(relayName(region as "apac", SYMBOL));
 const from = (region: string) => ({ "x-p3-region": region });
-
-async function bookSubscribers(symbol: string): Promise<string[]> {
-  return runInDurableObject(book(symbol), (_instance, state) =>
-    state.storage.sql
-      .exec<{ name: string }>("SELECT name FROM feed_shards ORDER BY name")
-      .toArray()
-      .map((r) => r.name),
-  );
-}
 
 describe("routing by region", () => {
   it("puts a socket on a shard of the client's region (X-P3-Region here), the nearest served one, or the fallback", async () => {
@@ -51,7 +42,7 @@ describe("relays", () => {
     );
     expect(shards.size).toBeGreaterThan(2);
     // The book knows two subscribers, the relays: not the shards, not the sockets.
-    expect(await bookSubscribers(SYMBOL)).toEqual([relayName("apac", SYMBOL), relayName("weur", SYMBOL)]);
+    expect(await bookShards(SYMBOL)).toEqual([relayName("apac", SYMBOL), relayName("weur", SYMBOL)]);
     const { shards: apacShards } = await relay("apac").status();
     expect(apacShards).toBeGreaterThanOrEqual(1);
 
