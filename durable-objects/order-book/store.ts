@@ -264,13 +264,6 @@ export class BookStore {
       SELECT start, open, high, low, close, volume, trades FROM candles_1m WHERE start >= ${since} ORDER BY start`;
   }
 
-  /** The feed shards registered for pushes, with their registration generation. */
-  feedShards(): Map<string, number> {
-    return new Map(
-      this.sql<{ name: string; since: number }>`SELECT name, since FROM feed_shards`.map((r) => [r.name, r.since]),
-    );
-  }
-
   /** Makes `live_orders` equal to the engine's view of each touched order (upsert or delete). */
   private mirror(engine: MatchingEngine, ids: ReadonlySet<string>): void {
     const upserts: unknown[][] = [];
