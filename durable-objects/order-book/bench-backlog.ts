@@ -4,10 +4,12 @@
  * accounts stopped taking their deliveries. Synthetic `accepted` and `done` events of
  * orders of `offline-<i>` accounts are appended to the log and, for those accounts,
  * to the outbox; the stream cursor moves past them (they are not sent to the Queue).
- * The caller holds the offline accounts' deliveries back, as after repeated failures.
+ * The offline accounts' deliveries are then held back, as after repeated failures.
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
 import type { Sql } from "../runtime/sql.ts";
+import type { OutboxDelivery } from "./delivery.ts";
+import type { Outbox } from "./outbox.ts";
 import type { Sequences } from "./store.ts";
 
 export interface BacklogSpec {
@@ -18,6 +20,32 @@ export interface BacklogSpec {
 }
 
 const CHUNK = 5_000;
+
+/** What filling the backlog touches of the book. */
+export interface BacklogBook {
+  env: { BENCH_ROUTES?: string };
+  storage: DurableObjectStorage;
+  sql: Sql;
+  seqs: Sequences;
+  outbox: Pick<Outbox, "load" | "size">;
+  stream: { reload(): void };
+  delivery: Pick<OutboxDelivery, "holdOff">;
+}
+
+/**
+ * `OrderBook.benchBacklog` (`BENCH_ROUTES` only): the backlog appended in one transaction,
+ * the outbox and stream reloaded, the offline accounts' deliveries held back for an hour.
+ */
+export function fillBacklog(book: BacklogBook, spec: BacklogSpec): { ok: boolean; seq: number; outbox: number } {
+  const { seqs, outbox } = book;
+  if (book.env.BENCH_ROUTES !== "true") return { ok: false, seq: seqs.seq, outbox: 0 };
+  const now = Date.now();
+  const accounts = book.storage.transactionSync(() => appendBacklog(book.sql, seqs, spec, now));
+  outbox.load();
+  book.stream.reload();
+  for (const account of accounts) book.delivery.holdOff(account, now + 3_600_000, 10);
+  return { ok: true, seq: seqs.seq, outbox: outbox.size() };
+}
 
 /** Appends the backlog in chunks (call inside `transactionSync`); the offline accounts. */
 export function appendBacklog(sql: Sql, seqs: Sequences, spec: BacklogSpec, at: number): string[] {
