@@ -22,4 +22,6 @@ export interface RelayStatus {
   /** Resumes answered from the relay's log, and those passed on to the book. */
   resumes_local: number;
   resumes_upstream: number;
+  /** REST market-data reads answered as the region's replica. */
+  replica_reads: number;
 }

@@ -28,9 +28,11 @@ import { feedTarget } from "../runtime/feed-targets.ts";
 import { PushLanes } from "../runtime/push-lanes.ts";
 import { type Sql, sqlOver } from "../runtime/sql.ts";
 import type { RelayEnv, RelayStatus } from "./contract.ts";
+import { type ReplicaAnswer, type ReplicaBody, type ReplicaQuery, ReplicaReads } from "./replica.ts";
 import { Upstream } from "./upstream.ts";
 
 export type { RelayEnv, RelayStatus } from "./contract.ts";
+export type { ReplicaAnswer, ReplicaQuery } from "./replica.ts";
 
 const MIGRATIONS = [
   { idMonotonicInc: 1, description: "feed shards", sql: FEED_SUBSCRIBERS_TABLE },
@@ -39,6 +41,14 @@ const MIGRATIONS = [
 
 /** A resume at the relay's head while it heard nothing from the book for this long asks the book too (a lost push). */
 const QUIET_MS = 5_000;
+/** A region's REST readers keep the relay subscribed this long after their last read, ms. */
+const READER_LEASE_MS = 60_000;
+/** A replica read while the book has been silent this long asks the book whether it is still there, ms. */
+const PROBE_AFTER_MS = 2_000;
+/** A probe the book does not answer within this long counts as unreachable, ms. */
+const PROBE_TIMEOUT_MS = 2_000;
+/** Without a word from the book for this long, replica answers are marked stale, ms. */
+const STALE_AFTER_MS = PROBE_AFTER_MS + 2 * PROBE_TIMEOUT_MS;
 
 interface Identity {
   name: string;
@@ -61,12 +71,24 @@ export class FeedRelay extends DurableObject<RelayEnv> {
    * what they have; without this they would wait for the next update to find the gap.
    */
   private passOnUntil: Record<PublicChannel, number> = { level2: 0, trades: 0, ticker: 0, candles: 0 };
-  private readonly counts = { received: 0, forwarded: 0, resumes_local: 0, resumes_upstream: 0 };
+  private readonly counts = { received: 0, forwarded: 0, resumes_local: 0, resumes_upstream: 0, replica_reads: 0 };
+  /** REST reads of the region answered from the relay (replica.ts). */
+  private readonly replica: ReplicaReads;
+  private readersUntil = 0;
+  private probing: Promise<void> | undefined;
+  private unreachable = false;
 
   constructor(ctx: DurableObjectState, env: RelayEnv) {
     super(ctx, env);
     this.sql = sqlOver(ctx.storage.sql);
     this.shards = new FeedSubscribers(this.sql);
+    this.replica = new ReplicaReads({
+      log: () => this.synced(),
+      fetch: (query) => (this.identity as Identity).upstream.read(query),
+      lastHeard: () => this.lastHeard,
+      unreachable: () => this.unreachable,
+      staleAfterMs: STALE_AFTER_MS,
+    });
     const migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: MIGRATIONS });
     void ctx.blockConcurrencyWhile(async () => {
       await migrations.runAll();
@@ -108,19 +130,34 @@ export class FeedRelay extends DurableObject<RelayEnv> {
     return reply;
   }
 
-  /** A shard no longer wants the instrument; with the last one gone the relay leaves the book too. */
+  /** A shard no longer wants the instrument; with the last one gone (and no recent reader) the relay leaves the book too. */
   async feedUnsubscribe(shard: string): Promise<void> {
     this.shards.remove(shard);
-    if (this.shards.size === 0) await this.detach();
+    if (!this.wanted()) await this.detach();
+  }
+
+  /**
+   * A REST read of the region's market data (`relay` is this object's name), answered from the
+   * relay (replica.ts) with the time it was last known current; while the book does not answer,
+   * the last state known, marked stale. Reading keeps the relay subscribed for a while.
+   */
+  async replicaRead<Q extends ReplicaQuery>(relay: string, query: Q): Promise<ReplicaAnswer<ReplicaBody<Q>>> {
+    this.identify(relay);
+    const now = Date.now();
+    this.readersUntil = now + READER_LEASE_MS;
+    this.counts.replica_reads++;
+    if (this.log && now - this.lastHeard >= PROBE_AFTER_MS) this.probe();
+    return this.replica.read(query, now);
   }
 
   /** The book's push: applied in order, the new part passed on to the region's shards. */
   async publish(_instrument: string, messages: FeedMessage[]): Promise<{ subscribed: boolean }> {
-    if (this.shards.size === 0 || !this.identity) {
-      this.log = undefined;
+    if (!this.wanted() || !this.identity) {
+      this.forgetState();
       return { subscribed: false };
     }
     this.lastHeard = Date.now();
+    this.unreachable = false;
     this.counts.received++;
     const log = this.log ?? (await this.synced());
     await this.take(log, messages);
@@ -151,6 +188,7 @@ export class FeedRelay extends DurableObject<RelayEnv> {
         forward = await this.catchUp(log, message.channel);
         outcome = log.apply(message);
       }
+      if (outcome.kind === "applied") this.replica.changed(message.channel);
       // Snapshots reset the relay only: shards see the seq jump at the next update and resume.
       if (outcome.kind === "applied" && outcome.message.type === "update") forward.push(outcome.message);
       else if (outcome.kind === "seen" && message.seq <= this.passOnUntil[message.channel]) forward.push(message);
@@ -165,9 +203,45 @@ export class FeedRelay extends DurableObject<RelayEnv> {
     const fresh: FeedMessage[] = [];
     for (const message of reply.messages) {
       const outcome = log.apply(message);
+      if (outcome.kind === "applied") this.replica.changed(message.channel);
       if (outcome.kind === "applied" && outcome.message.type === "update") fresh.push(outcome.message);
     }
     return fresh;
+  }
+
+  /**
+   * Asks the book for what the relay missed on level2, in the background: a quiet market and a
+   * book that cannot be reached look alike until the book answers (or does not, within the timeout).
+   */
+  private probe(): void {
+    if (this.probing || !this.log) return;
+    const log = this.log;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the book did not answer the probe")), PROBE_TIMEOUT_MS);
+    });
+    this.probing = Promise.race([this.catchUp(log, "level2"), timeout])
+      .then((fresh) => {
+        this.unreachable = false;
+        this.fanOut(fresh);
+      })
+      .catch(() => {
+        this.unreachable = true;
+      })
+      .finally(() => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.probing = undefined;
+      });
+  }
+
+  /** Shards, or REST readers within their lease, still want the instrument. */
+  private wanted(): boolean {
+    return this.shards.size > 0 || Date.now() < this.readersUntil;
+  }
+
+  private forgetState(): void {
+    this.log = undefined;
+    this.replica.forget();
   }
 
   private fanOut(messages: FeedMessage[]): void {
@@ -194,12 +268,14 @@ export class FeedRelay extends DurableObject<RelayEnv> {
     for (const reply of replies) for (const message of reply.messages) log.apply(message);
     for (const channel of PUBLIC_CHANNELS) this.passOnUntil[channel] = log.head(channel);
     this.lastHeard = Date.now();
+    this.unreachable = false;
+    this.replica.forget();
     this.log = log;
     return log;
   }
 
   private async detach(): Promise<void> {
-    this.log = undefined;
+    this.forgetState();
     try {
       await this.identity?.upstream.unsubscribe();
     } catch (err) {
@@ -233,7 +309,7 @@ export class FeedRelay extends DurableObject<RelayEnv> {
         target: (shard) => feedTarget(this.env, shard, parsed.region),
         unsubscribed: (shard, generation) => {
           this.shards.drop(shard, generation);
-          if (this.shards.size === 0) void this.detach();
+          if (!this.wanted()) void this.detach();
         },
       }),
     };

@@ -12,6 +12,7 @@ import { registryStub } from "../instrument-registry/index.ts";
 import type { OrderBook } from "../order-book/index.ts";
 import { orderBookStub } from "../order-book/stub.ts";
 import type { RelayEnv } from "./contract.ts";
+import type { ReplicaQuery } from "./replica.ts";
 
 export class Upstream {
   private readonly env: RelayEnv;
@@ -30,6 +31,20 @@ export class Upstream {
   /** Subscribes the relay to one channel of the book: a snapshot, or the updates after `resumeFrom`. */
   async subscribe(channel: PublicChannel, resumeFrom?: number): Promise<SubscribeReply> {
     return this.call(async (book) => (await book.feedSubscribe(this.relay, channel, resumeFrom)) as SubscribeReply);
+  }
+
+  /** The book's own answer to a market-data read (the relay's replica keeps it until a push changes it). */
+  async read(query: Exclude<ReplicaQuery, { kind: "book" }>): Promise<unknown> {
+    return this.call(async (book): Promise<unknown> => {
+      switch (query.kind) {
+        case "trades":
+          return book.trades(query.query);
+        case "ticker":
+          return book.ticker();
+        case "candles":
+          return book.candles(query.interval, query.start, query.end);
+      }
+    });
   }
 
   async unsubscribe(): Promise<void> {

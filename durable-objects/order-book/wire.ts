@@ -62,6 +62,7 @@ const STATUS_REJECT: Record<InstrumentStatus, BookRejectCode> = {
   cancel_only: "instrument_cancel_only",
   post_only: "instrument_post_only",
   closed: "instrument_closed",
+  failover: "instrument_failover",
 };
 
 /** Converts a validated wire command into an engine command, or says why the book refuses it. */

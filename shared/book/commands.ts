@@ -90,6 +90,7 @@ export type BookRejectCode =
   | "instrument_cancel_only"
   | "instrument_post_only"
   | "instrument_closed"
+  | "instrument_failover"
   | "market_closed"
   | "price_off_tick"
   | "stop_price_off_tick"

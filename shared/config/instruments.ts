@@ -5,7 +5,7 @@
  * re-tick procedure). A symbol left out of the document trades with its listed parameters.
  */
 import { z } from "zod";
-import { DecimalSchema, INSTRUMENT_STATUSES, type Instrument, SymbolSchema } from "../instruments/schema.ts";
+import { DecimalSchema, OPERATOR_STATUSES, type Instrument, SymbolSchema } from "../instruments/schema.ts";
 
 export const INSTRUMENT_PARAMETERS = [
   "price_band_pct",
@@ -22,7 +22,7 @@ const ParametersSchema = z.strictObject({
   min_qty: DecimalSchema.optional(),
   max_qty: DecimalSchema.optional(),
   min_notional: DecimalSchema.optional(),
-  status: z.enum(INSTRUMENT_STATUSES).optional(),
+  status: z.enum(OPERATOR_STATUSES).optional(),
   tick_size: DecimalSchema.optional(),
   lot_size: DecimalSchema.optional(),
 });

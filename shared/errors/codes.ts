@@ -71,6 +71,13 @@ export const ERROR_CODES = {
    * look the instrument up again and send there, so a client never gets it (docs/geography.md).
    */
   book_moved: { status: 503, title: "Book Moved" },
+  /**
+   * The instrument's home book is unreachable and it is in failover: nothing is sent to it until an
+   * operator (or the policy) restores it in another region; repeat after `Retry-After` (docs/geography.md).
+   */
+  instrument_failover: { status: 503, title: "Instrument In Failover" },
+  /** Public market data that neither the home book nor the caller's regional replica can answer (docs/geography.md). */
+  market_data_unavailable: { status: 503, title: "Market Data Unavailable" },
   // WebSocket feed (replies and stream errors; `rate_limited`, `invalid_request` and `missing_scope` above too)
   invalid_json: { status: 400, title: "Invalid JSON" },
   message_too_large: { status: 413, title: "Message Too Large" },

@@ -128,6 +128,7 @@ describe("statusAllows", () => {
     halted: ["cancel"],
     pre_open: ["cancel"],
     closed: ["cancel"],
+    failover: [],
   };
 
   it.each(INSTRUMENT_STATUSES)("%s", (status) => {
@@ -135,9 +136,9 @@ describe("statusAllows", () => {
     expect(allowed).toEqual(table[status]);
   });
 
-  it("always allows cancels and only open allows taking orders", () => {
+  it("allows cancels in every status an operator sets, nothing in failover, and taking orders only when open", () => {
     for (const status of INSTRUMENT_STATUSES) {
-      expect(statusAllows(status, "cancel")).toBe(true);
+      expect(statusAllows(status, "cancel")).toBe(status !== "failover");
       expect(statusAllows(status, "place")).toBe(status === "open");
     }
   });

@@ -8,8 +8,14 @@ import { compareDecimal, type Decimal, parseDecimal, toUnits, unitProduct } from
 import { scheduleIssues } from "../geo/home-schedule.ts";
 import { CalendarSchema } from "./calendar.ts";
 
-/** Lifecycle states of an instrument. */
-export const INSTRUMENT_STATUSES = ["pre_open", "open", "cancel_only", "post_only", "halted", "closed"] as const;
+/** The lifecycle states an operator sets. */
+export const OPERATOR_STATUSES = ["pre_open", "open", "cancel_only", "post_only", "halted", "closed"] as const;
+/**
+ * Lifecycle states of an instrument: an operator's, or `failover`, which only the registry sets
+ * while the home book is unreachable (docs/geography.md#failover): nothing trades, market data
+ * comes from the regional replicas, until the book is restored in another region.
+ */
+export const INSTRUMENT_STATUSES = [...OPERATOR_STATUSES, "failover"] as const;
 export type InstrumentStatus = (typeof INSTRUMENT_STATUSES)[number];
 
 /** Cloudflare Durable Object location hints, where an instrument's order book lives. */
@@ -130,7 +136,7 @@ export const InstrumentSchema = z
  * `pre_open`, so a new listing opens only on an explicit status change); unknown keys are rejected.
  */
 export const NewInstrumentSchema = z
-  .strictObject({ ...shape, status: z.enum(INSTRUMENT_STATUSES).default("pre_open") })
+  .strictObject({ ...shape, status: z.enum(OPERATOR_STATUSES).default("pre_open") })
   .superRefine(checkInstrument);
 
 export type Instrument = z.infer<typeof InstrumentSchema>;
@@ -144,6 +150,7 @@ const ALLOWED: Record<InstrumentStatus, Record<TradingAction, boolean>> = {
   halted: { place: false, place_post_only: false, cancel: true, match: false },
   pre_open: { place: false, place_post_only: false, cancel: true, match: false },
   closed: { place: false, place_post_only: false, cancel: true, match: false },
+  failover: { place: false, place_post_only: false, cancel: false, match: false },
 };
 
 /**
@@ -157,6 +164,7 @@ const ALLOWED: Record<InstrumentStatus, Record<TradingAction, boolean>> = {
  * | `halted`      | no    | no              | yes    | no    |
  * | `pre_open`    | no    | no              | yes    | no    |
  * | `closed`      | no    | no              | yes    | no    |
+ * | `failover`    | no    | no              | no     | no    |
  *
  * `place` is any order that may take liquidity; `place_post_only` is a post-only limit
  * order. `match` is whether the engine may execute trades at all: `halted` freezes the

@@ -83,7 +83,7 @@ export async function runJourney(o: JourneyOptions): Promise<string> {
 
   try {
     // ── Operator: list the instrument, create and fund the accounts ─────────────
-    const spec = testInstrument(SYM);
+    const spec = { ...testInstrument(SYM), status: "open" as const };
     const listed = await op.api.POST("/v1/admin/instruments", { body: spec });
     equal(listed.response.status, 201);
     deepStrictEqual(listed.data, { ...spec, book_epoch: 0 }); // a new listing's book is epoch 0

@@ -106,7 +106,8 @@ afterEach(() => {
 
 describe("an OrderBook object down", () => {
   it("its market data answers 503 object_unavailable, then object_circuit_open with Retry-After; other books answer", async () => {
-    const vars = { ORDER_BOOK: failing(env.ORDER_BOOK, (name) => name === SYMBOL) };
+    // Replicas off: the row is about the book's breaker (geo-replica.test.ts has the replicas' answer).
+    const vars = { ORDER_BOOK: failing(env.ORDER_BOOK, (name) => name === SYMBOL), MARKET_DATA_REPLICAS: "false" };
     for (let i = 0; i < 3; i++) {
       const res = await call(`/instruments/${SYMBOL}/book?level=2`, {}, vars);
       await expectProblem(res, 503, "object_unavailable");
@@ -132,7 +133,7 @@ describe("an OrderBook object down", () => {
   it("public market data answers from the edge cache for MARKET_DATA_CACHE_MS while its book is down", async () => {
     const path = `/instruments/${SYMBOL}/book?level=2&depth=3`;
     expect((await call(path)).status).toBe(200);
-    const vars = { ORDER_BOOK: failing(env.ORDER_BOOK, (name) => name === SYMBOL) };
+    const vars = { ORDER_BOOK: failing(env.ORDER_BOOK, (name) => name === SYMBOL), MARKET_DATA_REPLICAS: "false" };
     const cached = await call(path, {}, vars);
     expect(cached.status).toBe(200);
     expect(cached.headers.get("x-cache")).toBe("HIT");
@@ -145,7 +146,10 @@ describe("an OrderBook object down", () => {
 
   it("closes again after the cool-off when the probe succeeds", async () => {
     let down = true;
-    const vars = { ORDER_BOOK: failing(env.ORDER_BOOK, (name) => down && name === SYMBOL) };
+    const vars = {
+      ORDER_BOOK: failing(env.ORDER_BOOK, (name) => down && name === SYMBOL),
+      MARKET_DATA_REPLICAS: "false",
+    };
     for (let i = 0; i < 3; i++) await call(`/instruments/${SYMBOL}/book?level=2`, {}, vars);
     await expectProblem(await call(`/instruments/${SYMBOL}/book?level=2`, {}, vars), 503, "object_circuit_open");
     down = false;

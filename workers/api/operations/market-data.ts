@@ -1,6 +1,8 @@
 /**
  * Public reads of instruments and market data: the registry (behind the
- * isolate's short cache) and each instrument's book object. The ticker and
+ * isolate's short cache), and each instrument's book object or, for callers
+ * outside its home region and while it is unreachable, the caller's regional
+ * replica (replicas/index.ts; level 3 always reads the book). The ticker and
  * top of book also go through Redis when configured and the operation runs in
  * an HTTP request (redis/market-data.ts).
  */
@@ -12,6 +14,7 @@ import { BookQuery, CandlesQuery, TradesQuery } from "../openapi/contracts/marke
 import { SymbolParams } from "../openapi/schemas.ts";
 import { problemException } from "../problem.ts";
 import { bboKey, readThrough, tickerKey } from "../redis/index.ts";
+import { readMarketData } from "../replicas/index.ts";
 import type { OperationContext } from "./context.ts";
 import { defineOperation } from "./define.ts";
 
@@ -47,8 +50,10 @@ export const getBook = defineOperation({
     const instrument = await instrumentOr404(ctx.env, q.symbol);
     const level = Number(q.level) as 1 | 2 | 3;
     const read = () => bookFor(ctx.env, instrument).book(level, q.depth);
+    if (level === 3) return read();
     // Level 1 ignores depth: one top of book per instrument.
-    return level === 1 ? cached(ctx, bboKey(instrument.symbol), read) : read();
+    const fromBook = level === 1 ? () => cached(ctx, bboKey(instrument.symbol), read) : read;
+    return readMarketData(ctx, instrument, { kind: "book", level, depth: q.depth }, fromBook);
   },
 });
 
@@ -58,7 +63,9 @@ export const getTrades = defineOperation({
   input: z.object({ symbol: SymbolParams.shape.symbol, query: TradesQuery }),
   async run(ctx, { symbol, query }) {
     const instrument = await instrumentOr404(ctx.env, symbol);
-    const page = await bookFor(ctx.env, instrument).trades(query);
+    const page = await readMarketData(ctx, instrument, { kind: "trades", query }, () =>
+      bookFor(ctx.env, instrument).trades(query),
+    );
     return { instrument: instrument.symbol, ...page };
   },
 });
@@ -69,7 +76,9 @@ export const getTicker = defineOperation({
   input: SymbolParams,
   async run(ctx, { symbol }) {
     const instrument = await instrumentOr404(ctx.env, symbol);
-    return cached(ctx, tickerKey(instrument.symbol), () => bookFor(ctx.env, instrument).ticker());
+    return readMarketData(ctx, instrument, { kind: "ticker" }, () =>
+      cached(ctx, tickerKey(instrument.symbol), () => bookFor(ctx.env, instrument).ticker()),
+    );
   },
 });
 
@@ -88,7 +97,9 @@ export const getCandles = defineOperation({
       });
     }
     const instrument = await instrumentOr404(ctx.env, q.symbol);
-    const candles = await bookFor(ctx.env, instrument).candles(q.interval, start, end);
+    const candles = await readMarketData(ctx, instrument, { kind: "candles", interval: q.interval, start, end }, () =>
+      bookFor(ctx.env, instrument).candles(q.interval, start, end),
+    );
     return { instrument: instrument.symbol, interval: q.interval, start, end, candles };
   },
 });

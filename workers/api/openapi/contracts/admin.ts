@@ -8,7 +8,7 @@ import { BookBatchSchema, MAX_BATCH } from "../../../../shared/book/commands.ts"
 import {
   HOME_REGIONS,
   HomeScheduleSchema,
-  INSTRUMENT_STATUSES,
+  OPERATOR_STATUSES,
   NewInstrumentSchema,
 } from "../../../../shared/instruments/schema.ts";
 import { defineRoute } from "../define.ts";
@@ -18,7 +18,7 @@ import { InstrumentSchema } from "./market-data.ts";
 export const StatusChange = z
   .object({
     status: z
-      .enum(INSTRUMENT_STATUSES, { message: `status must be one of ${INSTRUMENT_STATUSES.join(", ")}` })
+      .enum(OPERATOR_STATUSES, { message: `status must be one of ${OPERATOR_STATUSES.join(", ")}` })
       .optional(),
     home_schedule: HomeScheduleSchema.clone()
       .nullable()
