@@ -12,7 +12,13 @@ export type Fault =
   /** Reset the object as a crash would: in-flight calls fail, memory is rebuilt from storage. */
   | { kind: "abort" }
   /** Send the newest `events` already-accepted journal events to the Queue again (a redelivered batch). */
-  | { kind: "resend"; events: number };
+  | { kind: "resend"; events: number }
+  /**
+   * Be unreachable for `ms`, as a book whose region is cut off (books only): its unsent events go to
+   * the Queue first, then every call fails as a reset object's does until the time is up
+   * (`enforceOutage` at each start), alarms included.
+   */
+  | { kind: "outage"; ms: number };
 
 export type FaultResult = { ok: true; resent?: number } | { ok: false; code: "faults_disabled" };
 
@@ -28,12 +34,32 @@ export async function suffer(
   fault: Fault,
   env: { FAULT_ROUTES?: string },
   ctx: DurableObjectState,
-  stream: Pick<StreamOut<{ seq: number }>, "resend"> | undefined,
+  stream: Pick<StreamOut<{ seq: number }>, "resend" | "flush"> | undefined,
 ): Promise<FaultResult> {
   if (!faultsEnabled(env)) return { ok: false, code: "faults_disabled" };
   if (fault.kind === "abort") {
     ctx.abort("fault injection");
     return { ok: true };
   }
+  if (fault.kind === "outage") {
+    await stream?.flush();
+    await ctx.storage.put(OUTAGE_KEY, Date.now() + fault.ms);
+    ctx.abort("fault injection: outage");
+    return { ok: true };
+  }
   return { ok: true, resent: (await stream?.resend(fault.events)) ?? 0 };
+}
+
+const OUTAGE_KEY = "fault:outage_until";
+
+/**
+ * At an object's start (inside its `blockConcurrencyWhile`): while an injected outage lasts, the
+ * object resets at once, so every call to it fails as an unreachable object's would.
+ */
+export async function enforceOutage(env: { FAULT_ROUTES?: string }, ctx: DurableObjectState): Promise<void> {
+  if (!faultsEnabled(env)) return;
+  const until = await ctx.storage.get<number>(OUTAGE_KEY);
+  if (until === undefined) return;
+  if (Date.now() < until) ctx.abort("fault injection: outage");
+  await ctx.storage.delete(OUTAGE_KEY);
 }

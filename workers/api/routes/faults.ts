@@ -10,6 +10,8 @@
 import { env } from "cloudflare:workers";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
+import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
+import { orderBookStub } from "../../../durable-objects/order-book/stub.ts";
 import type { Fault, FaultResult } from "../../../durable-objects/runtime/fault-injection.ts";
 import type { AppEnv } from "../env.ts";
 import { injectFault, wipeBook } from "../openapi/contracts/faults.ts";
@@ -21,19 +23,28 @@ export const faults = createRouter();
 faults.openapi(injectFault, async (c) => {
   if (c.env.FAULT_ROUTES !== "true") throw problemException("not_found", `No route for ${c.req.method} ${c.req.path}.`);
   const body = c.req.valid("json");
-  const fault: Fault = body.kind === "abort" ? { kind: "abort" } : { kind: "resend", events: body.events ?? 100 };
-  // By name, without creating anything new: an unknown book or account is simply a fresh, empty object.
+  const fault: Fault =
+    body.kind === "abort"
+      ? { kind: "abort" }
+      : body.kind === "outage"
+        ? { kind: "outage", ms: body.ms ?? 0 }
+        : { kind: "resend", events: body.events ?? 100 };
+  // A listed instrument's current book (its epoch); else by name, without creating anything new:
+  // an unknown book or account is simply a fresh, empty object.
+  const listed = body.target === "book" ? await registryStub(c.env.INSTRUMENTS).get(body.id) : null;
   const stub =
     body.target === "book"
-      ? c.env.ORDER_BOOK.get(c.env.ORDER_BOOK.idFromName(body.id))
+      ? listed
+        ? orderBookStub(c.env.ORDER_BOOK, listed)
+        : c.env.ORDER_BOOK.get(c.env.ORDER_BOOK.idFromName(body.id))
       : accountStub(c.env.ACCOUNT, body.id);
   let result: FaultResult | undefined;
   let aborted = false;
   try {
     result = await stub.suffer(fault);
   } catch (err) {
-    // ctx.abort() in the object rejects this call: that is the crash we asked for.
-    aborted = fault.kind === "abort";
+    // ctx.abort() in the object rejects this call: that is the crash (or the outage) we asked for.
+    aborted = fault.kind === "abort" || fault.kind === "outage";
     if (!aborted) throw problemException("object_unavailable", `The object did not answer: ${String(err)}`);
   }
   if (result && !result.ok) throw problemException("not_found", `No route for ${c.req.method} ${c.req.path}.`);

@@ -8,25 +8,32 @@ import { defineRoute } from "../define.ts";
 import { json, problems, SymbolParams } from "../schemas.ts";
 
 export const MAX_RESEND_EVENTS = 500;
+export const MAX_OUTAGE_MS = 600_000;
 
 export const FaultBody = z
   .object({
     target: z.enum(["book", "account"]),
     /** The instrument symbol (book) or account id (account). */
     id: z.string().min(1).max(128),
-    kind: z.enum(["abort", "resend"]),
+    kind: z.enum(["abort", "resend", "outage"]),
     /** `resend`: how many of the newest already-sent journal events to send again. */
     events: z.number().int().min(1).max(MAX_RESEND_EVENTS).optional(),
+    /** `outage` (books only): how long the book stays unreachable, ms. */
+    ms: z.number().int().min(1).max(MAX_OUTAGE_MS).optional(),
   })
   .strict()
+  .refine((f) => f.kind !== "outage" || (f.target === "book" && f.ms !== undefined), {
+    message: "outage needs target book and ms",
+    path: ["ms"],
+  })
   .openapi("FaultRequest");
 
 export const FaultOutcomeSchema = z
   .object({
     target: z.enum(["book", "account"]),
     id: z.string(),
-    kind: z.enum(["abort", "resend"]),
-    /** `abort`: the call to the object failed, as a crashed object's calls do. */
+    kind: z.enum(["abort", "resend", "outage"]),
+    /** `abort`, `outage`: the call to the object failed, as a crashed object's calls do. */
     aborted: z.boolean(),
     resent: z.number().int(),
   })
@@ -41,7 +48,9 @@ export const injectFault = defineRoute({
   description:
     "`abort` resets the book or account object as a crash would (calls in flight fail; it restarts from storage on " +
     "its next call); `resend` sends its newest `events` already-delivered journal events to the event Queue again, " +
-    'as a redelivered batch would arrive. Only when `FAULT_ROUTES` is "true".',
+    "as a redelivered batch would arrive; `outage` cuts the instrument's current book off for `ms` (its region " +
+    "unreachable: every call fails as a reset object's does, and its alarm does not run), after its last events " +
+    'reached the Queue. Only when `FAULT_ROUTES` is "true".',
   scope: "admin",
   routeClass: "admin",
   request: { body: { required: true, content: { "application/json": { schema: FaultBody } } } },
