@@ -20,7 +20,7 @@ import { InstrumentUnits } from "../../shared/instruments/units.ts";
 import type { CandleInterval } from "../../shared/market/candles.ts";
 import { DAY_MS, MINUTE_MS, RollingDay } from "../../shared/market/rolling-day.ts";
 import type { MetricsSnapshot } from "../../shared/metrics/registry.ts";
-import { type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
+import { enforceOutage, type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
 import { referencePrice, summarize } from "./batch.ts";
 import { type BacklogSpec, fillBacklog } from "./bench-backlog.ts";
 import type { BookmarkKind, BookRestorePlan } from "./bookmarks.ts";
@@ -79,13 +79,18 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     });
     this.channels = this.parts.channels;
     const migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: ORDER_BOOK_MIGRATIONS });
-    void ctx.blockConcurrencyWhile(async () => {
+    ctx.blockConcurrencyWhile(async () => {
+      // An injected outage (fault-injection.ts) resets the object here until it ends.
+      await enforceOutage(ctx);
       await migrations.runAll();
       this.load();
       this.parts.outbox.load();
       await this.parts.round.start();
       // The last updates may not have reached the feed before a crash: push the tail again.
       this.channels.resendTail();
+    }).catch((err: unknown) => {
+      // The object resets (its callers see why); this only keeps the rejection from going unhandled.
+      console.error(JSON.stringify({ level: "error", msg: "order book start failed", error: String(err) }));
     });
   }
 

@@ -50,14 +50,15 @@ export async function suffer(
   return { ok: true, resent: (await stream?.resend(fault.events)) ?? 0 };
 }
 
-const OUTAGE_KEY = "fault:outage_until";
+/** Where an injected outage's end is kept (epoch ms); only `suffer` (and tests) write it. */
+export const OUTAGE_KEY = "fault:outage_until";
 
 /**
  * At an object's start (inside its `blockConcurrencyWhile`): while an injected outage lasts, the
- * object resets at once, so every call to it fails as an unreachable object's would.
+ * object resets at once, so every call to it fails as an unreachable object's would. It does not
+ * ask for `FAULT_ROUTES`: only a build with it (or a test) can have written the key.
  */
-export async function enforceOutage(env: { FAULT_ROUTES?: string }, ctx: DurableObjectState): Promise<void> {
-  if (!faultsEnabled(env)) return;
+export async function enforceOutage(ctx: DurableObjectState): Promise<void> {
   const until = await ctx.storage.get<number>(OUTAGE_KEY);
   if (until === undefined) return;
   if (Date.now() < until) ctx.abort("fault injection: outage");

@@ -2,9 +2,13 @@
  * Regional market-data replicas (issue 22): public REST reads of a caller outside the book's
  * home region are answered by that region's relay, with the data's age in headers; callers in
  * the home region, and `Cache-Control: no-cache`, read the book. The answers are the book's own.
+ * While the book is unreachable the replica answers the last state it knew, marked stale, and
+ * the edge cache serves its last answer where no replica has state.
  */
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { OUTAGE_KEY } from "../../durable-objects/runtime/fault-injection.ts";
 import { relayName } from "../../shared/geo/placement.ts";
 import { book, bookShards, place, seedInstruments } from "./feed-client.ts";
 
@@ -96,5 +100,58 @@ describe("regional replicas", () => {
     expect(((await candles.json()) as { candles: unknown }).candles).toEqual(
       await book(SYMBOL).candles("1m", start, end),
     );
+  });
+});
+
+/** Cuts the book off for `ms`: every call to it fails as an unreachable object's (fault-injection.ts). */
+async function cutOff(ms: number): Promise<void> {
+  await runInDurableObject(book(SYMBOL), (_instance, state) => state.storage.put(OUTAGE_KEY, Date.now() + ms));
+  await evictDurableObject(book(SYMBOL));
+}
+
+describe("an unreachable home book", () => {
+  it("is replaced by the replica's last state, marked stale, and by the edge cache's last answer", async () => {
+    const head = (await book(SYMBOL).sequences()).level2;
+    const { body: known } = await eventually<{ seq: number; bids: unknown; asks: unknown }>(
+      (i) => `/book?level=2&depth=${200 + i}`,
+      "apac",
+      (b) => b.seq === head,
+    );
+    const homeTicker = await get("/ticker", "weur");
+    expect(homeTicker.headers.get("x-data-source")).toBe("book");
+
+    await cutOff(8_000);
+    expect(await book(SYMBOL).sequences().then(() => "answered", () => "unreachable")).toBe("unreachable");
+    // Past the relay's probe interval: the next read asks the book, and the one after knows it is gone.
+    await new Promise((r) => setTimeout(r, 2_100));
+    const { res, body } = await eventually<{ seq: number; bids: unknown; asks: unknown }>(
+      (i) => `/book?level=2&depth=${300 + i}`,
+      "apac",
+      () => true,
+    ).then(async (first) =>
+      first.res.headers.get("x-data-stale") === "true"
+        ? first
+        : eventually<{ seq: number; bids: unknown; asks: unknown }>(
+            (i) => `/book?level=2&depth=${400 + i}`,
+            "apac",
+            () => true,
+          ),
+    );
+    expect(res.headers.get("x-data-source")).toBe("replica");
+    expect(res.headers.get("x-data-stale")).toBe("true");
+    expect(Number(res.headers.get("x-data-age-ms"))).toBeGreaterThanOrEqual(2_000);
+    expect({ seq: body.seq, bids: body.bids, asks: body.asks }).toEqual({
+      seq: known.seq,
+      bids: known.bids,
+      asks: known.asks,
+    });
+
+    // The home region has no replica with state: its edge cache answers with the last ticker it had.
+    const home = await get("/ticker", "weur");
+    expect(home.status).toBe(200);
+    expect(home.headers.get("x-cache")).toBe("STALE");
+    expect(home.headers.get("x-data-stale")).toBe("true");
+    // Level 3 has no replica: it waits for the book.
+    expect((await get("/book?level=3&depth=5", "apac")).status).toBe(503);
   });
 });

@@ -102,6 +102,8 @@ export interface Env {
   RATE_LIMITS?: string;
   /** How long public market data is cached at the edge, ms (0 disables). */
   MARKET_DATA_CACHE_MS?: string;
+  /** How long past that the edge keeps the last answer, served marked stale when the book and the replica fail, ms. */
+  MARKET_DATA_STALE_MS?: string;
   /** "false": public market data always from the home book, never from the caller's regional relay (workers/api/replicas). */
   MARKET_DATA_REPLICAS?: string;
   // ── gateway hygiene (workers/api/middleware, docs/gateway-and-auth.md, docs/operations.md) ──

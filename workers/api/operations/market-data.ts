@@ -21,6 +21,9 @@ import { defineOperation } from "./define.ts";
 /** How long a market-data answer may be reused at the edge, ms (`MARKET_DATA_CACHE_MS`, default 1000). */
 export const cacheMs = (env: Env) => Number(env.MARKET_DATA_CACHE_MS ?? 1000);
 
+/** How long after that the last answer is kept, served marked stale if the book and replica fail, ms (`MARKET_DATA_STALE_MS`, default 60 000). */
+export const staleMs = (env: Env) => Number(env.MARKET_DATA_STALE_MS ?? 60_000);
+
 /** `load()`, through Redis when the operation runs in an HTTP request (the cache is keyed on it). */
 function cached<T>(ctx: OperationContext, key: string, load: () => Promise<T>): Promise<T> {
   return ctx.http ? readThrough(ctx.http, key, cacheMs(ctx.env), load) : load();

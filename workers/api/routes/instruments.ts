@@ -21,7 +21,7 @@ import * as ops from "../operations/market-data.ts";
 
 export const instruments = createRouter();
 
-instruments.use("/instruments/:symbol/*", edgeCache({ ttlMs: ops.cacheMs }));
+instruments.use("/instruments/:symbol/*", edgeCache({ ttlMs: ops.cacheMs, staleMs: ops.staleMs }));
 
 instruments.openapi(listRoute, async (c) => c.json(await ops.listInstruments.run(contextOf(c), {}), 200));
 
