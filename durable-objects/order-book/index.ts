@@ -79,19 +79,21 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     });
     this.channels = this.parts.channels;
     const migrations = new SQLSchemaMigrations({ doStorage: ctx.storage, migrations: ORDER_BOOK_MIGRATIONS });
-    ctx.blockConcurrencyWhile(async () => {
-      // An injected outage (fault-injection.ts) resets the object here until it ends.
-      await enforceOutage(ctx);
-      await migrations.runAll();
-      this.load();
-      this.parts.outbox.load();
-      await this.parts.round.start();
-      // The last updates may not have reached the feed before a crash: push the tail again.
-      this.channels.resendTail();
-    }).catch((err: unknown) => {
-      // The object resets (its callers see why); this only keeps the rejection from going unhandled.
-      console.error(JSON.stringify({ level: "error", msg: "order book start failed", error: String(err) }));
-    });
+    ctx
+      .blockConcurrencyWhile(async () => {
+        // An injected outage (fault-injection.ts) resets the object here until it ends.
+        await enforceOutage(ctx);
+        await migrations.runAll();
+        this.load();
+        this.parts.outbox.load();
+        await this.parts.round.start();
+        // The last updates may not have reached the feed before a crash: push the tail again.
+        this.channels.resendTail();
+      })
+      .catch((err: unknown) => {
+        // The object resets (its callers see why); this only keeps the rejection from going unhandled.
+        console.error(JSON.stringify({ level: "error", msg: "order book start failed", error: String(err) }));
+      });
   }
 
   /** (Re)builds everything in memory from SQLite. */

@@ -121,7 +121,14 @@ describe("an unreachable home book", () => {
     expect(homeTicker.headers.get("x-data-source")).toBe("book");
 
     await cutOff(8_000);
-    expect(await book(SYMBOL).sequences().then(() => "answered", () => "unreachable")).toBe("unreachable");
+    expect(
+      await book(SYMBOL)
+        .sequences()
+        .then(
+          () => "answered",
+          () => "unreachable",
+        ),
+    ).toBe("unreachable");
     // Past the relay's probe interval: the next read asks the book, and the one after knows it is gone.
     await new Promise((r) => setTimeout(r, 2_100));
     const { res, body } = await eventually<{ seq: number; bids: unknown; asks: unknown }>(
