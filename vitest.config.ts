@@ -75,6 +75,9 @@ export default defineConfig({
                 FEED_MAX_SUBSCRIPTIONS: "10",
                 FEED_SLOW_SOFT_LIMIT: "100",
                 FEED_SLOW_HARD_LIMIT: "300",
+                // A book unreachable for 1 s goes to failover (test/workers/failover.test.ts); its journal settles in 0.2 s.
+                FAILOVER_AFTER_MS: "1000",
+                FAILOVER_SETTLE_MS: "200",
                 // Accounts push their metrics to the hub within a test's patience (test/workers/metrics.test.ts).
                 METRICS_PUSH_INTERVAL_MS: "200",
                 // The run's Postgres (test/global-setup-postgres.ts), reached through the Neon bridge.

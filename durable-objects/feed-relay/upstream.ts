@@ -11,6 +11,7 @@ import type { Instrument } from "../../shared/instruments/schema.ts";
 import { registryStub } from "../instrument-registry/index.ts";
 import type { OrderBook } from "../order-book/index.ts";
 import { orderBookStub } from "../order-book/stub.ts";
+import { isUnreachable, reportUnreachable } from "../runtime/unreachable.ts";
 import type { RelayEnv } from "./contract.ts";
 import type { ReplicaQuery } from "./replica.ts";
 
@@ -65,8 +66,9 @@ export class Upstream {
       await inFlight(flight);
       return out;
     } catch (err) {
-      // The book may have moved: ask the registry again next time.
+      // The book may have moved: ask the registry again next time. If it is unreachable, say so.
       this.instrument = undefined;
+      if (isUnreachable(err)) reportUnreachable(() => registryStub(this.env.INSTRUMENTS), instrument);
       throw err;
     }
   }

@@ -3,7 +3,8 @@
  * Durable Object (instrument changes are rare; reads are cached at the edge).
  * Every change is pushed to the instrument's OrderBook, which enforces status
  * authoritatively, before the registry answers. It also moves books between regions
- * (moves.ts): by hand, and at the boundaries of an instrument's home schedule (its alarm).
+ * (moves.ts): by hand, and at the boundaries of an instrument's home schedule (its alarm);
+ * and it fails a book over to another region when its home cannot be reached (failover.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import { SQLSchemaMigrations } from "durable-utils/sql-migrations";
@@ -23,13 +24,15 @@ import type { OrderBook } from "../order-book/index.ts";
 import { orderBookStub } from "../order-book/stub.ts";
 import { type Sql, sqlOver } from "../runtime/sql.ts";
 import { type ApplyResult, configureBooks, planChanges } from "./apply-config.ts";
+import { BookFailover, FAILOVER_MIGRATION, type FailoverEnv, type FailoverResult } from "./failover.ts";
 import { BookMoves, MOVES_MIGRATION, type MoveResult } from "./moves.ts";
 import { effective, OVERLAY_MIGRATION, type OverlaySection, OverlayStore } from "./overlays.ts";
 import { alarmAt, schedulePlan } from "./schedule.ts";
 
+export type { FailoverResult } from "./failover.ts";
 export type { BookMove, MoveResult } from "./moves.ts";
 
-export interface RegistryEnv {
+export interface RegistryEnv extends FailoverEnv {
   ORDER_BOOK: DurableObjectNamespace<OrderBook>;
   /** "true" to list the demo instruments on first start (local development and tests). */
   SEED_INSTRUMENTS?: string;
@@ -40,7 +43,11 @@ export const REGISTRY_NAME = "global";
 
 export type RegistryResult =
   | { ok: true; instrument: Instrument }
-  | { ok: false; code: "instrument_exists" | "instrument_not_found" | "invalid_instrument"; message: string };
+  | {
+      ok: false;
+      code: "instrument_exists" | "instrument_not_found" | "invalid_instrument" | "instrument_failover";
+      message: string;
+    };
 
 const MIGRATIONS = [
   {
@@ -50,6 +57,7 @@ const MIGRATIONS = [
   },
   OVERLAY_MIGRATION,
   MOVES_MIGRATION,
+  FAILOVER_MIGRATION,
 ];
 
 /** What an operator may change on a listing after it is listed (PATCH). */
@@ -65,6 +73,8 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
   private readonly overlays: OverlayStore;
   /** Books moving between regions (moves.ts). */
   private readonly moves: BookMoves;
+  /** Books whose home cannot be reached, and their restore elsewhere (failover.ts). */
+  private readonly failover: BookFailover;
 
   constructor(ctx: DurableObjectState, env: RegistryEnv) {
     super(ctx, env);
@@ -73,6 +83,13 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
     this.moves = new BookMoves({
       sql: this.sql,
       books: env.ORDER_BOOK,
+      listing: (symbol) => this.listing(symbol),
+      effective: (listing) => effective(listing, this.overlays.overlays),
+      store: (listing) => this.writeListing(listing),
+    });
+    this.failover = new BookFailover({
+      sql: this.sql,
+      env,
       listing: (symbol) => this.listing(symbol),
       effective: (listing) => effective(listing, this.overlays.overlays),
       store: (listing) => this.writeListing(listing),
@@ -150,6 +167,7 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
   private async updateNow(symbol: string, change: ListingChange): Promise<RegistryResult> {
     const current = this.listing(symbol);
     if (!current) return { ok: false, code: "instrument_not_found", message: `no instrument ${symbol}` };
+    if (current.status === "failover") return inFailover(symbol);
     const next: Record<string, unknown> = { ...current };
     if (change.status !== undefined) next.status = change.status;
     if (change.home_schedule === null) delete next.home_schedule;
@@ -179,8 +197,24 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
         message: `${region} is not a region (${HOME_REGIONS.join(", ")})`,
       };
     }
+    if (this.failover.inFailover(symbol)) return { ...inFailover(symbol), code: "instrument_conflict" };
     try {
       return await this.moves.move(symbol, region as HomeRegion, reason);
+    } finally {
+      await this.armAlarm();
+    }
+  }
+
+  /** The edge could not reach this instrument's book (at `epoch`): failover.ts checks again later. */
+  async reportUnreachable(symbol: string, epoch: number): Promise<void> {
+    this.failover.reportUnreachable(symbol, epoch, Date.now());
+    await this.armAlarm();
+  }
+
+  /** Restores a book in failover in `region` from the journal, verified, and resumes it (failover.ts). */
+  async restoreFailedOver(symbol: string, region: string, reason = "operator"): Promise<FailoverResult> {
+    try {
+      return await this.moves.exclusive(symbol, () => this.failover.restore(symbol, region, reason));
     } finally {
       await this.armAlarm();
     }
@@ -193,6 +227,7 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
       const out = await this.moves.resume(symbol);
       if (out && !out.ok) failed = true;
     }
+    await this.failover.check(Date.now());
     for (const { symbol, region } of this.plan(Date.now()).due) {
       const out = await this.moves.move(symbol, region, "schedule");
       if (!out.ok) failed = true;
@@ -201,13 +236,17 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
   }
 
   private plan(now: number) {
-    return schedulePlan(this.listings(), now, (symbol) => this.moves.movedAt(symbol));
+    // A book in failover stays where the restore puts it: no scheduled move until then.
+    const listings = this.listings().filter((l) => l.status !== "failover");
+    return schedulePlan(listings, now, (symbol) => this.moves.movedAt(symbol));
   }
 
   /** Arms the alarm at the next schedule boundary, or soon while a move is due or unfinished. */
   private async armAlarm(failed = false): Promise<void> {
     const now = Date.now();
-    const at = alarmAt(this.plan(now), this.moves.pending().length, now, failed);
+    const scheduled = alarmAt(this.plan(now), this.moves.pending().length, now, failed);
+    const check = this.failover.nextCheck(now);
+    const at = scheduled === undefined ? check : check === undefined ? scheduled : Math.min(scheduled, check);
     if (at === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
   }
@@ -236,6 +275,14 @@ export class InstrumentRegistry extends DurableObject<RegistryEnv> {
 /** An instrument as served: its book epoch always shown (0 before its first move). */
 function served(instrument: Instrument): Instrument {
   return { ...instrument, book_epoch: instrument.book_epoch ?? 0 };
+}
+
+function inFailover(symbol: string) {
+  return {
+    ok: false as const,
+    code: "instrument_failover" as const,
+    message: `${symbol} is in failover: restore its book first (POST /v1/admin/instruments/${symbol}/failover).`,
+  };
 }
 
 /** The registry's stub. */

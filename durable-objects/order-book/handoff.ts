@@ -267,6 +267,22 @@ export class BookHandoff {
     return this.step();
   }
 
+  /**
+   * A failover replaced this book while it was unreachable (registry failover.ts): from whatever
+   * phase, it becomes a moved book that refuses commands with `book_moved`, forwards reads, and
+   * never streams again (events it logged that never reached the Queue stay in its log only).
+   */
+  async depose(to: HandoffSuccessor): Promise<HandoffStep> {
+    if (this.row?.phase === "moved") return this.step();
+    const since = this.row?.since ?? Date.now();
+    this.d.ctx.storage.transactionSync(() => {
+      this.save({ phase: "moved", since, successor: to.name, epoch: to.epoch, region: to.region });
+      this.d.sql`DELETE FROM feed_shards`;
+    });
+    await this.d.reload();
+    return this.step();
+  }
+
   /** Lifts a fence (a move given up before the registry flipped): the book trades on. */
   async abort(): Promise<HandoffStep> {
     const phase = this.row?.phase;

@@ -20,6 +20,7 @@ import { InstrumentUnits } from "../../shared/instruments/units.ts";
 import type { CandleInterval } from "../../shared/market/candles.ts";
 import { DAY_MS, MINUTE_MS, RollingDay } from "../../shared/market/rolling-day.ts";
 import type { MetricsSnapshot } from "../../shared/metrics/registry.ts";
+import type { RebuiltRow } from "../../shared/replay/outbox-rows.ts";
 import { enforceOutage, type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
 import { referencePrice, summarize } from "./batch.ts";
 import { type BacklogSpec, fillBacklog } from "./bench-backlog.ts";
@@ -133,13 +134,14 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     input: Instrument,
     snapshot: EngineSnapshot,
     seqs?: JournalSequences,
+    outbox?: RebuiltRow[],
   ): Promise<RestoreResult> {
     try {
-      return restoreFromJournal(this.ctx.storage, this.parts.store, this.seqs, { input, snapshot, seqs });
+      const journal = { input, snapshot, seqs, outbox };
+      return restoreFromJournal(this.ctx.storage, this.parts.store, this.parts.outbox, this.seqs, journal);
     } finally {
-      this.load();
-      this.parts.outbox.load();
-      this.parts.stream.reload();
+      // The rebuilt outbox (a failover's) is delivered by the alarm's sweep.
+      await this.reloadAll();
     }
   }
 
@@ -255,6 +257,10 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
   }
   async handoffAbort() {
     return this.parts.handoff.abort();
+  }
+  /** After a failover (registry failover.ts): this book was replaced while unreachable, and redirects from now on. */
+  async handoffDepose(successor: HandoffSuccessor) {
+    return this.parts.handoff.depose(successor);
   }
 
   /** Outbox rows waiting for acknowledgement (operators, tests). */

@@ -3,11 +3,15 @@
  * object that has never traded (no event logged, no live order): the instrument, the engine
  * restored from the snapshot, the live-order mirror and counters. The sequences are the
  * journal's (its last seq and the level2/trades channel counts); the stream cursor starts
- * there, so nothing already journaled is sent again. Operators (`POST /v1/admin/replay`) only.
+ * there, so nothing already journaled is sent again. A failover's restore also brings the
+ * settlement rows the accounts have not applied (shared/replay/outbox-rows.ts). Operators
+ * (`POST /v1/admin/replay`) and the registry's failover only.
  */
 import { type EngineSnapshot, MatchingEngine } from "../../shared/engine/index.ts";
 import { type Instrument, InstrumentSchema } from "../../shared/instruments/schema.ts";
 import { ENGINE_OPTIONS } from "../../shared/instruments/units.ts";
+import type { RebuiltRow } from "../../shared/replay/outbox-rows.ts";
+import type { Outbox } from "./outbox.ts";
 import type { BookStore, Sequences } from "./store.ts";
 
 export type JournalSequences = Pick<Sequences, "seq" | "level2" | "trades">;
@@ -19,8 +23,15 @@ export type RestoreResult =
 export function restoreFromJournal(
   storage: DurableObjectStorage,
   store: BookStore,
+  outbox: Outbox,
   current: Sequences,
-  journal: { input: Instrument; snapshot: EngineSnapshot; seqs?: JournalSequences | undefined },
+  journal: {
+    input: Instrument;
+    snapshot: EngineSnapshot;
+    seqs?: JournalSequences | undefined;
+    /** A failover's settlement rows, rebuilt from the journal after each account's cursor. */
+    outbox?: RebuiltRow[] | undefined;
+  },
 ): RestoreResult {
   const spec = InstrumentSchema.parse(journal.input);
   if (!store.isPristine(current)) {
@@ -37,6 +48,7 @@ export function restoreFromJournal(
   storage.transactionSync(() => {
     store.saveInstrument(spec, now);
     store.restoreState(engine, { ...current, ...seqs }, now);
+    outbox.restore(journal.outbox ?? [], now);
   });
   return { ok: true, resting: snapshot.resting.length, stops: snapshot.stops.length };
 }

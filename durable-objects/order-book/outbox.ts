@@ -18,6 +18,7 @@
  * that way is delivered again and skipped by the Account's cursor.
  */
 import type { EngineEvent } from "../../shared/engine/index.ts";
+import type { RebuiltRow } from "../../shared/replay/outbox-rows.ts";
 import type { Sql } from "../runtime/sql.ts";
 import type { OutboxRow } from "./contract.ts";
 import type { LoggedEvent } from "./store.ts";
@@ -105,6 +106,14 @@ export class Outbox {
                SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(${JSON.stringify(values)})`;
     }
     return written;
+  }
+
+  /** Writes rows rebuilt from the journal into a restored book (inside its transaction; `load` after). */
+  restore(rows: readonly RebuiltRow[], at: number): void {
+    if (rows.length === 0) return;
+    const values = rows.map((r) => [r.account, r.seq, at, JSON.stringify(r.event)]);
+    this.sql`INSERT INTO outbox (account, seq, at, body)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(${JSON.stringify(values)})`;
   }
 
   /** The batch's transaction committed: its rows wait in memory. */

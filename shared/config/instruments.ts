@@ -5,7 +5,7 @@
  * re-tick procedure). A symbol left out of the document trades with its listed parameters.
  */
 import { z } from "zod";
-import { DecimalSchema, OPERATOR_STATUSES, type Instrument, SymbolSchema } from "../instruments/schema.ts";
+import { DecimalSchema, type Instrument, OPERATOR_STATUSES, SymbolSchema } from "../instruments/schema.ts";
 
 export const INSTRUMENT_PARAMETERS = [
   "price_band_pct",

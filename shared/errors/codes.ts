@@ -76,6 +76,8 @@ export const ERROR_CODES = {
    * operator (or the policy) restores it in another region; repeat after `Retry-After` (docs/geography.md).
    */
   instrument_failover: { status: 503, title: "Instrument In Failover" },
+  /** A failover's restored book differs from its journal: nothing was flipped (docs/geography.md). */
+  restore_not_verified: { status: 409, title: "Restore Not Verified" },
   /** Public market data that neither the home book nor the caller's regional replica can answer (docs/geography.md). */
   market_data_unavailable: { status: 503, title: "Market Data Unavailable" },
   // WebSocket feed (replies and stream errors; `rate_limited`, `invalid_request` and `missing_scope` above too)

@@ -17,6 +17,7 @@ import { accountStub } from "../../durable-objects/account/stub.ts";
 import { clearRevocationCache } from "../../shared/auth/revocation.ts";
 import { createApp } from "../../workers/api/app.ts";
 import type { Env } from "../../workers/api/env.ts";
+import { edgeCacheKey } from "../../workers/api/middleware/edge-cache/index.ts";
 import {
   bboKey,
   idempotencyKey,
@@ -111,7 +112,8 @@ async function health(): Promise<RedisHealth> {
 
 /** Drops this isolate's Cache API copy of a market-data URL, so the next read reaches the route (and Redis). */
 async function forgetEdgeCopy(path: string): Promise<void> {
-  await caches.default.delete(new Request(`${BASE}${path}`));
+  // Served in the first region listed (FEED_REGIONS): these requests name none.
+  await caches.default.delete(edgeCacheKey(`${BASE}${path}`, "enam"));
 }
 
 const SYMBOL = `RDS${Math.random().toString(36).slice(2, 6).toUpperCase()}-USD`;

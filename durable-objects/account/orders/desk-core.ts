@@ -13,6 +13,7 @@ import type { FeeTotal } from "../../fees/index.ts";
 import type { OutboxRow, SubmitOptions, SubmitResult } from "../../order-book/contract.ts";
 import type { OrderBook } from "../../order-book/index.ts";
 import type { BookPlacement } from "../../order-book/stub.ts";
+import { isUnreachable } from "../../runtime/unreachable.ts";
 import type { Funds } from "../funds.ts";
 import type { FeeTally } from "./fee-tally.ts";
 import { holdForRemainder } from "./holds.ts";
@@ -120,7 +121,14 @@ export class DeskCore {
     options: SubmitOptions = {},
   ): Promise<SubmitResult> {
     const ack = this.cursors.get(spec.symbol) ?? 0;
-    let result = await this.o.book(spec).submit(this.o.account, ack, commands, trace, options);
+    let result: SubmitResult;
+    try {
+      result = await this.o.book(spec).submit(this.o.account, ack, commands, trace, options);
+    } catch (err) {
+      // An unreachable book may be failed over to another object: the next attempt reads the registry again.
+      if (isUnreachable(err)) this.o.instruments.forget(spec.symbol);
+      throw err;
+    }
     if (result.error?.code === "book_moved") {
       const fresh = await this.o.instruments.refresh(spec.symbol);
       if (fresh) result = await this.o.book(fresh).submit(this.o.account, ack, commands, trace, options);

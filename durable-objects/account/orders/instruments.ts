@@ -36,6 +36,11 @@ export class InstrumentCache {
     return spec;
   }
 
+  /** Drops the cached spec: the next `get` reads the registry. */
+  forget(symbol: string): void {
+    this.entries.delete(symbol);
+  }
+
   /** The spec as the registry has it now, cached again (after its book answered `book_moved`). */
   async refresh(symbol: string): Promise<Instrument | null> {
     this.entries.delete(symbol);

@@ -776,6 +776,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/admin/instruments/{symbol}/failover": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Restore an unreachable instrument's book in another region
+     * @description For an instrument in status `failover` (its book unreachable past `FAILOVER_AFTER_MS`, docs/geography.md): reads its journal from Postgres once it stops growing, restores it into a new book object in `region` (`book_epoch` + 1) with the settlement rows the accounts have not applied, compares the restored book with the journal, and only then flips the instrument to it with its status before. 409 `instrument_conflict` when the instrument is not in failover; 409 `restore_not_verified` (with `differences`) when the restored book differs (nothing flipped; repeat after fixing the cause); 503 `history_unavailable` when Postgres cannot be read.
+     */
+    post: operations["failoverInstrumentBook"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/admin/instruments/{symbol}/move": {
     parameters: {
       query?: never;
@@ -1280,7 +1300,7 @@ export interface components {
       /** @description Why it failed, or what it saw. */
       detail?: string;
     };
-    /** @description Problem details (RFC 9457). Codes: bad_request, invalid_request, invalid_order, body_not_allowed, method_not_allowed, payload_too_large, unsupported_media_type, upgrade_required, rate_limited, unauthorized, missing_scope, invalid_grant, api_key_not_found, api_key_limit, account_exists, auth_not_configured, not_found, instrument_not_found, account_not_found, order_not_found, request_not_found, bookmark_not_found, config_section_not_found, config_version_not_found, invalid_config, config_version_mismatch, config_version_required, instrument_exists, instrument_conflict, insufficient_available, reference_conflict, order_not_open, client_order_id_conflict, cancel_rejected, recovery_conflict, idempotency_key_reused, order_rejected, amend_rejected, internal_error, operator_disabled, feed_capacity, feed_ip_limit, feed_account_limit, order_status_unknown, history_unavailable, object_unavailable, object_circuit_open, instrument_moving, book_moved, invalid_json, message_too_large, unknown_method, invalid_params, unknown_channel, unknown_instrument, too_many_subscriptions, unavailable, unauthenticated, account_mismatch. */
+    /** @description Problem details (RFC 9457). Codes: bad_request, invalid_request, invalid_order, body_not_allowed, method_not_allowed, payload_too_large, unsupported_media_type, upgrade_required, rate_limited, unauthorized, missing_scope, invalid_grant, api_key_not_found, api_key_limit, account_exists, auth_not_configured, not_found, instrument_not_found, account_not_found, order_not_found, request_not_found, bookmark_not_found, config_section_not_found, config_version_not_found, invalid_config, config_version_mismatch, config_version_required, instrument_exists, instrument_conflict, insufficient_available, reference_conflict, order_not_open, client_order_id_conflict, cancel_rejected, recovery_conflict, idempotency_key_reused, order_rejected, amend_rejected, internal_error, operator_disabled, feed_capacity, feed_ip_limit, feed_account_limit, order_status_unknown, history_unavailable, object_unavailable, object_circuit_open, instrument_moving, book_moved, instrument_failover, restore_not_verified, market_data_unavailable, invalid_json, message_too_large, unknown_method, invalid_params, unknown_channel, unknown_instrument, too_many_subscriptions, unavailable, unauthenticated, account_mismatch. */
     Problem: {
       /** @example urn:platform3:problem:invalid_request */
       type: string;
@@ -1866,7 +1886,7 @@ export interface components {
             };
           };
       /** @enum {string} */
-      status: "pre_open" | "open" | "cancel_only" | "post_only" | "halted" | "closed";
+      status: "pre_open" | "open" | "cancel_only" | "post_only" | "halted" | "closed" | "failover";
       book_epoch?: number;
     };
     Book: {
@@ -2164,6 +2184,53 @@ export interface components {
        * @enum {string}
        */
       reply?: "full" | "summary";
+    };
+    BookFailover: {
+      symbol: string;
+      /**
+       * @description The region the unreachable book was in.
+       * @enum {string}
+       */
+      from: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      /** @enum {string} */
+      to: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      /** @description The restored book's epoch (the old one + 1). */
+      book_epoch: number;
+      /** @enum {string} */
+      home_region: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      /**
+       * @description The status it resumes with: the one before failover.
+       * @enum {string}
+       */
+      status: "pre_open" | "open" | "cancel_only" | "post_only" | "halted" | "closed" | "failover";
+      /**
+       * @description The restored book equals the fold of its journal (resting orders, sizes, queue order, seq).
+       * @enum {boolean}
+       */
+      verified: true;
+      /** @description The journal's last seq: the restored book continues at seq + 1. */
+      seq: number;
+      events: number;
+      resting_orders: number;
+      /** @description Settlement rows rebuilt from the journal for accounts that had not applied them. */
+      outbox_rows: number;
+      /** @description From the first report of the book unreachable to now. */
+      outage_ms: number;
+      /** @description How long the restore itself took. */
+      took_ms: number;
+    };
+    BookFailoverRequest: {
+      /**
+       * @description The Durable Object location hint the book moves to.
+       * @example weur
+       * @enum {string}
+       */
+      region: "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+      /**
+       * @description Logged with the move.
+       * @example drill
+       */
+      reason?: string;
     };
     BookMove: {
       symbol: string;
@@ -7026,6 +7093,159 @@ export interface operations {
       };
       /** @description Not found (instrument_not_found, not_found). */
       404: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The body is larger than the limit (payload_too_large). */
+      413: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The body is not application/json (unsupported_media_type). */
+      415: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Temporarily unavailable. */
+      503: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  failoverInstrumentBook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Instrument symbol. */
+        symbol: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["BookFailoverRequest"];
+      };
+    };
+    responses: {
+      /** @description Restored, verified and trading again. */
+      200: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["BookFailover"];
+        };
+      };
+      /** @description Malformed JSON (bad_request) or invalid parameters (invalid_request, naming each field). */
+      400: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing or invalid credentials (unauthorized). */
+      401: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential lacks the required scope (missing_scope). */
+      403: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Not found (instrument_not_found, not_found). */
+      404: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Conflicts with the current state. */
+      409: {
         headers: {
           /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
           "X-Request-Id"?: string;

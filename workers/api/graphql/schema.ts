@@ -97,6 +97,11 @@ type Instrument {
   maker_fee_bps: Int!
   taker_fee_bps: Int!
   home_region: String!
+  "Which book object is the instrument's now: 0 until its first move or failover (docs/geography.md)."
+  book_epoch: Int!
+  "Where the book lives by time of day, as GET /v1/instruments/{symbol} gives it; null: it stays."
+  home_schedule: JSON
+  "An operator's status, or failover while the home book cannot be reached."
   status: String!
   "The trading calendar, as GET /v1/instruments/{symbol} gives it."
   calendar: JSON

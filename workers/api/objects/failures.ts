@@ -11,6 +11,8 @@
  * reached the object, or its answer was lost) and a call past its deadline do.
  */
 
+import { isUnreachable } from "../../../durable-objects/runtime/unreachable.ts";
+
 /** A call that got no answer within its deadline. */
 export class ObjectCallTimeout extends Error {
   constructor(what: string, ms: number) {
@@ -19,20 +21,9 @@ export class ObjectCallTimeout extends Error {
   }
 }
 
-/** The flags workerd puts on the exceptions of a Durable Object call. */
-interface RuntimeFlags {
-  overloaded?: unknown;
-  retryable?: unknown;
-  remote?: unknown;
-}
-
 /** Whether `err`, thrown by a call into an object, means the object (or the way to it) is failing. */
 export function isInfrastructureFailure(err: unknown): boolean {
-  if (err instanceof ObjectCallTimeout) return true;
-  if (err === null || typeof err !== "object") return false;
-  const flags = err as RuntimeFlags;
-  if (flags.overloaded === true || flags.retryable === true) return true;
-  return flags.remote !== true;
+  return err instanceof ObjectCallTimeout || isUnreachable(err);
 }
 
 /** Default deadline of one call into an object from the edge, ms (`OBJECT_CALL_TIMEOUT_MS`). */

@@ -11,6 +11,7 @@ import { BALANCE_CONTRACTS } from "./contracts/accounts-balances.ts";
 import {
   changeInstrumentStatus,
   createInstrument,
+  failoverInstrumentBook,
   getFees,
   moveInstrumentBook,
   runBookCommands,
@@ -51,6 +52,7 @@ export const API_CONTRACTS = [
   ...GRAPHQL_CONTRACTS,
   createInstrument,
   changeInstrumentStatus,
+  failoverInstrumentBook,
   moveInstrumentBook,
   runBookCommands,
   getFees,

@@ -14,7 +14,7 @@ import { BookQuery, CandlesQuery, TradesQuery } from "../openapi/contracts/marke
 import { SymbolParams } from "../openapi/schemas.ts";
 import { problemException } from "../problem.ts";
 import { bboKey, readThrough, tickerKey } from "../redis/index.ts";
-import { readMarketData } from "../replicas/index.ts";
+import { noteUnreachable, readMarketData } from "../replicas/index.ts";
 import type { OperationContext } from "./context.ts";
 import { defineOperation } from "./define.ts";
 
@@ -53,7 +53,12 @@ export const getBook = defineOperation({
     const instrument = await instrumentOr404(ctx.env, q.symbol);
     const level = Number(q.level) as 1 | 2 | 3;
     const read = () => bookFor(ctx.env, instrument).book(level, q.depth);
-    if (level === 3) return read();
+    if (level === 3) {
+      return read().catch((err: unknown) => {
+        noteUnreachable(ctx.env, instrument, err);
+        throw err;
+      });
+    }
     // Level 1 ignores depth: one top of book per instrument.
     const fromBook = level === 1 ? () => cached(ctx, bboKey(instrument.symbol), read) : read;
     return readMarketData(ctx, instrument, { kind: "book", level, depth: q.depth }, fromBook);

@@ -11,8 +11,11 @@
  * - `X-Data-Stale: true` when the book could not be reached and this is the last state known.
  *
  * `MARKET_DATA_REPLICAS = "false"` turns replicas off (every read goes to the book, as before).
+ * A book that fails as unreachable is reported to the registry's failover watch either way.
  */
 import type { ReplicaAnswer, ReplicaQuery } from "../../../durable-objects/feed-relay/index.ts";
+import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
+import { reportUnreachable } from "../../../durable-objects/runtime/unreachable.ts";
 import { relayName } from "../../../shared/geo/placement.ts";
 import type { Region } from "../../../shared/geo/regions.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
@@ -63,7 +66,8 @@ export async function readMarketData<T>(
     const body = await fromBook();
     return answered(ctx, "book", { body, as_of: Date.now(), stale: false });
   } catch (err) {
-    if (!replicasEnabled(env) || replicaFirst || !isUnreachable(err)) throw err;
+    noteUnreachable(env, instrument, err);
+    if (!isUnavailable(err) || !replicasEnabled(env) || replicaFirst) throw err;
     try {
       return answered(ctx, "replica", await fromReplica(env, region, instrument.symbol, query));
     } catch {
@@ -99,8 +103,13 @@ function answered<T>(ctx: OperationContext, source: "book" | "replica", answer: 
   return answer.body;
 }
 
+/** A read of the home book failed: if as unreachable, the registry's failover watch hears of it. */
+export function noteUnreachable(env: Env, instrument: Instrument, err: unknown): void {
+  if (isUnavailable(err)) reportUnreachable(() => registryStub(env.INSTRUMENTS), instrument);
+}
+
 /** The guarded book stub's 503s: unreachable, past its deadline, or its breaker open. */
-function isUnreachable(err: unknown): boolean {
+function isUnavailable(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { status?: unknown }).status === 503;
 }
 

@@ -15,6 +15,7 @@ import { traceHeaders } from "../middleware/trace/index.ts";
 import {
   changeInstrumentStatus,
   createInstrument,
+  failoverInstrumentBook,
   getFees,
   moveInstrumentBook,
   runBookCommands,
@@ -36,8 +37,15 @@ admin.openapi(createInstrument, async (c) => {
 
 admin.openapi(changeInstrumentStatus, async (c) => {
   const result = await registryStub(c.env.INSTRUMENTS).update(c.req.valid("param").symbol, c.req.valid("json"));
-  if (!result.ok)
-    throw problemException(result.code === "instrument_not_found" ? result.code : "invalid_request", result.message);
+  if (!result.ok) {
+    const code =
+      result.code === "instrument_not_found"
+        ? result.code
+        : result.code === "instrument_failover"
+          ? "instrument_conflict"
+          : "invalid_request";
+    throw problemException(code, result.message);
+  }
   forgetInstruments();
   return c.json(result.instrument, 200);
 });
@@ -57,6 +65,20 @@ admin.openapi(runBookCommands, async (c) => {
   );
   if (error) throw batchProblem(error);
   return c.json(result, 200);
+});
+
+admin.openapi(failoverInstrumentBook, async (c) => {
+  const { region, reason } = c.req.valid("json");
+  const { symbol } = c.req.valid("param");
+  const result = await registryStub(c.env.INSTRUMENTS).restoreFailedOver(symbol, region, reason ?? "operator");
+  forgetInstruments();
+  if (!result.ok) {
+    const extensions = result.differences ? { extensions: { differences: result.differences } } : {};
+    const retry = result.code === "history_unavailable" ? { headers: { "retry-after": "5" } } : {};
+    throw problemException(result.code, result.message, { ...extensions, ...retry });
+  }
+  const { ok: _ok, ...restored } = result;
+  return c.json(restored, 200);
 });
 
 admin.openapi(moveInstrumentBook, async (c) => {

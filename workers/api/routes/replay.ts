@@ -12,6 +12,7 @@
  */
 import { accountStub } from "../../../durable-objects/account/stub.ts";
 import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
+import { orderBookStub } from "../../../durable-objects/order-book/stub.ts";
 import { type DbEnv, hasDatabase } from "../../../shared/db/neon.ts";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { ENGINE_OPTIONS, InstrumentUnits } from "../../../shared/instruments/units.ts";
@@ -140,7 +141,8 @@ export async function replayBookInto(
       return out;
     }
     out.fresh_object = name;
-    const live = env.ORDER_BOOK.get(env.ORDER_BOOK.idFromName(symbol));
+    // The instrument's current book: after a move or a failover, its latest epoch.
+    const live = orderBookStub(env.ORDER_BOOK, spec);
     const [a, b] = await Promise.all([fresh.book(3, ALL), live.book(3, ALL)]);
     const view = (v: typeof a) => ({ bids: v.bids as never, asks: v.asks as never });
     out.differences.push(...diffBook(view(a), view(b)).map((d) => d.replace(": journal ", ": fresh ")));

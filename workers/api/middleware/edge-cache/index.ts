@@ -36,9 +36,7 @@ export function edgeCache(options: EdgeCacheOptions): MiddlewareHandler<AppEnv> 
     }
     const keep = ttl + Math.max(0, options.staleMs?.(c.env) ?? 0);
     const cache = caches.default;
-    const url = new URL(c.req.url);
-    url.searchParams.set("_region", servingRegion(c.env, c.req.raw).region);
-    const key = new Request(url, { method: "GET" });
+    const key = edgeCacheKey(c.req.url, servingRegion(c.env, c.req.raw).region);
     const kept = await cache.match(key);
     const age = kept ? Date.now() - Number(kept.headers.get(STORED_AT) ?? 0) : Number.POSITIVE_INFINITY;
     if (kept && age < ttl) return served(kept, ttl, "HIT");
@@ -55,6 +53,13 @@ export function edgeCache(options: EdgeCacheOptions): MiddlewareHandler<AppEnv> 
     c.res.headers.set("x-cache", "MISS");
     store(c, cache, key, keep);
   };
+}
+
+/** The Cache API key of a GET of `url` served in `region`. */
+export function edgeCacheKey(url: string, region: string): Request {
+  const keyed = new URL(url);
+  keyed.searchParams.set("_region", region);
+  return new Request(keyed, { method: "GET" });
 }
 
 /** The cached copy as a client gets it: its own max-age, the data's age counted to now. */

@@ -8,8 +8,9 @@ import { BookBatchSchema, MAX_BATCH } from "../../../../shared/book/commands.ts"
 import {
   HOME_REGIONS,
   HomeScheduleSchema,
-  OPERATOR_STATUSES,
+  INSTRUMENT_STATUSES,
   NewInstrumentSchema,
+  OPERATOR_STATUSES,
 } from "../../../../shared/instruments/schema.ts";
 import { defineRoute } from "../define.ts";
 import { json, problems, SymbolParams } from "../schemas.ts";
@@ -17,9 +18,7 @@ import { InstrumentSchema } from "./market-data.ts";
 
 export const StatusChange = z
   .object({
-    status: z
-      .enum(OPERATOR_STATUSES, { message: `status must be one of ${OPERATOR_STATUSES.join(", ")}` })
-      .optional(),
+    status: z.enum(OPERATOR_STATUSES, { message: `status must be one of ${OPERATOR_STATUSES.join(", ")}` }).optional(),
     home_schedule: HomeScheduleSchema.clone()
       .nullable()
       .optional()
@@ -65,6 +64,32 @@ export const BookMoveSchema = z
     reason: z.string(),
   })
   .openapi("BookMove");
+
+export const FailoverRequest = MoveRequest.openapi("BookFailoverRequest");
+
+export const BookFailoverSchema = z
+  .object({
+    symbol: z.string(),
+    from: z.enum(HOME_REGIONS).openapi({ description: "The region the unreachable book was in." }),
+    to: z.enum(HOME_REGIONS),
+    book_epoch: z.number().int().openapi({ description: "The restored book's epoch (the old one + 1)." }),
+    home_region: z.enum(HOME_REGIONS),
+    status: z
+      .enum(INSTRUMENT_STATUSES)
+      .openapi({ description: "The status it resumes with: the one before failover." }),
+    verified: z.literal(true).openapi({
+      description: "The restored book equals the fold of its journal (resting orders, sizes, queue order, seq).",
+    }),
+    seq: z.number().int().openapi({ description: "The journal's last seq: the restored book continues at seq + 1." }),
+    events: z.number().int(),
+    resting_orders: z.number().int(),
+    outbox_rows: z.number().int().openapi({
+      description: "Settlement rows rebuilt from the journal for accounts that had not applied them.",
+    }),
+    outage_ms: z.number().int().openapi({ description: "From the first report of the book unreachable to now." }),
+    took_ms: z.number().int().openapi({ description: "How long the restore itself took." }),
+  })
+  .openapi("BookFailover");
 
 export const REPLY_MODES = ["full", "summary"] as const;
 
@@ -178,6 +203,28 @@ export const moveInstrumentBook = defineRoute({
   request: { params: SymbolParams, body: body(MoveRequest) },
   responses: {
     200: json(BookMoveSchema, "Moved, or already there."),
+    ...problems(400, 401, 403, 404, 409, 413, 415, 503),
+  },
+});
+
+export const failoverInstrumentBook = defineRoute({
+  method: "post",
+  path: "/admin/instruments/{symbol}/failover",
+  operationId: "failoverInstrumentBook",
+  tags,
+  summary: "Restore an unreachable instrument's book in another region",
+  description:
+    "For an instrument in status `failover` (its book unreachable past `FAILOVER_AFTER_MS`, docs/geography.md): " +
+    "reads its journal from Postgres once it stops growing, restores it into a new book object in `region` " +
+    "(`book_epoch` + 1) with the settlement rows the accounts have not applied, compares the restored book with the " +
+    "journal, and only then flips the instrument to it with its status before. 409 `instrument_conflict` when the " +
+    "instrument is not in failover; 409 `restore_not_verified` (with `differences`) when the restored book differs " +
+    "(nothing flipped; repeat after fixing the cause); 503 `history_unavailable` when Postgres cannot be read.",
+  scope: "admin",
+  routeClass: "admin",
+  request: { params: SymbolParams, body: body(FailoverRequest) },
+  responses: {
+    200: json(BookFailoverSchema, "Restored, verified and trading again."),
     ...problems(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
