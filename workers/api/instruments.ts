@@ -54,6 +54,15 @@ export function bookFor(env: Env, instrument: Instrument): DurableObjectStub<Ord
   return orderBookStub(env.ORDER_BOOK, instrument);
 }
 
+/**
+ * The current book object of `symbol` for operator tools (recovery, faults): the listed
+ * instrument's epoch, as the registry has it now; an unlisted symbol's book by its name.
+ */
+export async function currentBook(env: Env, symbol: string): Promise<DurableObjectStub<OrderBook>> {
+  const listed = (await registryStub(env.INSTRUMENTS).get(symbol)) as Instrument | null;
+  return listed ? orderBookStub(env.ORDER_BOOK, listed) : env.ORDER_BOOK.get(env.ORDER_BOOK.idFromName(symbol));
+}
+
 /** The instrument as the registry has it now (its book moved since the cache was filled); the cache is dropped. */
 export async function refreshInstrument(env: Env, symbol: string): Promise<Instrument | null> {
   forgetInstruments();

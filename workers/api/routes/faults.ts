@@ -10,10 +10,9 @@
 import { env } from "cloudflare:workers";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { accountStub } from "../../../durable-objects/account/stub.ts";
-import { registryStub } from "../../../durable-objects/instrument-registry/index.ts";
-import { orderBookStub } from "../../../durable-objects/order-book/stub.ts";
 import type { Fault, FaultResult } from "../../../durable-objects/runtime/fault-injection.ts";
 import type { AppEnv } from "../env.ts";
+import { currentBook } from "../instruments.ts";
 import { injectFault, wipeBook } from "../openapi/contracts/faults.ts";
 import { createRouter } from "../openapi/router.ts";
 import { problemException } from "../problem.ts";
@@ -31,13 +30,7 @@ faults.openapi(injectFault, async (c) => {
         : { kind: "resend", events: body.events ?? 100 };
   // A listed instrument's current book (its epoch); else by name, without creating anything new:
   // an unknown book or account is simply a fresh, empty object.
-  const listed = body.target === "book" ? await registryStub(c.env.INSTRUMENTS).get(body.id) : null;
-  const stub =
-    body.target === "book"
-      ? listed
-        ? orderBookStub(c.env.ORDER_BOOK, listed)
-        : c.env.ORDER_BOOK.get(c.env.ORDER_BOOK.idFromName(body.id))
-      : accountStub(c.env.ACCOUNT, body.id);
+  const stub = body.target === "book" ? await currentBook(c.env, body.id) : accountStub(c.env.ACCOUNT, body.id);
   let result: FaultResult | undefined;
   let aborted = false;
   try {
@@ -54,7 +47,7 @@ faults.openapi(injectFault, async (c) => {
 faults.openapi(wipeBook, async (c) => {
   if (c.env.FAULT_ROUTES !== "true") throw problemException("not_found", `No route for ${c.req.method} ${c.req.path}.`);
   const { symbol } = c.req.valid("param");
-  const out = await c.env.ORDER_BOOK.get(c.env.ORDER_BOOK.idFromName(symbol)).wipeForDrill();
+  const out = await (await currentBook(c.env, symbol)).wipeForDrill();
   if (!out.ok) throw problemException("not_found", `No route for ${c.req.method} ${c.req.path}.`);
   return c.json({ wiped: true as const }, 200);
 });

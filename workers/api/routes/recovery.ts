@@ -27,6 +27,7 @@ import type { ReplayDb } from "../../../shared/replay/index.ts";
 import { replaySnapshot } from "../../../shared/replay/restore.ts";
 import { accountLedger, bookJournal } from "../../../shared/replay/source.ts";
 import type { Env } from "../env.ts";
+import { currentBook } from "../instruments.ts";
 import {
   accountBookmark,
   accountBookmarks,
@@ -63,8 +64,6 @@ async function existing(env: Env, account: string) {
   return stub;
 }
 
-const book = (env: Env, symbol: string) => env.ORDER_BOOK.get(env.ORDER_BOOK.idFromName(symbol));
-
 /** Runs `fn` on Postgres; 503 `history_unavailable` without one or when it does not answer. */
 async function journal<T>(env: DbEnv, fn: (db: ReplayDb) => Promise<T>): Promise<T> {
   if (!hasDatabase(env)) {
@@ -92,7 +91,7 @@ async function streamHead(db: ReplayDb, stream: "book" | "account", key: string)
 recoveryRoutes.openapi(bookBookmark, async (c) => {
   const { symbol } = c.req.valid("param");
   await listed(c.env, symbol);
-  const out = await book(c.env, symbol).bookmark(c.req.valid("json").kind);
+  const out = await (await currentBook(c.env, symbol)).bookmark(c.req.valid("json").kind);
   if (refused(out)) refuse(out);
   return c.json(out, 201);
 });
@@ -100,7 +99,7 @@ recoveryRoutes.openapi(bookBookmark, async (c) => {
 recoveryRoutes.openapi(bookBookmarks, async (c) => {
   const { symbol } = c.req.valid("param");
   await listed(c.env, symbol);
-  return c.json({ bookmarks: await book(c.env, symbol).bookmarks() }, 200);
+  return c.json({ bookmarks: await (await currentBook(c.env, symbol)).bookmarks() }, 200);
 });
 
 recoveryRoutes.openapi(bookRestore, async (c) => {
@@ -108,24 +107,24 @@ recoveryRoutes.openapi(bookRestore, async (c) => {
   const { symbol } = c.req.valid("param");
   const { bookmark, roll_forward = true } = c.req.valid("json");
   const spec = await listed(c.env, symbol);
-  const after = bookmarkSeq(await book(c.env, symbol).bookmarks(), bookmark);
+  const after = bookmarkSeq(await (await currentBook(c.env, symbol)).bookmarks(), bookmark);
   const { events, tail } = await journal(c.env, async (db) => ({
     events: await bookJournal(db, symbol),
     tail: roll_forward ? await journalTail(db, symbol, after) : [],
   }));
   const plan = bookPlan(spec, events, tail, roll_forward, after);
-  const stub = book(c.env, symbol);
+  const stub = await currentBook(c.env, symbol);
   let out: Awaited<ReturnType<typeof stub.restoreBookmark>>;
   if (bookmarkKind(bookmark) === "pitr") {
     const scheduled = await stub.schedulePitrRestore(bookmark);
     if (refused(scheduled)) refuse(scheduled);
     await stub.restartForRestore().catch(() => undefined); // rejects: the object restarts on the bookmark
-    out = await book(c.env, symbol).finishPitrRestore(bookmark, plan);
+    out = await (await currentBook(c.env, symbol)).finishPitrRestore(bookmark, plan);
   } else {
     out = await stub.restoreBookmark(bookmark, plan);
   }
   if (refused(out)) refuse(out);
-  await book(c.env, symbol).configure(spec);
+  await (await currentBook(c.env, symbol)).configure(spec);
   const { ok: _, ...restored } = out;
   return c.json({ ...restored, restart_ms: Date.now() - started }, 200);
 });
@@ -175,7 +174,7 @@ recoveryRoutes.openapi(bookVerify, async (c) => {
   await listed(c.env, symbol);
   const events = await journal(c.env, (db) => bookJournal(db, symbol));
   const replay = await replayBookInto(c.env, symbol, events, Date.now());
-  const live = (await book(c.env, symbol).sequences()).seq;
+  const live = (await (await currentBook(c.env, symbol)).sequences()).seq;
   const head = events.at(-1)?.seq ?? 0;
   const differences = [...replay.differences];
   if (head !== live) differences.push(`the journal ends at seq ${head}, the live book at ${live}`);
