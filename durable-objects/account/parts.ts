@@ -16,6 +16,7 @@ import { registryStub } from "../instrument-registry/index.ts";
 import { orderBookStub } from "../order-book/stub.ts";
 import type { Sql } from "../runtime/sql.ts";
 import { streamDelayMs } from "../runtime/stream-out.ts";
+import { reportUnreachable } from "../runtime/unreachable.ts";
 import type { CallOptions } from "./contract.ts";
 import type { AccountEnv } from "./env.ts";
 import { Funds } from "./funds.ts";
@@ -80,6 +81,8 @@ export class AccountParts {
       undefined,
       // A new instruments or fees version drops the cached specs (the registry serves them laid over).
       config && (() => `${config.current("instruments")?.version ?? 0}/${config.current("fees")?.version ?? 0}`),
+      // A book this account cannot reach is reported to the registry's failover watch.
+      (spec) => reportUnreachable(() => registryStub(deps.env.INSTRUMENTS), spec),
     );
   }
 

@@ -126,7 +126,7 @@ export class DeskCore {
       result = await this.o.book(spec).submit(this.o.account, ack, commands, trace, options);
     } catch (err) {
       // An unreachable book may be failed over to another object: the next attempt reads the registry again.
-      if (isUnreachable(err)) this.o.instruments.forget(spec.symbol);
+      if (isUnreachable(err)) this.o.instruments.unreachable(spec);
       throw err;
     }
     if (result.error?.code === "book_moved") {

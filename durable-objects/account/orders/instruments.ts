@@ -16,10 +16,18 @@ export class InstrumentCache {
   private seen: string | undefined;
   private readonly entries = new Map<string, { spec: Instrument | null; until: number }>();
 
-  constructor(fetchSpec: (symbol: string) => Promise<Instrument | null>, ttlMs = 5_000, generation?: () => string) {
+  private readonly report: ((spec: Instrument) => void) | undefined;
+
+  constructor(
+    fetchSpec: (symbol: string) => Promise<Instrument | null>,
+    ttlMs = 5_000,
+    generation?: () => string,
+    report?: (spec: Instrument) => void,
+  ) {
     this.fetchSpec = fetchSpec;
     this.ttlMs = ttlMs;
     this.generation = generation;
+    this.report = report;
   }
 
   async get(symbol: string): Promise<Instrument | null> {
@@ -36,9 +44,13 @@ export class InstrumentCache {
     return spec;
   }
 
-  /** Drops the cached spec: the next `get` reads the registry. */
-  forget(symbol: string): void {
-    this.entries.delete(symbol);
+  /**
+   * The book of `spec` could not be reached: it is reported (the registry's failover watch), and the
+   * cached spec dropped, since the book may be failed over to another object; the next `get` reads the registry.
+   */
+  unreachable(spec: Instrument): void {
+    this.entries.delete(spec.symbol);
+    this.report?.(spec);
   }
 
   /** The spec as the registry has it now, cached again (after its book answered `book_moved`). */
