@@ -17,7 +17,8 @@
  *    replaced: it then redirects like a moved book and never streams again.
  */
 import { type DbEnv, hasDatabase, withClient } from "../../shared/db/neon.ts";
-import { isRegion, REGIONS, rttMs } from "../../shared/geo/regions.ts";
+import { relayName } from "../../shared/geo/placement.ts";
+import { isRegion, REGIONS, type Region, rttMs } from "../../shared/geo/regions.ts";
 import {
   type HomeRegion,
   type Instrument,
@@ -27,6 +28,7 @@ import {
 import { ENGINE_OPTIONS, InstrumentUnits } from "../../shared/instruments/units.ts";
 import { type BookJournalEvent, foldBook } from "../../shared/replay/book.ts";
 import { diffBook } from "../../shared/replay/index.ts";
+import { logTail } from "../../shared/replay/log-tail.ts";
 import { journalAccounts, rebuildOutbox } from "../../shared/replay/outbox-rows.ts";
 import { replaySnapshot } from "../../shared/replay/restore.ts";
 import { bookJournal, type ReplayDb } from "../../shared/replay/source.ts";
@@ -59,6 +61,10 @@ export interface FailoverEnv extends DbEnv {
   FAILOVER_REGION?: string;
   /** The journal must not grow for this long before it is restored from, ms (default 1 000). */
   FAILOVER_SETTLE_MS?: string;
+  /** Events a restored book keeps in its log (as every book: default here 10 000). */
+  BOOK_EVENT_RETENTION?: string;
+  /** The regions with feed relays (workers/api/feed/regions.ts; default all). */
+  FEED_REGIONS?: string;
 }
 
 export type FailoverResult =
@@ -196,7 +202,12 @@ export class BookFailover {
     const outbox = rebuildOutbox(events, cursors, units);
     const { snapshot, skipped } = replaySnapshot(rebuilt, units, ENGINE_OPTIONS, Date.now());
     const seqs = { seq: rebuilt.seq, level2: rebuilt.level_events, trades: rebuilt.trade_events };
-    const restored = await fresh.restoreFromReplay({ ...spec, status: "halted" }, snapshot, seqs, outbox);
+    // The log's tail keeps resumes and the trade tape going; the relays of every feed region get pushes again.
+    const tail = {
+      ...logTail(events, units, positive(this.d.env.BOOK_EVENT_RETENTION, 10_000)),
+      subscribers: feedRegionsOf(this.d.env).map((r) => relayName(r, symbol)),
+    };
+    const restored = await fresh.restoreFromReplay({ ...spec, status: "halted" }, snapshot, seqs, outbox, tail);
     const differences = [...rebuilt.problems, ...skipped.map((s) => `not restored: ${s}`)];
     // `book_not_fresh`: an earlier attempt restored it; the comparison below says whether it is right.
     if (!restored.ok && restored.code !== "book_not_fresh") differences.push(restored.message);
@@ -326,6 +337,13 @@ function autoRegion(env: FailoverEnv, home: HomeRegion): HomeRegion {
   if (isRegion(env.FAILOVER_REGION) && env.FAILOVER_REGION !== home) return env.FAILOVER_REGION;
   const others = REGIONS.filter((r) => r !== home);
   return others.reduce((best, r) => (rttMs(home, r) < rttMs(home, best) ? r : best), others[0] as HomeRegion);
+}
+
+/** The regions whose relays a restored book pushes to: `FEED_REGIONS`, else all (unknown names skipped). */
+function feedRegionsOf(env: FailoverEnv): Region[] {
+  const listed = (env.FEED_REGIONS ?? "").split(",").map((r) => r.trim());
+  const regions = listed.filter((r): r is Region => isRegion(r));
+  return regions.length > 0 ? regions : [...REGIONS];
 }
 
 function positive(value: string | undefined, fallback: number): number {

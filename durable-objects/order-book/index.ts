@@ -20,6 +20,7 @@ import { InstrumentUnits } from "../../shared/instruments/units.ts";
 import type { CandleInterval } from "../../shared/market/candles.ts";
 import { DAY_MS, MINUTE_MS, RollingDay } from "../../shared/market/rolling-day.ts";
 import type { MetricsSnapshot } from "../../shared/metrics/registry.ts";
+import type { LogTail } from "../../shared/replay/log-tail.ts";
 import type { RebuiltRow } from "../../shared/replay/outbox-rows.ts";
 import { enforceOutage, type Fault, type FaultResult, suffer } from "../runtime/fault-injection.ts";
 import { referencePrice, summarize } from "./batch.ts";
@@ -135,9 +136,10 @@ export class OrderBook extends DurableObject<OrderBookEnv> {
     snapshot: EngineSnapshot,
     seqs?: JournalSequences,
     outbox?: RebuiltRow[],
+    tail?: LogTail & { subscribers: string[] },
   ): Promise<RestoreResult> {
     try {
-      const journal = { input, snapshot, seqs, outbox };
+      const journal = { input, snapshot, seqs, outbox, tail };
       return restoreFromJournal(this.ctx.storage, this.parts.store, this.parts.outbox, this.seqs, journal);
     } finally {
       // The rebuilt outbox (a failover's) is delivered by the alarm's sweep.

@@ -10,6 +10,7 @@
 import { type EngineSnapshot, MatchingEngine } from "../../shared/engine/index.ts";
 import { type Instrument, InstrumentSchema } from "../../shared/instruments/schema.ts";
 import { ENGINE_OPTIONS } from "../../shared/instruments/units.ts";
+import type { LogTail } from "../../shared/replay/log-tail.ts";
 import type { RebuiltRow } from "../../shared/replay/outbox-rows.ts";
 import type { Outbox } from "./outbox.ts";
 import type { BookStore, Sequences } from "./store.ts";
@@ -31,6 +32,8 @@ export function restoreFromJournal(
     seqs?: JournalSequences | undefined;
     /** A failover's settlement rows, rebuilt from the journal after each account's cursor. */
     outbox?: RebuiltRow[] | undefined;
+    /** A failover's journal tail (log and trades) and the feed subscribers to push to. */
+    tail?: (LogTail & { subscribers: string[] }) | undefined;
   },
 ): RestoreResult {
   const spec = InstrumentSchema.parse(journal.input);
@@ -49,6 +52,7 @@ export function restoreFromJournal(
     store.saveInstrument(spec, now);
     store.restoreState(engine, { ...current, ...seqs }, now);
     outbox.restore(journal.outbox ?? [], now);
+    if (journal.tail) store.restoreLog(journal.tail, journal.tail.subscribers, now);
   });
   return { ok: true, resting: snapshot.resting.length, stops: snapshot.stops.length };
 }

@@ -8,6 +8,7 @@ import { type EngineEvent, type EngineSnapshot, MatchingEngine, type OrderView }
 import type { Instrument } from "../../shared/instruments/schema.ts";
 import { ENGINE_OPTIONS } from "../../shared/instruments/units.ts";
 import type { MinuteCandle } from "../../shared/market/rolling-day.ts";
+import type { LogTail } from "../../shared/replay/log-tail.ts";
 import type { Sql } from "../runtime/sql.ts";
 
 /** Per-instrument sequences: `seq` over all logged events, the others per public channel. */
@@ -217,6 +218,27 @@ export class BookStore {
              next_priority = ${c.nextPriority}, clock = ${c.now}, seq = ${seqs.seq}, level2_seq = ${seqs.level2},
              trades_seq = ${seqs.trades}, ticker_seq = ${seqs.ticker}, candles_seq = ${seqs.candles} WHERE id = 1`;
     this.sql`UPDATE stream_out SET seq = ${seqs.seq} WHERE id = 1`;
+  }
+
+  /**
+   * A failover's restore (shared/replay/log-tail.ts): the journal's tail as the event log and the
+   * trade tape, and the feed subscribers the lost book pushed to (its region's relays), so
+   * resumes, REST trades and pushes go on. Call inside the restore's transaction.
+   */
+  restoreLog(tail: LogTail, subscribers: readonly string[], at: number): void {
+    if (tail.log.length > 0) {
+      this.sql`INSERT INTO events (seq, at, type, channel, channel_seq, body)
+               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+               FROM json_each(${JSON.stringify(tail.log)})`;
+    }
+    if (tail.trades.length > 0) {
+      this.sql`INSERT INTO trades (trade_id, at, price, qty, aggressor, maker_order_id, taker_order_id, seq)
+               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+               FROM json_each(${JSON.stringify(tail.trades)})`;
+    }
+    subscribers.forEach((name, i) => {
+      this.sql`INSERT OR REPLACE INTO feed_shards (name, since) VALUES (${name}, ${at + i})`;
+    });
   }
 
   /**

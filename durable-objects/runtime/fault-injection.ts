@@ -44,6 +44,8 @@ export async function suffer(
   if (fault.kind === "outage") {
     await stream?.flush();
     await ctx.storage.put(OUTAGE_KEY, Date.now() + fault.ms);
+    // Durable before the reset, which would drop a write still waiting for the output gate.
+    await ctx.storage.sync();
     ctx.abort("fault injection: outage");
     return { ok: true };
   }

@@ -9,16 +9,19 @@ interface RuntimeFlags {
   overloaded?: unknown;
   retryable?: unknown;
   remote?: unknown;
+  /** The object was reset (aborted, or failed to start) while or before it took the call. */
+  durableObjectReset?: unknown;
 }
 
 /**
  * Whether `err`, thrown by a call into an object, means the object (or the way to it) is failing:
- * overloaded, reset, moved, or the call never reached it; not an exception its own code threw.
+ * overloaded, reset (even when the reset's error is marked `remote`: an object that aborts as it
+ * starts), moved, or the call never reached it; not an exception its own code threw.
  */
 export function isUnreachable(err: unknown): boolean {
   if (err === null || typeof err !== "object") return false;
   const flags = err as RuntimeFlags;
-  if (flags.overloaded === true || flags.retryable === true) return true;
+  if (flags.overloaded === true || flags.retryable === true || flags.durableObjectReset === true) return true;
   return flags.remote !== true;
 }
 

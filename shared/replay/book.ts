@@ -26,6 +26,8 @@ export interface BookJournalEvent {
   seq: number;
   type: string;
   body: Record<string, unknown>;
+  /** When the book logged it, epoch ms (when the source reads it). */
+  at?: number;
 }
 
 /** A resting order as the book's L3 view shows it. */

@@ -50,7 +50,7 @@ export function rebuildOutbox(
   return rows;
 }
 
-/** A journal (wire) event as the engine logged it: decimal strings back to ticks, lots and funds units. */
+/** A journal (wire) event as the engine logged it: decimal strings back to ticks, lots and funds units (every type but `rejected`). */
 export function engineEventOf(e: BookJournalEvent, units: InstrumentUnits): EngineEvent {
   const b = e.body as Body;
   const exact = (value: unknown, convert: (v: string) => ReturnType<InstrumentUnits["ticks"]>, field: string) => {
@@ -143,7 +143,9 @@ export function engineEventOf(e: BookJournalEvent, units: InstrumentUnits): Engi
         remainingFunds: funds("remaining_funds"),
         cause: "self_trade",
       };
+    case "level":
+      return { type: "level", side: b.side as "buy", price: ticks("price"), qty: lots("size") };
     default:
-      throw new Error(`journal seq ${e.seq}: a ${e.type} event concerns no account`);
+      throw new Error(`journal seq ${e.seq}: a ${e.type} event has no engine form here`);
   }
 }

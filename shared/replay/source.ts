@@ -33,13 +33,13 @@ export async function bookJournal(db: ReplayDb, symbol: string): Promise<BookJou
   let after = 0;
   for (;;) {
     const { rows } = await db.query(
-      `SELECT seq::text AS seq, type, body FROM journal
+      `SELECT seq::text AS seq, type, body, round(extract(epoch FROM at) * 1000)::bigint::text AS at FROM journal
        WHERE stream = 'book' AND key = $1 AND seq > $2::bigint ORDER BY journal.seq LIMIT ${PAGE}`,
       [symbol, after],
     );
-    for (const r of rows as Array<{ seq: string; type: string; body: unknown }>) {
+    for (const r of rows as Array<{ seq: string; type: string; body: unknown; at: string }>) {
       const body = (typeof r.body === "string" ? JSON.parse(r.body) : r.body) as Record<string, unknown>;
-      out.push({ seq: Number(r.seq), type: r.type, body });
+      out.push({ seq: Number(r.seq), type: r.type, body, at: Number(r.at) });
     }
     if (rows.length < PAGE) return out;
     after = out[out.length - 1]?.seq ?? after;

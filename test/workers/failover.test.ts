@@ -8,7 +8,7 @@
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { accountStub } from "../../durable-objects/account/stub.ts";
 import { registryStub } from "../../durable-objects/instrument-registry/index.ts";
 import type { OrderBook } from "../../durable-objects/order-book/index.ts";
@@ -16,6 +16,7 @@ import { OUTAGE_KEY } from "../../durable-objects/runtime/fault-injection.ts";
 import { fundedTrader, send, type Trader } from "./account-helpers.ts";
 import { expectProblem, OPERATOR } from "./auth-helpers.ts";
 import { listInstrument, testInstrument } from "./book-helpers.ts";
+import { closeAll, contiguous, FeedClient } from "./feed-client.ts";
 import { hasDb, sql, until } from "./postgres-helpers.ts";
 
 const tag = Math.random().toString(36).slice(2, 6).toUpperCase();
@@ -49,6 +50,8 @@ const limit = (id: string, side: "buy" | "sell", price: string, size: string) =>
 const fills = async (who: Trader) =>
   (await (await api("GET", `/fills?instrument=${SYMBOL}`, undefined, who.headers)).json<{ fills: unknown[] }>()).fills;
 
+afterEach(closeAll);
+
 describe.skipIf(!hasDb)("failover", () => {
   let seller: Trader;
   let buyer: Trader;
@@ -61,6 +64,9 @@ describe.skipIf(!hasDb)("failover", () => {
 
   it("restores an unreachable book in another region from the journal, settles what was owed, and trades on", async () => {
     const old = bookNamed(SYMBOL);
+    // A trades subscriber in Asia, through its region's relay, across the whole failover.
+    const socket = await FeedClient.connect(`?subscribe=trades:${SYMBOL}`, { "x-p3-region": "apac" });
+    const snapshot = await socket.next((m) => m.type === "snapshot" && m.channel === "trades");
     await send("POST", "/v1/orders", seller, limit("s1", "sell", "100.00", "1"));
     await send("POST", "/v1/orders", seller, limit("s2", "sell", "101.00", "2"));
     await send("POST", "/v1/orders", buyer, limit("b1", "buy", "99.00", "1"));
@@ -155,6 +161,14 @@ describe.skipIf(!hasDb)("failover", () => {
       return (body.order?.status ?? body.status) === "filled" ? true : undefined;
     });
     expect((await next.sequences()).seq).toBeGreaterThan(seq);
+    // The subscriber got both trades, the one before the outage and the one after, without a resync.
+    const trades = (await next.sequences()).trades;
+    await socket.until("trades", SYMBOL, trades);
+    expect(contiguous(socket.stream("trades", SYMBOL, "update"), (snapshot as { seq: number }).seq)).toBe(trades);
+    expect(socket.received.some((m) => m.type === "resync")).toBe(false);
+    // REST trades of the restored book go on from the journal's tape.
+    const tape = await next.trades({ limit: 10 });
+    expect(tape.trades.map((t) => t.price)).toEqual(["101.00", "100.00"]);
 
     // The journal proves the live state: same book, same balances.
     const replay = await until("the replay agrees", async () => {

@@ -17,6 +17,8 @@ describe("isInfrastructureFailure", () => {
     expect(isInfrastructureFailure(flagged({ retryable: true, remote: true }))).toBe(true);
     expect(isInfrastructureFailure(new Error("Network connection lost."))).toBe(true);
     expect(isInfrastructureFailure(new ObjectCallTimeout("order_book X", 10))).toBe(true);
+    // An object that resets as it starts (an injected outage) throws a `remote` error marked as a reset.
+    expect(isInfrastructureFailure(flagged({ remote: true, durableObjectReset: true }))).toBe(true);
   });
 
   it("does not count an exception the object's own code threw", () => {
