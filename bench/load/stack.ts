@@ -9,6 +9,7 @@
  * - `BENCH_ROUTES` for the no-op route the order route is compared with;
  * - `FAULT_ROUTES` with `--faults`;
  * - `EVENTS_RETRY_DELAY_SECONDS=1`: a batch refused during a Postgres outage comes back soon.
+ * `vars` (optional) are added last, over these (bench:geo's regions, relays and failover).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,7 +48,12 @@ export interface LoadStack {
   stop(): Promise<void>;
 }
 
-export async function startLoadStack(o: { runtime: Runtime; faults: boolean; verbose: boolean }): Promise<LoadStack> {
+export async function startLoadStack(o: {
+  runtime: Runtime;
+  faults: boolean;
+  verbose: boolean;
+  vars?: Record<string, string>;
+}): Promise<LoadStack> {
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
@@ -88,6 +94,7 @@ export async function startLoadStack(o: { runtime: Runtime; faults: boolean; ver
       EVENTS_RETRY_DELAY_SECONDS: "1",
       ...(o.faults ? { FAULT_ROUTES: "true" } : {}),
       ...(redis ? { UPSTASH_REDIS_REST_URL: redis.url, UPSTASH_REDIS_REST_TOKEN: redis.token } : {}),
+      ...o.vars,
     };
     const server = await startServer({ runtime: o.runtime, verbose: o.verbose, label: "bench-load", vars });
     cleanups.push(async () => stopServer());
