@@ -128,6 +128,7 @@ export const DESK_ERROR_CODES = [
   "cancel_rejected",
   "rate_limited",
   "instrument_moving",
+  "instrument_failover",
 ] as const satisfies readonly ErrorCode[];
 export type DeskErrorCode = (typeof DESK_ERROR_CODES)[number];
 

@@ -34,6 +34,16 @@ describe("checkPlacement (the edge check of POST /v1/orders and order.place)", (
     });
   });
 
+  it("refuses an instrument in failover, whatever the order, with when to try again (REST and order.place alike)", () => {
+    expect(checkPlacement(order(), { ...spec, status: "failover" })).toMatchObject({
+      code: "instrument_failover",
+      details: { retry_after: 5 },
+    });
+    expect(checkPlacement(order({ price: "10.001" }), { ...spec, status: "failover" })?.code).toBe(
+      "instrument_failover",
+    );
+  });
+
   it("refuses an instrument that is not listed", () => {
     expect(checkPlacement(order({ instrument: "NOPE-USD" }), null)).toMatchObject({ code: "instrument_not_found" });
   });

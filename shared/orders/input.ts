@@ -132,7 +132,7 @@ export interface FillQuery {
 
 /** Why a new order cannot go to the account at all; nothing is recorded for it. */
 export interface PlacementRefusal {
-  code: "invalid_order" | "instrument_not_found";
+  code: "invalid_order" | "instrument_not_found" | "instrument_failover";
   message: string;
   details: Record<string, unknown>;
 }
@@ -142,12 +142,25 @@ export interface PlacementRefusal {
  * account, by `POST /v1/orders` and by the socket's `order.place` alike: the refusal,
  * or undefined if it fits (`instrument` null: not listed).
  */
+/** How soon a client may try again while an instrument is in failover, seconds. */
+export const FAILOVER_RETRY_AFTER_S = 5;
+
 export function checkPlacement(order: NewOrder, instrument: Instrument | null): PlacementRefusal | undefined {
   if (!instrument) {
     return {
       code: "instrument_not_found",
       message: `No instrument ${JSON.stringify(order.instrument)}; GET /v1/instruments lists them.`,
       details: {},
+    };
+  }
+  if (instrument.status === "failover") {
+    // Nothing is sent: the book cannot be reached until it is restored elsewhere (docs/geography.md#failover).
+    return {
+      code: "instrument_failover",
+      message:
+        `The book of ${instrument.symbol} cannot be reached and is being restored in another region; nothing was sent. ` +
+        "Market data still answers from the regional replicas. Send again after Retry-After.",
+      details: { retry_after: FAILOVER_RETRY_AFTER_S },
     };
   }
   const units = toOrderUnits({ ...order, order_type: order.type }, instrument);

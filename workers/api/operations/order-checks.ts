@@ -9,7 +9,12 @@ import { HTTPException } from "hono/http-exception";
 import type { Instrument } from "../../../shared/instruments/schema.ts";
 import { OrderRefSchema } from "../../../shared/operations/order-ref.ts";
 import { withClientOrderId } from "../../../shared/orders/client-order-id.ts";
-import { checkPlacement, type NewOrder, NewOrderRequestSchema } from "../../../shared/orders/input.ts";
+import {
+  checkPlacement,
+  FAILOVER_RETRY_AFTER_S,
+  type NewOrder,
+  NewOrderRequestSchema,
+} from "../../../shared/orders/input.ts";
 import type { Env } from "../env.ts";
 import { instrumentOr404 } from "../instruments.ts";
 import { edgeFailure, type Failure } from "./order-outcomes.ts";
@@ -19,25 +24,14 @@ export const OrderRefInput = OrderRefSchema;
 
 /** A new order checked against its instrument's grid and limits: the refusal, or undefined if it fits. */
 export async function checkOrder(env: Env, order: NewOrder): Promise<Failure | undefined> {
-  const instrument = (await findInstrument(env, order.instrument)) ?? null;
-  if (instrument?.status === "failover") return failoverRefusal(instrument.symbol);
-  const refused = checkPlacement(order, instrument);
-  return refused && edgeFailure(refused.code, refused.message, refused.details);
+  const refused = checkPlacement(order, (await findInstrument(env, order.instrument)) ?? null);
+  if (!refused) return undefined;
+  const failure = edgeFailure(refused.code, refused.message, refused.details);
+  // An instrument in failover: 503 with Retry-After (nothing was sent).
+  return refused.code === "instrument_failover"
+    ? { ...failure, headers: { "retry-after": String(FAILOVER_RETRY_AFTER_S) } }
+    : failure;
 }
-
-/** An order for an instrument whose book is being failed over: 503 with Retry-After, nothing sent. */
-export function failoverRefusal(symbol: string): Failure {
-  const failure = edgeFailure(
-    "instrument_failover",
-    `The book of ${symbol} cannot be reached and is being restored in another region; nothing was sent. ` +
-      "Market data still answers from the regional replicas. Send again after Retry-After.",
-    { retry_after: FAILOVER_RETRY_AFTER_S },
-  );
-  return { ...failure, headers: { "retry-after": String(FAILOVER_RETRY_AFTER_S) } };
-}
-
-/** How soon a client may try again while an instrument is in failover, seconds. */
-const FAILOVER_RETRY_AFTER_S = 5;
 
 /** One order of a batch: parsed, given its `client_order_id` if it has none (`seed`), and checked; or the problem it gets. */
 export async function checkBatchItem(
