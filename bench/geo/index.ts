@@ -345,7 +345,8 @@ async function main(): Promise<number> {
   // The replay route compares the journal with each instrument's current book (its epoch).
   if (!rec.replay_equal) failures.push("the journal's replay differs from the live state");
   if (!a.handoff.moved) failures.push(`the hand-off failed: ${a.handoff.error}`);
-  if (a.failover.rto_s === null || a.failover.verified !== true) failures.push(`the failover failed: ${a.failover.note}`);
+  if (a.failover.rto_s === null || a.failover.verified !== true)
+    failures.push(`the failover failed: ${a.failover.note}`);
   if (direct.troubled) failures.push(`${direct.troubled} sockets of the direct run saw a gap, resync or close`);
   if (fanoutError) failures.push(fanoutError);
   if (fanout && !(fanout.small.delivered && fanout.large.delivered))

@@ -12,7 +12,7 @@
 import type { PublicChannel } from "../../shared/feed/messages.ts";
 import type { RelayLog } from "../../shared/feed/relay-log.ts";
 import type { CandleInterval } from "../../shared/market/candles.ts";
-import type { BookView, CandleView, TickerView, TradeView } from "../order-book/market-data.ts";
+import type { BookView, CandleView, TickerView, TradeView } from "../order-book/contract.ts";
 
 export type ReplicaQuery =
   | { kind: "book"; level: 1 | 2; depth: number }

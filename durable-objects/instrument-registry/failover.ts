@@ -32,7 +32,7 @@ import { logTail } from "../../shared/replay/log-tail.ts";
 import { journalAccounts, rebuildOutbox } from "../../shared/replay/outbox-rows.ts";
 import { replaySnapshot } from "../../shared/replay/restore.ts";
 import { bookJournal, type ReplayDb } from "../../shared/replay/source.ts";
-import type { Account } from "../account/index.ts";
+import type { OutboxReceiver } from "../order-book/contract.ts";
 import type { OrderBook } from "../order-book/index.ts";
 import { bookObjectName, orderBookStub } from "../order-book/stub.ts";
 import type { Sql } from "../runtime/sql.ts";
@@ -53,7 +53,8 @@ export const FAILOVER_MIGRATION = {
 
 export interface FailoverEnv extends DbEnv {
   ORDER_BOOK: DurableObjectNamespace<OrderBook>;
-  ACCOUNT?: DurableObjectNamespace<Account>;
+  /** The accounts, reached as a book's outbox reaches them (an empty delivery answers the cursor). */
+  ACCOUNT?: DurableObjectNamespace;
   /** How long a book must stay unreachable before its instrument goes to failover, ms (default 30 000). */
   FAILOVER_AFTER_MS?: string;
   /** "auto": restore a book in failover at once, in `FAILOVER_REGION` or the nearest other region; else operators do. */
@@ -284,7 +285,9 @@ export class BookFailover {
     if (!ns) return out;
     for (let i = 0; i < accounts.length; i += 50) {
       const chunk = accounts.slice(i, i + 50);
-      const acks = await Promise.all(chunk.map((a) => ns.getByName(a).applyBookEvents(a, symbol, [])));
+      const acks = await Promise.all(
+        chunk.map((a) => (ns.getByName(a) as unknown as OutboxReceiver).applyBookEvents(a, symbol, [])),
+      );
       for (const [j, a] of chunk.entries()) out.set(a, acks[j]?.through ?? 0);
     }
     return out;

@@ -2,8 +2,18 @@
 import type { Instrument } from "@platform3/client";
 
 export type InstrumentStatus = Instrument["status"];
+/** The statuses an operator sets (`failover` is the registry's alone). */
+export type OperatorStatus = Exclude<InstrumentStatus, "failover">;
 
-export const STATUSES: readonly { id: InstrumentStatus; label: string; effect: string }[] = [
+const FAILOVER = {
+  id: "failover" as const,
+  label: "failover",
+  effect:
+    "The home book cannot be reached: nothing trades, market data comes from the regional replicas, until the " +
+    "book is restored in another region (POST /v1/admin/instruments/{symbol}/failover).",
+};
+
+export const STATUSES: readonly { id: OperatorStatus; label: string; effect: string }[] = [
   { id: "pre_open", label: "pre-open", effect: "No continuous matching and no new orders; cancels are accepted." },
   { id: "open", label: "open (resume)", effect: "Normal trading: every order is accepted and matched." },
   {
@@ -21,9 +31,10 @@ export const STATUSES: readonly { id: InstrumentStatus; label: string; effect: s
 ];
 
 export function statusInfo(id: InstrumentStatus) {
+  if (id === "failover") return FAILOVER;
   return STATUSES.find((s) => s.id === id) ?? { id, label: id, effect: "" };
 }
 
 export function statusTone(id: InstrumentStatus): "good" | "warn" | "bad" {
-  return id === "open" ? "good" : id === "halted" || id === "closed" ? "bad" : "warn";
+  return id === "open" ? "good" : id === "halted" || id === "closed" || id === "failover" ? "bad" : "warn";
 }

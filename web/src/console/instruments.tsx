@@ -6,7 +6,7 @@ import type { Instrument, RestClient } from "@platform3/client";
 import { useState } from "preact/hooks";
 import { usePerform } from "./actions.tsx";
 import { InstrumentForm } from "./instrument-form.tsx";
-import { type InstrumentStatus, STATUSES, statusInfo, statusTone } from "./instrument-status.ts";
+import { type OperatorStatus, STATUSES, statusInfo, statusTone } from "./instrument-status.ts";
 import { useLoad } from "./loader.ts";
 import { ReadError } from "./read-error.tsx";
 import { ScrollBox } from "./scroll-box.tsx";
@@ -93,7 +93,8 @@ function InstrumentRow({
   onChanged: () => Promise<void>;
 }) {
   const perform = usePerform();
-  const [wanted, setWanted] = useState<InstrumentStatus>(instrument.status);
+  // In failover the registry refuses status changes until the book is restored: the choice starts at halted.
+  const [wanted, setWanted] = useState<OperatorStatus>(instrument.status === "failover" ? "halted" : instrument.status);
   const symbol = instrument.symbol;
   const selectId = `status-${symbol}`;
 
@@ -143,7 +144,7 @@ function InstrumentRow({
             id={selectId}
             data-testid="status-select"
             value={wanted}
-            onChange={(e) => setWanted(e.currentTarget.value as InstrumentStatus)}
+            onChange={(e) => setWanted(e.currentTarget.value as OperatorStatus)}
           >
             {STATUSES.map((s) => (
               <option key={s.id} value={s.id}>

@@ -20,6 +20,7 @@ const STATUS_TONE: Record<Instrument["status"], "good" | "bad" | "warn"> = {
   pre_open: "warn",
   post_only: "warn",
   cancel_only: "warn",
+  failover: "bad",
 };
 
 export function InstrumentBar() {
