@@ -198,3 +198,47 @@ describe.skipIf(!hasDb)("failover", () => {
     expect((await revived.sequences()).seq).toBe((await next.sequences()).seq);
   }, 60_000);
 });
+
+describe.skipIf(!hasDb)("failover by policy", () => {
+  const AUTO = `FA${tag}-USD`;
+
+  it("with FAILOVER_POLICY=auto, the registry restores an unreachable book by itself in FAILOVER_REGION", async () => {
+    await listInstrument(testInstrument(AUTO, { home_region: "weur" }));
+    const trader = await fundedTrader({ USD: "100" }, NO_CACHE);
+    await send("POST", "/v1/orders", trader, { ...limit("a1", "buy", "10.00", "1"), instrument: AUTO });
+    // The policy is read from the registry's environment: switched on for this test only.
+    type Policy = { failover: { d: { env: Record<string, unknown> } } };
+    await runInDurableObject(registry(), (instance) => {
+      const deps = (instance as unknown as Policy).failover.d;
+      deps.env = { ...deps.env, FAILOVER_POLICY: "auto", FAILOVER_REGION: "apac" };
+    });
+    try {
+      const book = bookNamed(AUTO);
+      await runInDurableObject(book, async (instance, state) => {
+        await (instance as unknown as Inside).parts.stream.flush();
+        await state.storage.put(OUTAGE_KEY, Date.now() + 3_000);
+      });
+      await evictDurableObject(book);
+      await until("the journal holds the order", async () => {
+        const rows = await sql<{ n: string }>(
+          "SELECT count(*)::text AS n FROM journal WHERE stream = 'book' AND key = $1",
+          [AUTO],
+        );
+        return Number(rows[0]?.n) >= 1 ? true : undefined;
+      });
+      expect((await api("GET", `/instruments/${AUTO}/book?level=3`, undefined, NO_CACHE)).status).toBe(503);
+      const restored = await until("the policy restored the book", async () => {
+        const listing = await registry().get(AUTO);
+        return listing?.book_epoch === 1 ? listing : undefined;
+      });
+      expect(restored).toMatchObject({ status: "open", home_region: "apac", book_epoch: 1 });
+      const view = await bookNamed(`${AUTO}@1`).book(3, 10);
+      expect(view.bids).toMatchObject([{ price: "10.00", size: "1.000" }]);
+    } finally {
+      await runInDurableObject(registry(), (instance) => {
+        const deps = (instance as unknown as Policy).failover.d;
+        deps.env = { ...deps.env, FAILOVER_POLICY: undefined, FAILOVER_REGION: undefined };
+      });
+    }
+  }, 30_000);
+});
