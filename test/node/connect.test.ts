@@ -243,6 +243,13 @@ describe("market data over Connect", () => {
     const ticker = await md.getTicker({ symbol: SYMBOL });
     const restTicker = (await rest("GET", `/v1/instruments/${SYMBOL}/ticker`)).json;
     expect(ticker.ticker?.bestAsk).toBe(restTicker.best_ask);
+    // Every ticker in one call, as REST's GET /v1/tickers.
+    const all = await md.listTickers({});
+    const restAll = (await rest("GET", "/v1/tickers")).json;
+    expect(all.tickers.map((t) => t.instrument).sort()).toEqual(
+      restAll.tickers.map((t: { instrument: string }) => t.instrument).sort(),
+    );
+    expect(all.tickers.find((t) => t.instrument === SYMBOL)?.bestAsk).toBe(restTicker.best_ask);
 
     const trades = await md.getTrades({ symbol: SYMBOL, limit: 5 });
     const restTrades = (await rest("GET", `/v1/instruments/${SYMBOL}/trades?limit=5`)).json;

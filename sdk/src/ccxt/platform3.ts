@@ -140,11 +140,14 @@ export class platform3 extends Exchange {
     return this.parseTicker(response, market);
   }
 
-  /** One call per market: the API has no all-instruments ticker. */
+  /** One call for every market (`GET /v1/tickers`), filtered to `symbols` when given. */
   override async fetchTickers(symbols?: Strings, params: Dict = {}): Promise<Tickers> {
     await this.loadMarkets();
     const wanted = this.marketSymbols(symbols) ?? (this.symbols as string[]);
-    const tickers = await Promise.all(wanted.map((s) => this.fetchTicker(s, params)));
+    const response = await this.call("public", "GET", "tickers", params);
+    const tickers = this.listOf(response, "tickers")
+      .filter((t) => (this.safeString(t, "instrument") ?? "") in (this.markets_by_id ?? {}))
+      .map((t) => this.parseTicker(t, this.safeMarket(this.safeString(t, "instrument"))));
     return this.filterByArrayTickers(tickers, "symbol", wanted);
   }
 

@@ -596,6 +596,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/tickers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every instrument's ticker in one call
+     * @description Each ticker as `GET /v1/instruments/{symbol}/ticker` reads it (from the caller's regional replica, Redis or the book). `X-Data-As-Of` is the oldest of them; `X-Data-Stale` is true if any is stale.
+     */
+    get: operations["listTickers"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/instruments/{symbol}/candles": {
     parameters: {
       query?: never;
@@ -1953,6 +1973,12 @@ export interface components {
        * @example 1773063000000
        */
       time: number;
+    };
+    Tickers: {
+      /** @description Every listed instrument's ticker, by symbol. */
+      tickers: components["schemas"]["Ticker"][];
+      /** @description Instruments whose ticker could not be read just now (their book and replica did not answer). */
+      unavailable: string[];
     };
     Candles: {
       instrument: string;
@@ -6246,6 +6272,32 @@ export interface operations {
         };
         content: {
           "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  listTickers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The tickers. */
+      200: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Tickers"];
         };
       };
     };

@@ -36,6 +36,7 @@ export type Instrument = Schemas["Instrument"];
 export type Book = Schemas["Book"];
 export type TradesPage = Schemas["TradesPage"];
 export type Ticker = Schemas["Ticker"];
+export type Tickers = Schemas["Tickers"];
 export type Candles = Schemas["Candles"];
 export type ServerTime = Schemas["Time"];
 export type Me = Schemas["Me"];
@@ -253,6 +254,11 @@ export class RestClient {
     return required(
       await this.api.GET("/v1/instruments/{symbol}/trades", { params: { path: { symbol }, query }, ...o }),
     );
+  }
+
+  /** `GET /v1/tickers`: every instrument's ticker in one call. */
+  async tickers(o?: CallOptions): Promise<Tickers> {
+    return required(await this.api.GET("/v1/tickers", { ...o }));
   }
 
   /** `GET /v1/instruments/{symbol}/ticker`. */

@@ -77,6 +77,7 @@ export const UNARY_RPCS: readonly UnaryRpc[] = [
   { method: m.market.getTrades, op: market.getTrades, input: ({ symbol, ...query }) => ({ symbol, query }) },
   { method: m.market.getCandles, op: market.getCandles },
   { method: m.market.getTicker, op: market.getTicker, output: (ticker: unknown) => ({ ticker }) },
+  { method: m.market.listTickers, op: market.listTickers },
   { method: m.market.getSessions, op: getSessions },
   { method: m.trading.placeOrder, op: orders.placeOrder, output: body },
   { method: m.trading.placeOrders, op: orders.placeOrders, output: batchResults },

@@ -102,6 +102,7 @@ export const RESOLVERS = {
     trades: field(market.getTrades, ({ symbol, ...query }) => ({ symbol, query })),
     candles: field(market.getCandles, same),
     ticker: field(market.getTicker, same),
+    tickers: field(market.listTickers, none),
     sessions: field(getSessions, none),
     orders: field(orders.listOrders, same),
     order: field<{ order: unknown }>(orders.getOrder, same, (r) => r.order),

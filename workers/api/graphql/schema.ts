@@ -31,6 +31,8 @@ type Query {
   candles(symbol: String!, interval: String!, start: Long, end: Long): Candles
   "The ticker: best bid/ask, last, 24 h figures. Public."
   ticker(symbol: String!): Ticker
+  "Every instrument's ticker in one call; those that cannot be read now are named in unavailable. Public."
+  tickers: Tickers
   "FX trading sessions open now and next. Public."
   sessions: Sessions
   "The caller's orders, newest first. Scope read."
@@ -137,6 +139,11 @@ type TradesPage {
   trades: [Trade!]!
   next_before: Long
   next_after: Long
+}
+
+type Tickers {
+  tickers: [Ticker!]!
+  unavailable: [String!]!
 }
 
 type Ticker {

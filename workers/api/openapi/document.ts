@@ -21,7 +21,15 @@ import { CONFIG_CONTRACTS } from "./contracts/config.ts";
 import { DEAD_LETTER_CONTRACTS } from "./contracts/dead-letters.ts";
 import { openFeed } from "./contracts/feed.ts";
 import { HISTORY_CONTRACTS } from "./contracts/history.ts";
-import { getBook, getCandles, getInstrument, getTicker, getTrades, listInstruments } from "./contracts/market-data.ts";
+import {
+  getBook,
+  getCandles,
+  getInstrument,
+  getTicker,
+  getTrades,
+  listInstruments,
+  listTickers,
+} from "./contracts/market-data.ts";
 import { getMetrics } from "./contracts/metrics.ts";
 import { ORDER_CONTRACTS } from "./contracts/orders.ts";
 import { RECOVERY_CONTRACTS } from "./contracts/recovery.ts";
@@ -47,6 +55,7 @@ export const API_CONTRACTS = [
   getBook,
   getTrades,
   getTicker,
+  listTickers,
   getCandles,
   openFeed,
   ...GRAPHQL_CONTRACTS,

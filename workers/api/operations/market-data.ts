@@ -14,7 +14,7 @@ import { BookQuery, CandlesQuery, TradesQuery } from "../openapi/contracts/marke
 import { SymbolParams } from "../openapi/schemas.ts";
 import { problemException } from "../problem.ts";
 import { bboKey, readThrough, tickerKey } from "../redis/index.ts";
-import { noteUnreachable, readMarketData } from "../replicas/index.ts";
+import { marketDataAnswer, noteUnreachable, readMarketData, stamp } from "../replicas/index.ts";
 import type { OperationContext } from "./context.ts";
 import { defineOperation } from "./define.ts";
 
@@ -87,6 +87,33 @@ export const getTicker = defineOperation({
     return readMarketData(ctx, instrument, { kind: "ticker" }, () =>
       cached(ctx, tickerKey(instrument.symbol), () => bookFor(ctx.env, instrument).ticker()),
     );
+  },
+});
+
+export const listTickers = defineOperation({
+  ...market,
+  name: "market.tickers",
+  input: z.object({}).strict(),
+  /**
+   * Every listed instrument's ticker in one answer, each read as `market.ticker` reads it (the
+   * caller's regional replica, Redis, the book). An instrument whose ticker cannot be read now is
+   * named in `unavailable` instead of failing the whole answer.
+   */
+  async run(ctx) {
+    const listed = await registryList(ctx.env);
+    const answers = await Promise.all(
+      listed.map((instrument) =>
+        marketDataAnswer(ctx, instrument, { kind: "ticker" }, () =>
+          cached(ctx, tickerKey(instrument.symbol), () => bookFor(ctx.env, instrument).ticker()),
+        ).catch(() => undefined),
+      ),
+    );
+    const read = answers.filter((a) => a !== undefined);
+    stamp(ctx, ...read);
+    return {
+      tickers: read.map((a) => a.body),
+      unavailable: listed.filter((_, i) => answers[i] === undefined).map((i) => i.symbol),
+    };
   },
 });
 

@@ -5,7 +5,7 @@
  * Callers in the home region, and any request with `Cache-Control: no-cache`, read the book.
  *
  * REST answers say where they came from and how old they are:
- * - `X-Data-Source: book | replica`;
+ * - `X-Data-Source: book | replica` (`mixed` for an answer of several instruments);
  * - `X-Data-As-Of`: epoch ms at which the answer was last known to be the book's;
  * - `X-Data-Age-Ms`: now minus that (the edge cache recomputes it on a hit);
  * - `X-Data-Stale: true` when the book could not be reached and this is the last state known.
@@ -39,9 +39,18 @@ export function replicasEnabled(env: Env): boolean {
   return env.MARKET_DATA_REPLICAS !== "false";
 }
 
+/** An answer with where it came from and how old it is. */
+export interface MarketDataAnswer<T> {
+  body: T;
+  source: "book" | "replica";
+  as_of: number;
+  stale: boolean;
+}
+
 /**
  * `query` answered from the caller's region's replica or from the book (`fromBook`), as the
  * rules above say; a home book that fails as unreachable (503) is replaced by the replica.
+ * The REST answer gets the X-Data-* headers.
  */
 export async function readMarketData<T>(
   ctx: OperationContext,
@@ -49,31 +58,58 @@ export async function readMarketData<T>(
   query: ReplicaQuery,
   fromBook: () => Promise<T>,
 ): Promise<T> {
+  const answer = await marketDataAnswer(ctx, instrument, query, fromBook);
+  stamp(ctx, answer);
+  return answer.body;
+}
+
+/** {@link readMarketData} without the headers: for answers made of several reads (all tickers). */
+export async function marketDataAnswer<T>(
+  ctx: OperationContext,
+  instrument: Instrument,
+  query: ReplicaQuery,
+  fromBook: () => Promise<T>,
+): Promise<MarketDataAnswer<T>> {
   const { env } = ctx;
   const region = callerRegion(ctx);
   const readsHome = /\bno-cache\b/i.test(ctx.http?.req.header("cache-control") ?? "");
   const replicaFirst =
     replicasEnabled(env) && !readsHome && (instrument.status === "failover" || region !== instrument.home_region);
+  const replica = async () => ({
+    source: "replica" as const,
+    ...(await fromReplica<T>(env, region, instrument.symbol, query)),
+  });
   if (replicaFirst) {
     try {
-      return answered(ctx, "replica", await fromReplica(env, region, instrument.symbol, query));
+      return await replica();
     } catch (err) {
       if (instrument.status === "failover") throw replicaUnavailable(instrument, err);
       // The replica has no state and cannot get it: the book answers, or says why not.
     }
   }
   try {
-    const body = await fromBook();
-    return answered(ctx, "book", { body, as_of: Date.now(), stale: false });
+    return { body: await fromBook(), source: "book", as_of: Date.now(), stale: false };
   } catch (err) {
     noteUnreachable(env, instrument, err);
     if (!isUnavailable(err) || !replicasEnabled(env) || replicaFirst) throw err;
     try {
-      return answered(ctx, "replica", await fromReplica(env, region, instrument.symbol, query));
+      return await replica();
     } catch {
       throw err;
     }
   }
+}
+
+/** The X-Data-* headers of a REST answer (several reads: the oldest, and stale if any is). */
+export function stamp(ctx: OperationContext, ...answers: Omit<MarketDataAnswer<unknown>, "body">[]): void {
+  const c = ctx.http;
+  if (!c || answers.length === 0) return;
+  const sources = new Set(answers.map((a) => a.source));
+  const asOf = Math.min(...answers.map((a) => a.as_of));
+  c.header(DATA_HEADERS.source, sources.size === 1 ? [...sources][0] : "mixed");
+  c.header(DATA_HEADERS.asOf, String(asOf));
+  c.header(DATA_HEADERS.age, String(Math.max(0, Date.now() - asOf)));
+  c.header(DATA_HEADERS.stale, String(answers.some((a) => a.stale)));
 }
 
 function callerRegion(ctx: OperationContext): Region {
@@ -90,17 +126,6 @@ function fromReplica<T>(env: Env, region: Region, symbol: string, query: Replica
     REPLICA_DEADLINE_MS,
     `feed_relay ${name}`,
   );
-}
-
-function answered<T>(ctx: OperationContext, source: "book" | "replica", answer: ReplicaAnswer<T>): T {
-  const c = ctx.http;
-  if (c) {
-    c.header(DATA_HEADERS.source, source);
-    c.header(DATA_HEADERS.asOf, String(answer.as_of));
-    c.header(DATA_HEADERS.age, String(Math.max(0, Date.now() - answer.as_of)));
-    c.header(DATA_HEADERS.stale, String(answer.stale));
-  }
-  return answer.body;
 }
 
 /** A read of the home book failed: if as unreachable, the registry's failover watch hears of it. */

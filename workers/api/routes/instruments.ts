@@ -14,6 +14,7 @@ import {
   getTicker,
   getTrades,
   listInstruments as listRoute,
+  listTickers,
 } from "../openapi/contracts/market-data.ts";
 import { createRouter } from "../openapi/router.ts";
 import { contextOf } from "../operations/context.ts";
@@ -22,6 +23,7 @@ import * as ops from "../operations/market-data.ts";
 export const instruments = createRouter();
 
 instruments.use("/instruments/:symbol/*", edgeCache({ ttlMs: ops.cacheMs, staleMs: ops.staleMs }));
+instruments.use("/tickers", edgeCache({ ttlMs: ops.cacheMs, staleMs: ops.staleMs }));
 
 instruments.openapi(listRoute, async (c) => c.json(await ops.listInstruments.run(contextOf(c), {}), 200));
 
@@ -38,6 +40,8 @@ instruments.openapi(getTrades, async (c) =>
 );
 
 instruments.openapi(getTicker, async (c) => c.json(await ops.getTicker.run(contextOf(c), c.req.valid("param")), 200));
+
+instruments.openapi(listTickers, async (c) => c.json(await ops.listTickers.run(contextOf(c), {}), 200));
 
 instruments.openapi(getCandles, async (c) =>
   c.json(await ops.getCandles.run(contextOf(c), { ...c.req.valid("param"), ...c.req.valid("query") }), 200),

@@ -193,6 +193,29 @@ export const getTicker = defineRoute({
   responses: { 200: json(TickerSchema, "The ticker."), ...problems(404) },
 });
 
+export const TickersSchema = z
+  .object({
+    tickers: z.array(TickerSchema).openapi({ description: "Every listed instrument's ticker, by symbol." }),
+    unavailable: z.array(z.string()).openapi({
+      description: "Instruments whose ticker could not be read just now (their book and replica did not answer).",
+    }),
+  })
+  .openapi("Tickers");
+
+export const listTickers = defineRoute({
+  method: "get",
+  path: "/tickers",
+  operationId: "listTickers",
+  tags,
+  summary: "Every instrument's ticker in one call",
+  description:
+    "Each ticker as `GET /v1/instruments/{symbol}/ticker` reads it (from the caller's regional replica, Redis or the " +
+    "book). `X-Data-As-Of` is the oldest of them; `X-Data-Stale` is true if any is stale.",
+  scope: "public",
+  routeClass: "market_data",
+  responses: { 200: json(TickersSchema, "The tickers."), ...problems() },
+});
+
 export const getCandles = defineRoute({
   method: "get",
   path: "/instruments/{symbol}/candles",

@@ -16,7 +16,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file platform3/v1/market_data.proto.
  */
 export const file_platform3_v1_market_data: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wbGF0Zm9ybTMvdjEvbWFya2V0X2RhdGEucHJvdG8SDHBsYXRmb3JtMy52MSInCgpXZWVrbHlUaW1lEgsKA2RheRgBIAEoBRIMCgR0aW1lGAIgASgJIi4KD0NhbGVuZGFyU2Vzc2lvbhIMCgRvcGVuGAEgASgJEg0KBWNsb3NlGAIgASgJIrkCCghDYWxlbmRhchIMCgRraW5kGAEgASgJEgoKAnR6GAIgASgJEiYKBG9wZW4YAyABKAsyGC5wbGF0Zm9ybTMudjEuV2Vla2x5VGltZRInCgVjbG9zZRgEIAEoCzIYLnBsYXRmb3JtMy52MS5XZWVrbHlUaW1lEi8KCHNlc3Npb25zGAUgAygLMh0ucGxhdGZvcm0zLnYxLkNhbGVuZGFyU2Vzc2lvbhIMCgRkYXlzGAYgAygFEhAKCGhvbGlkYXlzGAcgAygJEj0KDGVhcmx5X2Nsb3NlcxgIIAMoCzInLnBsYXRmb3JtMy52MS5DYWxlbmRhci5FYXJseUNsb3Nlc0VudHJ5GjIKEEVhcmx5Q2xvc2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKXAwoKSW5zdHJ1bWVudBIOCgZzeW1ib2wYASABKAkSDAoEYmFzZRgCIAEoCRINCgVxdW90ZRgDIAEoCRIRCgl0aWNrX3NpemUYBCABKAkSEAoIbG90X3NpemUYBSABKAkSDwoHbWluX3F0eRgGIAEoCRIPCgdtYXhfcXR5GAcgASgJEhQKDG1pbl9ub3Rpb25hbBgIIAEoCRIWCg5wcmljZV9iYW5kX3BjdBgJIAEoCRIVCg1tYWtlcl9mZWVfYnBzGAogASgFEhUKDXRha2VyX2ZlZV9icHMYCyABKAUSEwoLaG9tZV9yZWdpb24YDCABKAkSKAoIY2FsZW5kYXIYDSABKAsyFi5wbGF0Zm9ybTMudjEuQ2FsZW5kYXISLgoGc3RhdHVzGA4gASgOMh4ucGxhdGZvcm0zLnYxLkluc3RydW1lbnRTdGF0dXMSNgoNaG9tZV9zY2hlZHVsZRgPIAMoCzIfLnBsYXRmb3JtMy52MS5Ib21lU2NoZWR1bGVFbnRyeRISCgpib29rX2Vwb2NoGBAgASgFIjEKEUhvbWVTY2hlZHVsZUVudHJ5EgwKBGZyb20YASABKAkSDgoGcmVnaW9uGAIgASgJIhgKFkxpc3RJbnN0cnVtZW50c1JlcXVlc3QiSAoXTGlzdEluc3RydW1lbnRzUmVzcG9uc2USLQoLaW5zdHJ1bWVudHMYASADKAsyGC5wbGF0Zm9ybTMudjEuSW5zdHJ1bWVudCImChRHZXRJbnN0cnVtZW50UmVxdWVzdBIOCgZzeW1ib2wYASABKAkiRQoVR2V0SW5zdHJ1bWVudFJlc3BvbnNlEiwKCmluc3RydW1lbnQYASABKAsyGC5wbGF0Zm9ybTMudjEuSW5zdHJ1bWVudCJcCg5HZXRCb29rUmVxdWVzdBIOCgZzeW1ib2wYASABKAkSEgoFbGV2ZWwYAiABKAVIAIgBARISCgVkZXB0aBgDIAEoBUgBiAEBQggKBl9sZXZlbEIICgZfZGVwdGgiTAoJQm9va0VudHJ5Eg0KBXByaWNlGAEgASgJEgwKBHNpemUYAiABKAkSFQoIb3JkZXJfaWQYAyABKAlIAIgBAUILCglfb3JkZXJfaWQinQEKD0dldEJvb2tSZXNwb25zZRISCgppbnN0cnVtZW50GAEgASgJEg0KBWxldmVsGAIgASgFEgsKA3NlcRgDIAEoAxIMCgR0aW1lGAQgASgDEiUKBGJpZHMYBSADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5EiUKBGFza3MYBiADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5ImYKBVRyYWRlEhAKCHRyYWRlX2lkGAEgASgDEg0KBXByaWNlGAIgASgJEgwKBHNpemUYAyABKAkSIAoEc2lkZRgEIAEoDjISLnBsYXRmb3JtMy52MS5TaWRlEgwKBHRpbWUYBSABKAMifgoQR2V0VHJhZGVzUmVxdWVzdBIOCgZzeW1ib2wYASABKAkSEwoGYmVmb3JlGAIgASgDSACIAQESEgoFYWZ0ZXIYAyABKANIAYgBARISCgVsaW1pdBgEIAEoBUgCiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyQggKBl9saW1pdCKeAQoRR2V0VHJhZGVzUmVzcG9uc2USEgoKaW5zdHJ1bWVudBgBIAEoCRIjCgZ0cmFkZXMYAiADKAsyEy5wbGF0Zm9ybTMudjEuVHJhZGUSGAoLbmV4dF9iZWZvcmUYAyABKANIAIgBARIXCgpuZXh0X2FmdGVyGAQgASgDSAGIAQFCDgoMX25leHRfYmVmb3JlQg0KC19uZXh0X2FmdGVyIn8KBkNhbmRsZRINCgVzdGFydBgBIAEoAxIMCgRvcGVuGAIgASgJEgwKBGhpZ2gYAyABKAkSCwoDbG93GAQgASgJEg0KBWNsb3NlGAUgASgJEg4KBnZvbHVtZRgGIAEoCRITCgZ0cmFkZXMYByABKANIAIgBAUIJCgdfdHJhZGVzIm0KEUdldENhbmRsZXNSZXF1ZXN0Eg4KBnN5bWJvbBgBIAEoCRIQCghpbnRlcnZhbBgCIAEoCRISCgVzdGFydBgDIAEoA0gAiAEBEhAKA2VuZBgEIAEoA0gBiAEBQggKBl9zdGFydEIGCgRfZW5kIn0KEkdldENhbmRsZXNSZXNwb25zZRISCgppbnN0cnVtZW50GAEgASgJEhAKCGludGVydmFsGAIgASgJEg0KBXN0YXJ0GAMgASgDEgsKA2VuZBgEIAEoAxIlCgdjYW5kbGVzGAUgAygLMhQucGxhdGZvcm0zLnYxLkNhbmRsZSIiChBHZXRUaWNrZXJSZXF1ZXN0Eg4KBnN5bWJvbBgBIAEoCSKQAwoGVGlja2VyEhIKCmluc3RydW1lbnQYASABKAkSFQoIYmVzdF9iaWQYAiABKAlIAIgBARIaCg1iZXN0X2JpZF9zaXplGAMgASgJSAGIAQESFQoIYmVzdF9hc2sYBCABKAlIAogBARIaCg1iZXN0X2Fza19zaXplGAUgASgJSAOIAQESEQoEbGFzdBgGIAEoCUgEiAEBEhUKCG9wZW5fMjRoGAcgASgJSAWIAQESFQoIaGlnaF8yNGgYCCABKAlIBogBARIUCgdsb3dfMjRoGAkgASgJSAeIAQESEgoKdm9sdW1lXzI0aBgKIAEoCRIXCgp0cmFkZXNfMjRoGAsgASgDSAiIAQESDAoEdGltZRgMIAEoA0ILCglfYmVzdF9iaWRCEAoOX2Jlc3RfYmlkX3NpemVCCwoJX2Jlc3RfYXNrQhAKDl9iZXN0X2Fza19zaXplQgcKBV9sYXN0QgsKCV9vcGVuXzI0aEILCglfaGlnaF8yNGhCCgoIX2xvd18yNGhCDQoLX3RyYWRlc18yNGgiOQoRR2V0VGlja2VyUmVzcG9uc2USJAoGdGlja2VyGAEgASgLMhQucGxhdGZvcm0zLnYxLlRpY2tlciIUChJHZXRTZXNzaW9uc1JlcXVlc3QisQIKDlRyYWRpbmdTZXNzaW9uEgwKBG5hbWUYASABKAkSDAoEY2l0eRgCIAEoCRIRCgl0aW1lX3pvbmUYAyABKAkSEgoKbG9jYWxfb3BlbhgEIAEoCRITCgtsb2NhbF9jbG9zZRgFIAEoCRIWCglvcGVuZWRfYXQYBiABKAlIAIgBARIZCgxvcGVuZWRfYXRfbXMYByABKANIAYgBARIVCghvcGVuc19hdBgIIAEoCUgCiAEBEhgKC29wZW5zX2F0X21zGAkgASgDSAOIAQESEQoJY2xvc2VzX2F0GAogASgJEhQKDGNsb3Nlc19hdF9tcxgLIAEoA0IMCgpfb3BlbmVkX2F0Qg8KDV9vcGVuZWRfYXRfbXNCCwoJX29wZW5zX2F0Qg4KDF9vcGVuc19hdF9tcyKNAQoTR2V0U2Vzc2lvbnNSZXNwb25zZRIMCgR0aW1lGAEgASgJEhAKCGVwb2NoX21zGAIgASgDEioKBG9wZW4YAyADKAsyHC5wbGF0Zm9ybTMudjEuVHJhZGluZ1Nlc3Npb24SKgoEbmV4dBgEIAMoCzIcLnBsYXRmb3JtMy52MS5UcmFkaW5nU2Vzc2lvbiIhCg1TdHJlYW1SZXN1bWVkEhAKCGZyb21fc2VxGAEgASgDIlEKEVN0cmVhbUJvb2tSZXF1ZXN0EhIKCmluc3RydW1lbnQYASABKAkSGAoLcmVzdW1lX2Zyb20YAiABKANIAIgBAUIOCgxfcmVzdW1lX2Zyb20iTAoLTGV2ZWxDaGFuZ2USIAoEc2lkZRgBIAEoDjISLnBsYXRmb3JtMy52MS5TaWRlEg0KBXByaWNlGAIgASgJEgwKBHNpemUYAyABKAkingEKDEJvb2tTbmFwc2hvdBISCgppbnN0cnVtZW50GAEgASgJEgsKA3NlcRgCIAEoAxIMCgR0aW1lGAMgASgDEiUKBGJpZHMYBCADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5EiUKBGFza3MYBSADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5EhEKCWNvbmZsYXRlZBgGIAEoCCJ6CgpCb29rVXBkYXRlEhIKCmluc3RydW1lbnQYASABKAkSEQoJZmlyc3Rfc2VxGAIgASgDEgsKA3NlcRgDIAEoAxIMCgR0aW1lGAQgASgDEioKB2NoYW5nZXMYBSADKAsyGS5wbGF0Zm9ybTMudjEuTGV2ZWxDaGFuZ2UiiwIKElN0cmVhbUJvb2tSZXNwb25zZRIuCghzbmFwc2hvdBgBIAEoCzIaLnBsYXRmb3JtMy52MS5Cb29rU25hcHNob3RIABIqCgZ1cGRhdGUYAiABKAsyGC5wbGF0Zm9ybTMudjEuQm9va1VwZGF0ZUgAEi4KB3Jlc3VtZWQYAyABKAsyGy5wbGF0Zm9ybTMudjEuU3RyZWFtUmVzdW1lZEgAEiwKBnJlc3luYxgEIAEoCzIaLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN5bmNIABIyCgloZWFydGJlYXQYBSABKAsyHS5wbGF0Zm9ybTMudjEuU3RyZWFtSGVhcnRiZWF0SABCBwoFZXZlbnQiUwoTU3RyZWFtVHJhZGVzUmVxdWVzdBISCgppbnN0cnVtZW50GAEgASgJEhgKC3Jlc3VtZV9mcm9tGAIgASgDSACIAQFCDgoMX3Jlc3VtZV9mcm9tImQKDlRyYWRlc1NuYXBzaG90EhIKCmluc3RydW1lbnQYASABKAkSCwoDc2VxGAIgASgDEgwKBHRpbWUYAyABKAMSIwoGdHJhZGVzGAQgAygLMhMucGxhdGZvcm0zLnYxLlRyYWRlInUKDFRyYWRlc1VwZGF0ZRISCgppbnN0cnVtZW50GAEgASgJEhEKCWZpcnN0X3NlcRgCIAEoAxILCgNzZXEYAyABKAMSDAoEdGltZRgEIAEoAxIjCgZ0cmFkZXMYBSADKAsyEy5wbGF0Zm9ybTMudjEuVHJhZGUikQIKFFN0cmVhbVRyYWRlc1Jlc3BvbnNlEjAKCHNuYXBzaG90GAEgASgLMhwucGxhdGZvcm0zLnYxLlRyYWRlc1NuYXBzaG90SAASLAoGdXBkYXRlGAIgASgLMhoucGxhdGZvcm0zLnYxLlRyYWRlc1VwZGF0ZUgAEi4KB3Jlc3VtZWQYAyABKAsyGy5wbGF0Zm9ybTMudjEuU3RyZWFtUmVzdW1lZEgAEiwKBnJlc3luYxgEIAEoCzIaLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN5bmNIABIyCgloZWFydGJlYXQYBSABKAsyHS5wbGF0Zm9ybTMudjEuU3RyZWFtSGVhcnRiZWF0SABCBwoFZXZlbnQiUwoTU3RyZWFtVGlja2VyUmVxdWVzdBISCgppbnN0cnVtZW50GAEgASgJEhgKC3Jlc3VtZV9mcm9tGAIgASgDSACIAQFCDgoMX3Jlc3VtZV9mcm9tImUKC1RpY2tlckV2ZW50EhAKCHNuYXBzaG90GAEgASgIEhEKCWZpcnN0X3NlcRgCIAEoAxILCgNzZXEYAyABKAMSJAoGdGlja2VyGAQgASgLMhQucGxhdGZvcm0zLnYxLlRpY2tlciKuAQoUU3RyZWFtVGlja2VyUmVzcG9uc2USKwoGdGlja2VyGAEgASgLMhkucGxhdGZvcm0zLnYxLlRpY2tlckV2ZW50SAASLAoGcmVzeW5jGAIgASgLMhoucGxhdGZvcm0zLnYxLlN0cmVhbVJlc3luY0gAEjIKCWhlYXJ0YmVhdBgDIAEoCzIdLnBsYXRmb3JtMy52MS5TdHJlYW1IZWFydGJlYXRIAEIHCgVldmVudCJUChRTdHJlYW1DYW5kbGVzUmVxdWVzdBISCgppbnN0cnVtZW50GAEgASgJEhgKC3Jlc3VtZV9mcm9tGAIgASgDSACIAQFCDgoMX3Jlc3VtZV9mcm9tIpsBCgxDYW5kbGVzRXZlbnQSEAoIc25hcHNob3QYASABKAgSEgoKaW5zdHJ1bWVudBgCIAEoCRIRCglmaXJzdF9zZXEYAyABKAMSCwoDc2VxGAQgASgDEgwKBHRpbWUYBSABKAMSEAoIaW50ZXJ2YWwYBiABKAkSJQoHY2FuZGxlcxgHIAMoCzIULnBsYXRmb3JtMy52MS5DYW5kbGUisQEKFVN0cmVhbUNhbmRsZXNSZXNwb25zZRItCgdjYW5kbGVzGAEgASgLMhoucGxhdGZvcm0zLnYxLkNhbmRsZXNFdmVudEgAEiwKBnJlc3luYxgCIAEoCzIaLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN5bmNIABIyCgloZWFydGJlYXQYAyABKAsyHS5wbGF0Zm9ybTMudjEuU3RyZWFtSGVhcnRiZWF0SABCBwoFZXZlbnQqkQIKEEluc3RydW1lbnRTdGF0dXMSIQodSU5TVFJVTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIeChpJTlNUUlVNRU5UX1NUQVRVU19QUkVfT1BFThABEhoKFklOU1RSVU1FTlRfU1RBVFVTX09QRU4QAhIhCh1JTlNUUlVNRU5UX1NUQVRVU19DQU5DRUxfT05MWRADEh8KG0lOU1RSVU1FTlRfU1RBVFVTX1BPU1RfT05MWRAEEhwKGElOU1RSVU1FTlRfU1RBVFVTX0hBTFRFRBAFEhwKGElOU1RSVU1FTlRfU1RBVFVTX0NMT1NFRBAGEh4KGklOU1RSVU1FTlRfU1RBVFVTX0ZBSUxPVkVSEAcytwcKEU1hcmtldERhdGFTZXJ2aWNlEl4KD0xpc3RJbnN0cnVtZW50cxIkLnBsYXRmb3JtMy52MS5MaXN0SW5zdHJ1bWVudHNSZXF1ZXN0GiUucGxhdGZvcm0zLnYxLkxpc3RJbnN0cnVtZW50c1Jlc3BvbnNlElgKDUdldEluc3RydW1lbnQSIi5wbGF0Zm9ybTMudjEuR2V0SW5zdHJ1bWVudFJlcXVlc3QaIy5wbGF0Zm9ybTMudjEuR2V0SW5zdHJ1bWVudFJlc3BvbnNlEkYKB0dldEJvb2sSHC5wbGF0Zm9ybTMudjEuR2V0Qm9va1JlcXVlc3QaHS5wbGF0Zm9ybTMudjEuR2V0Qm9va1Jlc3BvbnNlEkwKCUdldFRyYWRlcxIeLnBsYXRmb3JtMy52MS5HZXRUcmFkZXNSZXF1ZXN0Gh8ucGxhdGZvcm0zLnYxLkdldFRyYWRlc1Jlc3BvbnNlEk8KCkdldENhbmRsZXMSHy5wbGF0Zm9ybTMudjEuR2V0Q2FuZGxlc1JlcXVlc3QaIC5wbGF0Zm9ybTMudjEuR2V0Q2FuZGxlc1Jlc3BvbnNlEkwKCUdldFRpY2tlchIeLnBsYXRmb3JtMy52MS5HZXRUaWNrZXJSZXF1ZXN0Gh8ucGxhdGZvcm0zLnYxLkdldFRpY2tlclJlc3BvbnNlElIKC0dldFNlc3Npb25zEiAucGxhdGZvcm0zLnYxLkdldFNlc3Npb25zUmVxdWVzdBohLnBsYXRmb3JtMy52MS5HZXRTZXNzaW9uc1Jlc3BvbnNlElEKClN0cmVhbUJvb2sSHy5wbGF0Zm9ybTMudjEuU3RyZWFtQm9va1JlcXVlc3QaIC5wbGF0Zm9ybTMudjEuU3RyZWFtQm9va1Jlc3BvbnNlMAESVwoMU3RyZWFtVHJhZGVzEiEucGxhdGZvcm0zLnYxLlN0cmVhbVRyYWRlc1JlcXVlc3QaIi5wbGF0Zm9ybTMudjEuU3RyZWFtVHJhZGVzUmVzcG9uc2UwARJXCgxTdHJlYW1UaWNrZXISIS5wbGF0Zm9ybTMudjEuU3RyZWFtVGlja2VyUmVxdWVzdBoiLnBsYXRmb3JtMy52MS5TdHJlYW1UaWNrZXJSZXNwb25zZTABEloKDVN0cmVhbUNhbmRsZXMSIi5wbGF0Zm9ybTMudjEuU3RyZWFtQ2FuZGxlc1JlcXVlc3QaIy5wbGF0Zm9ybTMudjEuU3RyZWFtQ2FuZGxlc1Jlc3BvbnNlMAFiBnByb3RvMw", [file_platform3_v1_common]);
+  fileDesc("Ch5wbGF0Zm9ybTMvdjEvbWFya2V0X2RhdGEucHJvdG8SDHBsYXRmb3JtMy52MSInCgpXZWVrbHlUaW1lEgsKA2RheRgBIAEoBRIMCgR0aW1lGAIgASgJIi4KD0NhbGVuZGFyU2Vzc2lvbhIMCgRvcGVuGAEgASgJEg0KBWNsb3NlGAIgASgJIrkCCghDYWxlbmRhchIMCgRraW5kGAEgASgJEgoKAnR6GAIgASgJEiYKBG9wZW4YAyABKAsyGC5wbGF0Zm9ybTMudjEuV2Vla2x5VGltZRInCgVjbG9zZRgEIAEoCzIYLnBsYXRmb3JtMy52MS5XZWVrbHlUaW1lEi8KCHNlc3Npb25zGAUgAygLMh0ucGxhdGZvcm0zLnYxLkNhbGVuZGFyU2Vzc2lvbhIMCgRkYXlzGAYgAygFEhAKCGhvbGlkYXlzGAcgAygJEj0KDGVhcmx5X2Nsb3NlcxgIIAMoCzInLnBsYXRmb3JtMy52MS5DYWxlbmRhci5FYXJseUNsb3Nlc0VudHJ5GjIKEEVhcmx5Q2xvc2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKXAwoKSW5zdHJ1bWVudBIOCgZzeW1ib2wYASABKAkSDAoEYmFzZRgCIAEoCRINCgVxdW90ZRgDIAEoCRIRCgl0aWNrX3NpemUYBCABKAkSEAoIbG90X3NpemUYBSABKAkSDwoHbWluX3F0eRgGIAEoCRIPCgdtYXhfcXR5GAcgASgJEhQKDG1pbl9ub3Rpb25hbBgIIAEoCRIWCg5wcmljZV9iYW5kX3BjdBgJIAEoCRIVCg1tYWtlcl9mZWVfYnBzGAogASgFEhUKDXRha2VyX2ZlZV9icHMYCyABKAUSEwoLaG9tZV9yZWdpb24YDCABKAkSKAoIY2FsZW5kYXIYDSABKAsyFi5wbGF0Zm9ybTMudjEuQ2FsZW5kYXISLgoGc3RhdHVzGA4gASgOMh4ucGxhdGZvcm0zLnYxLkluc3RydW1lbnRTdGF0dXMSNgoNaG9tZV9zY2hlZHVsZRgPIAMoCzIfLnBsYXRmb3JtMy52MS5Ib21lU2NoZWR1bGVFbnRyeRISCgpib29rX2Vwb2NoGBAgASgFIjEKEUhvbWVTY2hlZHVsZUVudHJ5EgwKBGZyb20YASABKAkSDgoGcmVnaW9uGAIgASgJIhgKFkxpc3RJbnN0cnVtZW50c1JlcXVlc3QiSAoXTGlzdEluc3RydW1lbnRzUmVzcG9uc2USLQoLaW5zdHJ1bWVudHMYASADKAsyGC5wbGF0Zm9ybTMudjEuSW5zdHJ1bWVudCImChRHZXRJbnN0cnVtZW50UmVxdWVzdBIOCgZzeW1ib2wYASABKAkiRQoVR2V0SW5zdHJ1bWVudFJlc3BvbnNlEiwKCmluc3RydW1lbnQYASABKAsyGC5wbGF0Zm9ybTMudjEuSW5zdHJ1bWVudCJcCg5HZXRCb29rUmVxdWVzdBIOCgZzeW1ib2wYASABKAkSEgoFbGV2ZWwYAiABKAVIAIgBARISCgVkZXB0aBgDIAEoBUgBiAEBQggKBl9sZXZlbEIICgZfZGVwdGgiTAoJQm9va0VudHJ5Eg0KBXByaWNlGAEgASgJEgwKBHNpemUYAiABKAkSFQoIb3JkZXJfaWQYAyABKAlIAIgBAUILCglfb3JkZXJfaWQinQEKD0dldEJvb2tSZXNwb25zZRISCgppbnN0cnVtZW50GAEgASgJEg0KBWxldmVsGAIgASgFEgsKA3NlcRgDIAEoAxIMCgR0aW1lGAQgASgDEiUKBGJpZHMYBSADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5EiUKBGFza3MYBiADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5ImYKBVRyYWRlEhAKCHRyYWRlX2lkGAEgASgDEg0KBXByaWNlGAIgASgJEgwKBHNpemUYAyABKAkSIAoEc2lkZRgEIAEoDjISLnBsYXRmb3JtMy52MS5TaWRlEgwKBHRpbWUYBSABKAMifgoQR2V0VHJhZGVzUmVxdWVzdBIOCgZzeW1ib2wYASABKAkSEwoGYmVmb3JlGAIgASgDSACIAQESEgoFYWZ0ZXIYAyABKANIAYgBARISCgVsaW1pdBgEIAEoBUgCiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyQggKBl9saW1pdCKeAQoRR2V0VHJhZGVzUmVzcG9uc2USEgoKaW5zdHJ1bWVudBgBIAEoCRIjCgZ0cmFkZXMYAiADKAsyEy5wbGF0Zm9ybTMudjEuVHJhZGUSGAoLbmV4dF9iZWZvcmUYAyABKANIAIgBARIXCgpuZXh0X2FmdGVyGAQgASgDSAGIAQFCDgoMX25leHRfYmVmb3JlQg0KC19uZXh0X2FmdGVyIn8KBkNhbmRsZRINCgVzdGFydBgBIAEoAxIMCgRvcGVuGAIgASgJEgwKBGhpZ2gYAyABKAkSCwoDbG93GAQgASgJEg0KBWNsb3NlGAUgASgJEg4KBnZvbHVtZRgGIAEoCRITCgZ0cmFkZXMYByABKANIAIgBAUIJCgdfdHJhZGVzIm0KEUdldENhbmRsZXNSZXF1ZXN0Eg4KBnN5bWJvbBgBIAEoCRIQCghpbnRlcnZhbBgCIAEoCRISCgVzdGFydBgDIAEoA0gAiAEBEhAKA2VuZBgEIAEoA0gBiAEBQggKBl9zdGFydEIGCgRfZW5kIn0KEkdldENhbmRsZXNSZXNwb25zZRISCgppbnN0cnVtZW50GAEgASgJEhAKCGludGVydmFsGAIgASgJEg0KBXN0YXJ0GAMgASgDEgsKA2VuZBgEIAEoAxIlCgdjYW5kbGVzGAUgAygLMhQucGxhdGZvcm0zLnYxLkNhbmRsZSIiChBHZXRUaWNrZXJSZXF1ZXN0Eg4KBnN5bWJvbBgBIAEoCSKQAwoGVGlja2VyEhIKCmluc3RydW1lbnQYASABKAkSFQoIYmVzdF9iaWQYAiABKAlIAIgBARIaCg1iZXN0X2JpZF9zaXplGAMgASgJSAGIAQESFQoIYmVzdF9hc2sYBCABKAlIAogBARIaCg1iZXN0X2Fza19zaXplGAUgASgJSAOIAQESEQoEbGFzdBgGIAEoCUgEiAEBEhUKCG9wZW5fMjRoGAcgASgJSAWIAQESFQoIaGlnaF8yNGgYCCABKAlIBogBARIUCgdsb3dfMjRoGAkgASgJSAeIAQESEgoKdm9sdW1lXzI0aBgKIAEoCRIXCgp0cmFkZXNfMjRoGAsgASgDSAiIAQESDAoEdGltZRgMIAEoA0ILCglfYmVzdF9iaWRCEAoOX2Jlc3RfYmlkX3NpemVCCwoJX2Jlc3RfYXNrQhAKDl9iZXN0X2Fza19zaXplQgcKBV9sYXN0QgsKCV9vcGVuXzI0aEILCglfaGlnaF8yNGhCCgoIX2xvd18yNGhCDQoLX3RyYWRlc18yNGgiOQoRR2V0VGlja2VyUmVzcG9uc2USJAoGdGlja2VyGAEgASgLMhQucGxhdGZvcm0zLnYxLlRpY2tlciIUChJMaXN0VGlja2Vyc1JlcXVlc3QiUQoTTGlzdFRpY2tlcnNSZXNwb25zZRIlCgd0aWNrZXJzGAEgAygLMhQucGxhdGZvcm0zLnYxLlRpY2tlchITCgt1bmF2YWlsYWJsZRgCIAMoCSIUChJHZXRTZXNzaW9uc1JlcXVlc3QisQIKDlRyYWRpbmdTZXNzaW9uEgwKBG5hbWUYASABKAkSDAoEY2l0eRgCIAEoCRIRCgl0aW1lX3pvbmUYAyABKAkSEgoKbG9jYWxfb3BlbhgEIAEoCRITCgtsb2NhbF9jbG9zZRgFIAEoCRIWCglvcGVuZWRfYXQYBiABKAlIAIgBARIZCgxvcGVuZWRfYXRfbXMYByABKANIAYgBARIVCghvcGVuc19hdBgIIAEoCUgCiAEBEhgKC29wZW5zX2F0X21zGAkgASgDSAOIAQESEQoJY2xvc2VzX2F0GAogASgJEhQKDGNsb3Nlc19hdF9tcxgLIAEoA0IMCgpfb3BlbmVkX2F0Qg8KDV9vcGVuZWRfYXRfbXNCCwoJX29wZW5zX2F0Qg4KDF9vcGVuc19hdF9tcyKNAQoTR2V0U2Vzc2lvbnNSZXNwb25zZRIMCgR0aW1lGAEgASgJEhAKCGVwb2NoX21zGAIgASgDEioKBG9wZW4YAyADKAsyHC5wbGF0Zm9ybTMudjEuVHJhZGluZ1Nlc3Npb24SKgoEbmV4dBgEIAMoCzIcLnBsYXRmb3JtMy52MS5UcmFkaW5nU2Vzc2lvbiIhCg1TdHJlYW1SZXN1bWVkEhAKCGZyb21fc2VxGAEgASgDIlEKEVN0cmVhbUJvb2tSZXF1ZXN0EhIKCmluc3RydW1lbnQYASABKAkSGAoLcmVzdW1lX2Zyb20YAiABKANIAIgBAUIOCgxfcmVzdW1lX2Zyb20iTAoLTGV2ZWxDaGFuZ2USIAoEc2lkZRgBIAEoDjISLnBsYXRmb3JtMy52MS5TaWRlEg0KBXByaWNlGAIgASgJEgwKBHNpemUYAyABKAkingEKDEJvb2tTbmFwc2hvdBISCgppbnN0cnVtZW50GAEgASgJEgsKA3NlcRgCIAEoAxIMCgR0aW1lGAMgASgDEiUKBGJpZHMYBCADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5EiUKBGFza3MYBSADKAsyFy5wbGF0Zm9ybTMudjEuQm9va0VudHJ5EhEKCWNvbmZsYXRlZBgGIAEoCCJ6CgpCb29rVXBkYXRlEhIKCmluc3RydW1lbnQYASABKAkSEQoJZmlyc3Rfc2VxGAIgASgDEgsKA3NlcRgDIAEoAxIMCgR0aW1lGAQgASgDEioKB2NoYW5nZXMYBSADKAsyGS5wbGF0Zm9ybTMudjEuTGV2ZWxDaGFuZ2UiiwIKElN0cmVhbUJvb2tSZXNwb25zZRIuCghzbmFwc2hvdBgBIAEoCzIaLnBsYXRmb3JtMy52MS5Cb29rU25hcHNob3RIABIqCgZ1cGRhdGUYAiABKAsyGC5wbGF0Zm9ybTMudjEuQm9va1VwZGF0ZUgAEi4KB3Jlc3VtZWQYAyABKAsyGy5wbGF0Zm9ybTMudjEuU3RyZWFtUmVzdW1lZEgAEiwKBnJlc3luYxgEIAEoCzIaLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN5bmNIABIyCgloZWFydGJlYXQYBSABKAsyHS5wbGF0Zm9ybTMudjEuU3RyZWFtSGVhcnRiZWF0SABCBwoFZXZlbnQiUwoTU3RyZWFtVHJhZGVzUmVxdWVzdBISCgppbnN0cnVtZW50GAEgASgJEhgKC3Jlc3VtZV9mcm9tGAIgASgDSACIAQFCDgoMX3Jlc3VtZV9mcm9tImQKDlRyYWRlc1NuYXBzaG90EhIKCmluc3RydW1lbnQYASABKAkSCwoDc2VxGAIgASgDEgwKBHRpbWUYAyABKAMSIwoGdHJhZGVzGAQgAygLMhMucGxhdGZvcm0zLnYxLlRyYWRlInUKDFRyYWRlc1VwZGF0ZRISCgppbnN0cnVtZW50GAEgASgJEhEKCWZpcnN0X3NlcRgCIAEoAxILCgNzZXEYAyABKAMSDAoEdGltZRgEIAEoAxIjCgZ0cmFkZXMYBSADKAsyEy5wbGF0Zm9ybTMudjEuVHJhZGUikQIKFFN0cmVhbVRyYWRlc1Jlc3BvbnNlEjAKCHNuYXBzaG90GAEgASgLMhwucGxhdGZvcm0zLnYxLlRyYWRlc1NuYXBzaG90SAASLAoGdXBkYXRlGAIgASgLMhoucGxhdGZvcm0zLnYxLlRyYWRlc1VwZGF0ZUgAEi4KB3Jlc3VtZWQYAyABKAsyGy5wbGF0Zm9ybTMudjEuU3RyZWFtUmVzdW1lZEgAEiwKBnJlc3luYxgEIAEoCzIaLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN5bmNIABIyCgloZWFydGJlYXQYBSABKAsyHS5wbGF0Zm9ybTMudjEuU3RyZWFtSGVhcnRiZWF0SABCBwoFZXZlbnQiUwoTU3RyZWFtVGlja2VyUmVxdWVzdBISCgppbnN0cnVtZW50GAEgASgJEhgKC3Jlc3VtZV9mcm9tGAIgASgDSACIAQFCDgoMX3Jlc3VtZV9mcm9tImUKC1RpY2tlckV2ZW50EhAKCHNuYXBzaG90GAEgASgIEhEKCWZpcnN0X3NlcRgCIAEoAxILCgNzZXEYAyABKAMSJAoGdGlja2VyGAQgASgLMhQucGxhdGZvcm0zLnYxLlRpY2tlciKuAQoUU3RyZWFtVGlja2VyUmVzcG9uc2USKwoGdGlja2VyGAEgASgLMhkucGxhdGZvcm0zLnYxLlRpY2tlckV2ZW50SAASLAoGcmVzeW5jGAIgASgLMhoucGxhdGZvcm0zLnYxLlN0cmVhbVJlc3luY0gAEjIKCWhlYXJ0YmVhdBgDIAEoCzIdLnBsYXRmb3JtMy52MS5TdHJlYW1IZWFydGJlYXRIAEIHCgVldmVudCJUChRTdHJlYW1DYW5kbGVzUmVxdWVzdBISCgppbnN0cnVtZW50GAEgASgJEhgKC3Jlc3VtZV9mcm9tGAIgASgDSACIAQFCDgoMX3Jlc3VtZV9mcm9tIpsBCgxDYW5kbGVzRXZlbnQSEAoIc25hcHNob3QYASABKAgSEgoKaW5zdHJ1bWVudBgCIAEoCRIRCglmaXJzdF9zZXEYAyABKAMSCwoDc2VxGAQgASgDEgwKBHRpbWUYBSABKAMSEAoIaW50ZXJ2YWwYBiABKAkSJQoHY2FuZGxlcxgHIAMoCzIULnBsYXRmb3JtMy52MS5DYW5kbGUisQEKFVN0cmVhbUNhbmRsZXNSZXNwb25zZRItCgdjYW5kbGVzGAEgASgLMhoucGxhdGZvcm0zLnYxLkNhbmRsZXNFdmVudEgAEiwKBnJlc3luYxgCIAEoCzIaLnBsYXRmb3JtMy52MS5TdHJlYW1SZXN5bmNIABIyCgloZWFydGJlYXQYAyABKAsyHS5wbGF0Zm9ybTMudjEuU3RyZWFtSGVhcnRiZWF0SABCBwoFZXZlbnQqkQIKEEluc3RydW1lbnRTdGF0dXMSIQodSU5TVFJVTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIeChpJTlNUUlVNRU5UX1NUQVRVU19QUkVfT1BFThABEhoKFklOU1RSVU1FTlRfU1RBVFVTX09QRU4QAhIhCh1JTlNUUlVNRU5UX1NUQVRVU19DQU5DRUxfT05MWRADEh8KG0lOU1RSVU1FTlRfU1RBVFVTX1BPU1RfT05MWRAEEhwKGElOU1RSVU1FTlRfU1RBVFVTX0hBTFRFRBAFEhwKGElOU1RSVU1FTlRfU1RBVFVTX0NMT1NFRBAGEh4KGklOU1RSVU1FTlRfU1RBVFVTX0ZBSUxPVkVSEAcyiwgKEU1hcmtldERhdGFTZXJ2aWNlEl4KD0xpc3RJbnN0cnVtZW50cxIkLnBsYXRmb3JtMy52MS5MaXN0SW5zdHJ1bWVudHNSZXF1ZXN0GiUucGxhdGZvcm0zLnYxLkxpc3RJbnN0cnVtZW50c1Jlc3BvbnNlElgKDUdldEluc3RydW1lbnQSIi5wbGF0Zm9ybTMudjEuR2V0SW5zdHJ1bWVudFJlcXVlc3QaIy5wbGF0Zm9ybTMudjEuR2V0SW5zdHJ1bWVudFJlc3BvbnNlEkYKB0dldEJvb2sSHC5wbGF0Zm9ybTMudjEuR2V0Qm9va1JlcXVlc3QaHS5wbGF0Zm9ybTMudjEuR2V0Qm9va1Jlc3BvbnNlEkwKCUdldFRyYWRlcxIeLnBsYXRmb3JtMy52MS5HZXRUcmFkZXNSZXF1ZXN0Gh8ucGxhdGZvcm0zLnYxLkdldFRyYWRlc1Jlc3BvbnNlEk8KCkdldENhbmRsZXMSHy5wbGF0Zm9ybTMudjEuR2V0Q2FuZGxlc1JlcXVlc3QaIC5wbGF0Zm9ybTMudjEuR2V0Q2FuZGxlc1Jlc3BvbnNlEkwKCUdldFRpY2tlchIeLnBsYXRmb3JtMy52MS5HZXRUaWNrZXJSZXF1ZXN0Gh8ucGxhdGZvcm0zLnYxLkdldFRpY2tlclJlc3BvbnNlElIKC0xpc3RUaWNrZXJzEiAucGxhdGZvcm0zLnYxLkxpc3RUaWNrZXJzUmVxdWVzdBohLnBsYXRmb3JtMy52MS5MaXN0VGlja2Vyc1Jlc3BvbnNlElIKC0dldFNlc3Npb25zEiAucGxhdGZvcm0zLnYxLkdldFNlc3Npb25zUmVxdWVzdBohLnBsYXRmb3JtMy52MS5HZXRTZXNzaW9uc1Jlc3BvbnNlElEKClN0cmVhbUJvb2sSHy5wbGF0Zm9ybTMudjEuU3RyZWFtQm9va1JlcXVlc3QaIC5wbGF0Zm9ybTMudjEuU3RyZWFtQm9va1Jlc3BvbnNlMAESVwoMU3RyZWFtVHJhZGVzEiEucGxhdGZvcm0zLnYxLlN0cmVhbVRyYWRlc1JlcXVlc3QaIi5wbGF0Zm9ybTMudjEuU3RyZWFtVHJhZGVzUmVzcG9uc2UwARJXCgxTdHJlYW1UaWNrZXISIS5wbGF0Zm9ybTMudjEuU3RyZWFtVGlja2VyUmVxdWVzdBoiLnBsYXRmb3JtMy52MS5TdHJlYW1UaWNrZXJSZXNwb25zZTABEloKDVN0cmVhbUNhbmRsZXMSIi5wbGF0Zm9ybTMudjEuU3RyZWFtQ2FuZGxlc1JlcXVlc3QaIy5wbGF0Zm9ybTMudjEuU3RyZWFtQ2FuZGxlc1Jlc3BvbnNlMAFiBnByb3RvMw", [file_platform3_v1_common]);
 
 /**
  * A day of the week and a local wall-clock time.
@@ -1700,6 +1700,78 @@ export const GetTickerResponseSchema: GenMessage<GetTickerResponse, {jsonType: G
   messageDesc(file_platform3_v1_market_data, 20);
 
 /**
+ * No fields: every listed instrument.
+ *
+ * @generated from message platform3.v1.ListTickersRequest
+ */
+export type ListTickersRequest = Message<"platform3.v1.ListTickersRequest"> & {
+};
+
+/**
+ * No fields: every listed instrument.
+ *
+ * @generated from message platform3.v1.ListTickersRequest
+ */
+export type ListTickersRequestJson = {
+};
+
+/**
+ * Describes the message platform3.v1.ListTickersRequest.
+ * Use `create(ListTickersRequestSchema)` to create a new message.
+ */
+export const ListTickersRequestSchema: GenMessage<ListTickersRequest, {jsonType: ListTickersRequestJson}> = /*@__PURE__*/
+  messageDesc(file_platform3_v1_market_data, 21);
+
+/**
+ * Every instrument's ticker (REST's `Tickers`).
+ *
+ * @generated from message platform3.v1.ListTickersResponse
+ */
+export type ListTickersResponse = Message<"platform3.v1.ListTickersResponse"> & {
+  /**
+   * Every listed instrument's ticker.
+   *
+   * @generated from field: repeated platform3.v1.Ticker tickers = 1;
+   */
+  tickers: Ticker[];
+
+  /**
+   * Instruments whose ticker could not be read just now.
+   *
+   * @generated from field: repeated string unavailable = 2;
+   */
+  unavailable: string[];
+};
+
+/**
+ * Every instrument's ticker (REST's `Tickers`).
+ *
+ * @generated from message platform3.v1.ListTickersResponse
+ */
+export type ListTickersResponseJson = {
+  /**
+   * Every listed instrument's ticker.
+   *
+   * @generated from field: repeated platform3.v1.Ticker tickers = 1;
+   */
+  tickers?: TickerJson[];
+
+  /**
+   * Instruments whose ticker could not be read just now.
+   *
+   * @generated from field: repeated string unavailable = 2;
+   */
+  unavailable?: string[];
+};
+
+/**
+ * Describes the message platform3.v1.ListTickersResponse.
+ * Use `create(ListTickersResponseSchema)` to create a new message.
+ */
+export const ListTickersResponseSchema: GenMessage<ListTickersResponse, {jsonType: ListTickersResponseJson}> = /*@__PURE__*/
+  messageDesc(file_platform3_v1_market_data, 22);
+
+/**
  * No parameters.
  *
  * @generated from message platform3.v1.GetSessionsRequest
@@ -1720,7 +1792,7 @@ export type GetSessionsRequestJson = {
  * Use `create(GetSessionsRequestSchema)` to create a new message.
  */
 export const GetSessionsRequestSchema: GenMessage<GetSessionsRequest, {jsonType: GetSessionsRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 21);
+  messageDesc(file_platform3_v1_market_data, 23);
 
 /**
  * An FX session (REST's `OpenSession` and `UpcomingSession`).
@@ -1895,7 +1967,7 @@ export type TradingSessionJson = {
  * Use `create(TradingSessionSchema)` to create a new message.
  */
 export const TradingSessionSchema: GenMessage<TradingSession, {jsonType: TradingSessionJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 22);
+  messageDesc(file_platform3_v1_market_data, 24);
 
 /**
  * Open and upcoming sessions (REST's `Sessions`).
@@ -1972,7 +2044,7 @@ export type GetSessionsResponseJson = {
  * Use `create(GetSessionsResponseSchema)` to create a new message.
  */
 export const GetSessionsResponseSchema: GenMessage<GetSessionsResponse, {jsonType: GetSessionsResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 23);
+  messageDesc(file_platform3_v1_market_data, 25);
 
 /**
  * The stream goes on from `from_seq` without a snapshot: what follows replays the log.
@@ -2007,7 +2079,7 @@ export type StreamResumedJson = {
  * Use `create(StreamResumedSchema)` to create a new message.
  */
 export const StreamResumedSchema: GenMessage<StreamResumed, {jsonType: StreamResumedJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 24);
+  messageDesc(file_platform3_v1_market_data, 26);
 
 /**
  * Which level2 stream, from where.
@@ -2058,7 +2130,7 @@ export type StreamBookRequestJson = {
  * Use `create(StreamBookRequestSchema)` to create a new message.
  */
 export const StreamBookRequestSchema: GenMessage<StreamBookRequest, {jsonType: StreamBookRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 25);
+  messageDesc(file_platform3_v1_market_data, 27);
 
 /**
  * [side, price, new aggregate size] of one level; size "0" removes it.
@@ -2121,7 +2193,7 @@ export type LevelChangeJson = {
  * Use `create(LevelChangeSchema)` to create a new message.
  */
 export const LevelChangeSchema: GenMessage<LevelChange, {jsonType: LevelChangeJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 26);
+  messageDesc(file_platform3_v1_market_data, 28);
 
 /**
  * The level2 book at `seq`.
@@ -2226,7 +2298,7 @@ export type BookSnapshotJson = {
  * Use `create(BookSnapshotSchema)` to create a new message.
  */
 export const BookSnapshotSchema: GenMessage<BookSnapshot, {jsonType: BookSnapshotJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 27);
+  messageDesc(file_platform3_v1_market_data, 29);
 
 /**
  * Level2 changes covering the sequences first_seq..seq.
@@ -2317,7 +2389,7 @@ export type BookUpdateJson = {
  * Use `create(BookUpdateSchema)` to create a new message.
  */
 export const BookUpdateSchema: GenMessage<BookUpdate, {jsonType: BookUpdateJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 28);
+  messageDesc(file_platform3_v1_market_data, 30);
 
 /**
  * One message of the level2 stream.
@@ -2420,7 +2492,7 @@ export type StreamBookResponseJson = {
  * Use `create(StreamBookResponseSchema)` to create a new message.
  */
 export const StreamBookResponseSchema: GenMessage<StreamBookResponse, {jsonType: StreamBookResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 29);
+  messageDesc(file_platform3_v1_market_data, 31);
 
 /**
  * Which trades stream, from where.
@@ -2469,7 +2541,7 @@ export type StreamTradesRequestJson = {
  * Use `create(StreamTradesRequestSchema)` to create a new message.
  */
 export const StreamTradesRequestSchema: GenMessage<StreamTradesRequest, {jsonType: StreamTradesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 30);
+  messageDesc(file_platform3_v1_market_data, 32);
 
 /**
  * The most recent trades at `seq`.
@@ -2546,7 +2618,7 @@ export type TradesSnapshotJson = {
  * Use `create(TradesSnapshotSchema)` to create a new message.
  */
 export const TradesSnapshotSchema: GenMessage<TradesSnapshot, {jsonType: TradesSnapshotJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 31);
+  messageDesc(file_platform3_v1_market_data, 33);
 
 /**
  * Trades covering the sequences first_seq..seq.
@@ -2637,7 +2709,7 @@ export type TradesUpdateJson = {
  * Use `create(TradesUpdateSchema)` to create a new message.
  */
 export const TradesUpdateSchema: GenMessage<TradesUpdate, {jsonType: TradesUpdateJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 32);
+  messageDesc(file_platform3_v1_market_data, 34);
 
 /**
  * One message of the trades stream.
@@ -2740,7 +2812,7 @@ export type StreamTradesResponseJson = {
  * Use `create(StreamTradesResponseSchema)` to create a new message.
  */
 export const StreamTradesResponseSchema: GenMessage<StreamTradesResponse, {jsonType: StreamTradesResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 33);
+  messageDesc(file_platform3_v1_market_data, 35);
 
 /**
  * Which ticker stream.
@@ -2789,7 +2861,7 @@ export type StreamTickerRequestJson = {
  * Use `create(StreamTickerRequestSchema)` to create a new message.
  */
 export const StreamTickerRequestSchema: GenMessage<StreamTickerRequest, {jsonType: StreamTickerRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 34);
+  messageDesc(file_platform3_v1_market_data, 36);
 
 /**
  * The ticker at `seq`: the first message is a snapshot, each later one an update.
@@ -2866,7 +2938,7 @@ export type TickerEventJson = {
  * Use `create(TickerEventSchema)` to create a new message.
  */
 export const TickerEventSchema: GenMessage<TickerEvent, {jsonType: TickerEventJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 35);
+  messageDesc(file_platform3_v1_market_data, 37);
 
 /**
  * One message of the ticker stream.
@@ -2939,7 +3011,7 @@ export type StreamTickerResponseJson = {
  * Use `create(StreamTickerResponseSchema)` to create a new message.
  */
 export const StreamTickerResponseSchema: GenMessage<StreamTickerResponse, {jsonType: StreamTickerResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 36);
+  messageDesc(file_platform3_v1_market_data, 38);
 
 /**
  * Which candles stream.
@@ -2988,7 +3060,7 @@ export type StreamCandlesRequestJson = {
  * Use `create(StreamCandlesRequestSchema)` to create a new message.
  */
 export const StreamCandlesRequestSchema: GenMessage<StreamCandlesRequest, {jsonType: StreamCandlesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 37);
+  messageDesc(file_platform3_v1_market_data, 39);
 
 /**
  * One-minute candles at `seq`.
@@ -3107,7 +3179,7 @@ export type CandlesEventJson = {
  * Use `create(CandlesEventSchema)` to create a new message.
  */
 export const CandlesEventSchema: GenMessage<CandlesEvent, {jsonType: CandlesEventJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 38);
+  messageDesc(file_platform3_v1_market_data, 40);
 
 /**
  * One message of the candles stream.
@@ -3180,7 +3252,7 @@ export type StreamCandlesResponseJson = {
  * Use `create(StreamCandlesResponseSchema)` to create a new message.
  */
 export const StreamCandlesResponseSchema: GenMessage<StreamCandlesResponse, {jsonType: StreamCandlesResponseJson}> = /*@__PURE__*/
-  messageDesc(file_platform3_v1_market_data, 39);
+  messageDesc(file_platform3_v1_market_data, 41);
 
 /**
  * The state of an instrument's market (REST `status`).
@@ -3330,6 +3402,16 @@ export const MarketDataService: GenService<{
     methodKind: "unary";
     input: typeof GetTickerRequestSchema;
     output: typeof GetTickerResponseSchema;
+  },
+  /**
+   * Every instrument's ticker in one call (REST GET /v1/tickers).
+   *
+   * @generated from rpc platform3.v1.MarketDataService.ListTickers
+   */
+  listTickers: {
+    methodKind: "unary";
+    input: typeof ListTickersRequestSchema;
+    output: typeof ListTickersResponseSchema;
   },
   /**
    * The FX trading sessions open now and the next ones (REST GET /v1/sessions).
