@@ -47,6 +47,7 @@ import { replayRoutes } from "./routes/replay.ts";
 import { requests } from "./routes/requests.ts";
 import { schemas } from "./routes/schemas.ts";
 import { sessions } from "./routes/sessions.ts";
+import { statements } from "./routes/statements.ts";
 import { system } from "./routes/system.ts";
 import { ws } from "./routes/ws.ts";
 import { declaredRoutes, notFoundOrMethodNotAllowed, RouteTable } from "./routing.ts";
@@ -120,6 +121,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // Before `admin`: both live under /admin.
   app.route(API_PREFIX, adminAccounts);
   app.route(API_PREFIX, balances);
+  app.route(API_PREFIX, statements);
   app.route(API_PREFIX, orders);
   app.route(API_PREFIX, requests);
   app.route(API_PREFIX, sessions);

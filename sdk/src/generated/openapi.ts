@@ -333,6 +333,26 @@ export interface paths {
     patch: operations["changeAccount"];
     trace?: never;
   };
+  "/v1/accounts/me/statement": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The caller's statement for a period (JSON or CSV)
+     * @description Opening and closing balance per asset, every ledger entry of `[start, end)` oldest first, credits, debits and fees, and the fills, reconciled against the running balances. `format=csv` answers `text/csv`. At most 50000 entries and 366 days.
+     */
+    get: operations["getMyStatement"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/orders": {
     parameters: {
       query?: never;
@@ -1562,6 +1582,86 @@ export interface components {
     AccountChange: {
       trading_enabled: boolean;
     };
+    Statement: {
+      account: string;
+      start: number;
+      end: number;
+      generated_at: number;
+      assets: components["schemas"]["StatementAsset"][];
+      /** @description Every ledger entry of the period, oldest first. */
+      entries: components["schemas"]["LedgerEntry"][];
+      /** @description Every fill of the period, oldest first. */
+      fills: components["schemas"]["Fill"][];
+      reconciled: boolean;
+    };
+    StatementAsset: {
+      asset: string;
+      /**
+       * @description Decimal string.
+       * @example 1000.00000000
+       */
+      opening: string;
+      /**
+       * @description Decimal string.
+       * @example 1000.00000000
+       */
+      credits: string;
+      /**
+       * @description Decimal string.
+       * @example 1000.00000000
+       */
+      debits: string;
+      /**
+       * @description Decimal string.
+       * @example 1000.00000000
+       */
+      fees: string;
+      /**
+       * @description Decimal string.
+       * @example 1000.00000000
+       */
+      closing: string;
+      entries: number;
+      /** @description opening + the entries' amounts equals the running balance of the period's last entry. */
+      reconciled: boolean;
+    };
+    Fill: {
+      fill_id: string;
+      trade_id: number;
+      order_id: string;
+      client_order_id: string;
+      instrument: string;
+      /** @enum {string} */
+      side: "buy" | "sell";
+      /**
+       * @description Trade price.
+       * @example 100.00
+       */
+      price: string;
+      /**
+       * @description Traded size.
+       * @example 0.500
+       */
+      size: string;
+      /**
+       * @description price × size in the quote asset.
+       * @example 50.00000000
+       */
+      value: string;
+      /**
+       * @description Fee of this fill (negative: rebate).
+       * @example 0.05000000
+       */
+      fee: string;
+      fee_asset: string;
+      /** @enum {string} */
+      liquidity: "maker" | "taker";
+      /** @description RFC 3339. */
+      time: string;
+      time_ms: number;
+      /** @description The book's event sequence of the trade. */
+      seq: number;
+    };
     OrderReply: {
       order: components["schemas"]["Order"];
       /** @description Fills this request caused (a taker's, at once). */
@@ -1633,43 +1733,6 @@ export interface components {
       /** @description RFC 3339. */
       updated_at: string;
       updated_at_ms: number;
-    };
-    Fill: {
-      fill_id: string;
-      trade_id: number;
-      order_id: string;
-      client_order_id: string;
-      instrument: string;
-      /** @enum {string} */
-      side: "buy" | "sell";
-      /**
-       * @description Trade price.
-       * @example 100.00
-       */
-      price: string;
-      /**
-       * @description Traded size.
-       * @example 0.500
-       */
-      size: string;
-      /**
-       * @description price × size in the quote asset.
-       * @example 50.00000000
-       */
-      value: string;
-      /**
-       * @description Fee of this fill (negative: rebate).
-       * @example 0.05000000
-       */
-      fee: string;
-      fee_asset: string;
-      /** @enum {string} */
-      liquidity: "maker" | "taker";
-      /** @description RFC 3339. */
-      time: string;
-      time_ms: number;
-      /** @description The book's event sequence of the trade. */
-      seq: number;
     };
     /**
      * @description A new order. `client_order_id` is optional: without one the server gives the order `srv-` and 32 hex digits (derived from the Idempotency-Key when there is one, so a retry names the same order). `limit` and `stop_limit` take `price`; `stop` and `stop_limit` take `stop_price`; exactly one of `size` and `funds` (funds: `market` and `stop` only); `expire_time` (epoch ms) goes with `gtd`. Prices and sizes are decimal strings on the instrument's tick and lot grid.
@@ -4210,6 +4273,79 @@ export interface operations {
       };
       /** @description The body is not application/json (unsupported_media_type). */
       415: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getMyStatement: {
+    parameters: {
+      query: {
+        /** @description Period start, epoch ms (inclusive). */
+        start: number;
+        /** @description Period end, epoch ms (exclusive). */
+        end: number;
+        /** @description `json` (default) or `csv` (one table: opening rows, entries, closing rows). */
+        format?: "json" | "csv";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The statement. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Statement"];
+          "text/csv": string;
+        };
+      };
+      /** @description Malformed JSON (bad_request) or invalid parameters (invalid_request, naming each field). */
+      400: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing or invalid credentials (unauthorized). */
+      401: {
+        headers: {
+          /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
+          "X-Request-Id"?: string;
+          /** @description W3C trace context of this request's span (continues a valid incoming traceparent). */
+          traceparent?: string;
+          /** @description FX sessions open now, comma-separated (sydney, tokyo, london, new_york), or none. */
+          "X-Trading-Session"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The credential lacks the required scope (missing_scope). */
+      403: {
         headers: {
           /** @description The request id: the caller's own when valid (8–128 of A–Z a–z 0–9 . _ -), else generated. */
           "X-Request-Id"?: string;

@@ -37,6 +37,7 @@ export type Book = Schemas["Book"];
 export type TradesPage = Schemas["TradesPage"];
 export type Ticker = Schemas["Ticker"];
 export type Tickers = Schemas["Tickers"];
+export type Statement = Schemas["Statement"];
 export type Candles = Schemas["Candles"];
 export type ServerTime = Schemas["Time"];
 export type Me = Schemas["Me"];
@@ -254,6 +255,11 @@ export class RestClient {
     return required(
       await this.api.GET("/v1/instruments/{symbol}/trades", { params: { path: { symbol }, query }, ...o }),
     );
+  }
+
+  /** `GET /v1/accounts/me/statement`: balances, entries, fees and fills of `[start, end)`, reconciled. */
+  async statement(query: { start: number; end: number }, o?: CallOptions): Promise<Statement> {
+    return required(await this.api.GET("/v1/accounts/me/statement", { params: { query }, ...o }));
   }
 
   /** `GET /v1/tickers`: every instrument's ticker in one call. */

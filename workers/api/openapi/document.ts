@@ -4,6 +4,7 @@
  * handlers or bindings (what the Node test validates). A Workers test checks
  * the two are equal, so the validated document is the served one.
  */
+
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { AUTH_CONTRACTS } from "../auth/contracts.ts";
 import { GRAPHQL_CONTRACTS } from "../graphql/contract.ts";
@@ -36,6 +37,7 @@ import { RECOVERY_CONTRACTS } from "./contracts/recovery.ts";
 import { replayJournal } from "./contracts/replay.ts";
 import { SCHEMA_CONTRACTS } from "./contracts/schemas.ts";
 import { getSessions } from "./contracts/sessions.ts";
+import { getMyStatement } from "./contracts/statements.ts";
 import { getHealth, getOpenApi, getReadiness, getTime } from "./contracts/system.ts";
 import { securitySchemes } from "./security.ts";
 
@@ -69,6 +71,7 @@ export const API_CONTRACTS = [
   replayJournal,
   ...AUTH_CONTRACTS,
   ...BALANCE_CONTRACTS,
+  getMyStatement,
   ...ORDER_CONTRACTS,
   ...HISTORY_CONTRACTS,
   ...CONFIG_CONTRACTS,
