@@ -15,6 +15,7 @@ import {
   formatAmount,
   isAssetCode,
   type JournalEntry,
+  type LedgerEntryView,
   type LedgerSnapshot,
   type LedgerTransaction,
   parseAmount,
@@ -56,19 +57,7 @@ export type TransferResult =
   | { ok: false; code: "insufficient_available"; message: string; asset: string; available: string; requested: string }
   | { ok: false; code: "reference_conflict"; message: string; original: TransferOutcome };
 
-/** One journal entry on the wire: signed amount and the asset's total and hold after it. */
-export interface LedgerEntryView {
-  entry_id: number;
-  tx_id: number;
-  time: string;
-  time_ms: number;
-  type: EntryType;
-  asset: string;
-  amount: string;
-  balance: string;
-  hold: string;
-  reference: string;
-}
+export type { LedgerEntryView } from "../../shared/ledger/index.ts";
 
 export interface LedgerEntriesPage {
   entries: LedgerEntryView[];

@@ -23,6 +23,7 @@ import {
 } from "../../shared/feed/messages.ts";
 import { RelayLog } from "../../shared/feed/relay-log.ts";
 import { parseRelayName } from "../../shared/geo/placement.ts";
+import { withTimeout } from "../../shared/resilience/deadline.ts";
 import { FEED_SUBSCRIBERS_TABLE, FeedSubscribers } from "../runtime/feed-subscribers.ts";
 import { feedTarget } from "../runtime/feed-targets.ts";
 import { PushLanes } from "../runtime/push-lanes.ts";
@@ -215,12 +216,8 @@ export class FeedRelay extends DurableObject<RelayEnv> {
    */
   private probe(): void {
     if (this.probing || !this.log) return;
-    const log = this.log;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("the book did not answer the probe")), PROBE_TIMEOUT_MS);
-    });
-    this.probing = Promise.race([this.catchUp(log, "level2"), timeout])
+    const timeout = () => new Error("the book did not answer the probe");
+    this.probing = withTimeout(this.catchUp(this.log, "level2"), PROBE_TIMEOUT_MS, timeout)
       .then((fresh) => {
         this.unreachable = false;
         this.fanOut(fresh);
@@ -229,7 +226,6 @@ export class FeedRelay extends DurableObject<RelayEnv> {
         this.unreachable = true;
       })
       .finally(() => {
-        if (timer !== undefined) clearTimeout(timer);
         this.probing = undefined;
       });
   }

@@ -17,8 +17,9 @@
  *    replaced: it then redirects like a moved book and never streams again.
  */
 import { type DbEnv, hasDatabase, withClient } from "../../shared/db/neon.ts";
+import { feedRegions } from "../../shared/geo/feed-regions.ts";
 import { relayName } from "../../shared/geo/placement.ts";
-import { isRegion, REGIONS, type Region, rttMs } from "../../shared/geo/regions.ts";
+import { isRegion, REGIONS, rttMs } from "../../shared/geo/regions.ts";
 import {
   type HomeRegion,
   type Instrument,
@@ -32,6 +33,7 @@ import { logTail } from "../../shared/replay/log-tail.ts";
 import { journalAccounts, rebuildOutbox } from "../../shared/replay/outbox-rows.ts";
 import { replaySnapshot } from "../../shared/replay/restore.ts";
 import { bookJournal, type ReplayDb } from "../../shared/replay/source.ts";
+import { withTimeout } from "../../shared/resilience/deadline.ts";
 import type { OutboxReceiver } from "../order-book/contract.ts";
 import type { OrderBook } from "../order-book/index.ts";
 import { bookObjectName, orderBookStub } from "../order-book/stub.ts";
@@ -206,7 +208,7 @@ export class BookFailover {
     // The log's tail keeps resumes and the trade tape going; the relays of every feed region get pushes again.
     const tail = {
       ...logTail(events, units, positive(this.d.env.BOOK_EVENT_RETENTION, 10_000)),
-      subscribers: feedRegionsOf(this.d.env).map((r) => relayName(r, symbol)),
+      subscribers: feedRegions(this.d.env).map((r) => relayName(r, symbol)),
     };
     const restored = await fresh.restoreFromReplay({ ...spec, status: "halted" }, snapshot, seqs, outbox, tail);
     const differences = [...rebuilt.problems, ...skipped.map((s) => `not restored: ${s}`)];
@@ -261,21 +263,12 @@ export class BookFailover {
     );
   }
 
-  private async answers(listing: Instrument): Promise<boolean> {
-    const book = orderBookStub(this.d.env.ORDER_BOOK, listing);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
-    });
-    const probe = book.sequences().then(
+  private answers(listing: Instrument): Promise<boolean> {
+    const probe = orderBookStub(this.d.env.ORDER_BOOK, listing).sequences();
+    return withTimeout(probe, PROBE_TIMEOUT_MS, () => new Error("no answer")).then(
       () => true,
       () => false,
     );
-    try {
-      return await Promise.race([probe, timeout]);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-    }
   }
 
   /** Each account's book cursor (the last seq of this instrument it applied): an empty delivery answers it. */
@@ -340,13 +333,6 @@ function autoRegion(env: FailoverEnv, home: HomeRegion): HomeRegion {
   if (isRegion(env.FAILOVER_REGION) && env.FAILOVER_REGION !== home) return env.FAILOVER_REGION;
   const others = REGIONS.filter((r) => r !== home);
   return others.reduce((best, r) => (rttMs(home, r) < rttMs(home, best) ? r : best), others[0] as HomeRegion);
-}
-
-/** The regions whose relays a restored book pushes to: `FEED_REGIONS`, else all (unknown names skipped). */
-function feedRegionsOf(env: FailoverEnv): Region[] {
-  const listed = (env.FEED_REGIONS ?? "").split(",").map((r) => r.trim());
-  const regions = listed.filter((r): r is Region => isRegion(r));
-  return regions.length > 0 ? regions : [...REGIONS];
 }
 
 function positive(value: string | undefined, fallback: number): number {

@@ -5,20 +5,11 @@
  * opening + the entries' amounts must equal the running balance of the period's last entry.
  * Exact decimal arithmetic on the wire strings (signed amounts), never floats; as JSON and CSV.
  */
+import { fromUnits, toUnits } from "../decimal.ts";
+import type { LedgerEntryView } from "./types.ts";
 
 /** A ledger entry as the Account's `ledgerEntries` gives it (amount signed, balance after it). */
-export interface StatementEntry {
-  entry_id: number;
-  tx_id: number;
-  time: string;
-  time_ms: number;
-  type: string;
-  asset: string;
-  amount: string;
-  balance: string;
-  hold: string;
-  reference: string;
-}
+export type StatementEntry = LedgerEntryView;
 
 export interface StatementAsset {
   asset: string;
@@ -46,26 +37,20 @@ export interface Statement {
 /** Digits after the point every amount is brought to before adding (the ledger uses at most 18). */
 const SCALE = 18;
 
+/** The unit of `digits` fraction digits: "1", "0.1", "0.01", … */
+const unitOf = (digits: number) => (digits === 0 ? "1" : `0.${"0".repeat(digits - 1)}1`);
+
 /** A signed decimal string as an integer count of 10^-SCALE. */
 export function toScaled(value: string): bigint {
-  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
-  if (!match) throw new Error(`not a decimal: ${value}`);
-  const [, sign, whole, fraction = ""] = match;
-  if (fraction.length > SCALE) throw new Error(`more than ${SCALE} decimals: ${value}`);
-  const units = BigInt(whole as string) * 10n ** BigInt(SCALE) + BigInt(fraction.padEnd(SCALE, "0") || "0");
-  return sign === "-" ? -units : units;
+  const negative = value.startsWith("-");
+  const units = toUnits(negative ? value.slice(1) : value, unitOf(SCALE));
+  if (typeof units !== "bigint") throw new Error(`not a decimal of at most ${SCALE} fraction digits: ${value}`);
+  return negative ? -units : units;
 }
 
 /** `units` (of 10^-SCALE) as a decimal string with `digits` after the point. */
 export function fromScaled(units: bigint, digits: number): string {
-  const negative = units < 0n;
-  const abs = negative ? -units : units;
-  const divisor = 10n ** BigInt(SCALE - digits);
-  const rounded = abs / divisor;
-  const text = rounded.toString().padStart(digits + 1, "0");
-  const whole = digits > 0 ? text.slice(0, -digits) : text;
-  const fraction = digits > 0 ? `.${text.slice(-digits)}` : "";
-  return `${negative && rounded !== 0n ? "-" : ""}${whole}${fraction}`;
+  return fromUnits(units / 10n ** BigInt(SCALE - digits), unitOf(digits));
 }
 
 function digitsOf(value: string): number {

@@ -17,6 +17,20 @@ export type OwnAccount = "available" | "hold";
 /** What moved money, per leg and per journal entry. */
 export type EntryType = "deposit" | "withdrawal" | "hold" | "release" | "trade" | "fee";
 
+/** One journal entry on the wire: signed amount and the asset's total and hold after it. */
+export interface LedgerEntryView {
+  entry_id: number;
+  tx_id: number;
+  time: string;
+  time_ms: number;
+  type: EntryType;
+  asset: string;
+  amount: string;
+  balance: string;
+  hold: string;
+  reference: string;
+}
+
 /** What one operation was. */
 export type TransactionType = "deposit" | "withdrawal" | "hold" | "release" | "fill";
 

@@ -6,8 +6,11 @@
  * the number of shards per region.
  */
 import { clientRegion, REGION_HEADER, type RegionSource } from "../../../shared/geo/client-region.ts";
+import { feedRegions } from "../../../shared/geo/feed-regions.ts";
 import { shardName } from "../../../shared/geo/placement.ts";
-import { isRegion, REGIONS, type Region, rttMs } from "../../../shared/geo/regions.ts";
+import { type Region, rttMs } from "../../../shared/geo/regions.ts";
+
+export { feedRegions } from "../../../shared/geo/feed-regions.ts";
 
 export interface FeedRegionsEnv {
   ENVIRONMENT?: string;
@@ -15,17 +18,6 @@ export interface FeedRegionsEnv {
   FEED_SHARDS?: string;
   /** "true": believe `X-P3-Region` (always believed in development). */
   GEO_REGION_OVERRIDE?: string;
-}
-
-/** The regions with feed shards, in the order listed (the first is the fallback). */
-export function feedRegions(env: FeedRegionsEnv): Region[] {
-  if (env.FEED_REGIONS === undefined || env.FEED_REGIONS.trim() === "") return [...REGIONS];
-  const listed = env.FEED_REGIONS.split(",").map((r) => r.trim());
-  const bad = listed.filter((r) => !isRegion(r));
-  if (bad.length > 0 || listed.length === 0) {
-    throw new Error(`FEED_REGIONS="${env.FEED_REGIONS}" names no region ${bad.join(", ")}: use ${REGIONS.join(", ")}.`);
-  }
-  return [...new Set(listed as Region[])];
 }
 
 /** Shards per region. */

@@ -12,6 +12,7 @@
  */
 
 import { isUnreachable } from "../../../durable-objects/runtime/unreachable.ts";
+import { withTimeout } from "../../../shared/resilience/deadline.ts";
 
 /** A call that got no answer within its deadline. */
 export class ObjectCallTimeout extends Error {
@@ -38,14 +39,6 @@ export function objectCallTimeoutMs(value: string | undefined): number {
 }
 
 /** Runs `call` with a deadline: past it, rejects with {@link ObjectCallTimeout} (the call itself runs on). */
-export async function withDeadline<T>(call: () => Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ObjectCallTimeout(what, ms)), ms);
-  });
-  try {
-    return await Promise.race([call(), deadline]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
+export function withDeadline<T>(call: () => Promise<T>, ms: number, what: string): Promise<T> {
+  return withTimeout(call(), ms, () => new ObjectCallTimeout(what, ms));
 }
